@@ -1,0 +1,69 @@
+"""The application factory: one builder chain, with start-up and shut-down hooks."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import BotCommand
+from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
+from telegram.request import BaseRequest
+
+import handlers
+from bot.config import SUPPORTED_LOCALES, Settings
+from bot.context import DB_KEY, SETTINGS_KEY, Context, RedPropApplication
+from bot.i18n import gettext, set_timezone, use_locale
+from handlers.commands import commands_for
+from models.db import Database
+
+logger = logging.getLogger(__name__)
+
+# Telegram shows a command menu by the user's language code.
+MENU_LANGUAGE_CODES = {"zh_CN": "zh", "en": "en"}
+
+
+def _menu() -> list[BotCommand]:
+    return [BotCommand(command.name, gettext(command.description)) for command in commands_for(set())]
+
+
+async def publish_commands(application: RedPropApplication) -> None:
+    """Publish the residents' command menu in each language, and the default one."""
+    settings: Settings = application.bot_data[SETTINGS_KEY]
+    for locale in SUPPORTED_LOCALES:
+        with use_locale(locale):
+            await application.bot.set_my_commands(_menu(), language_code=MENU_LANGUAGE_CODES[locale])
+    with use_locale(settings.bot.default_locale):
+        await application.bot.set_my_commands(_menu())
+
+
+async def post_init(application: RedPropApplication) -> None:
+    await publish_commands(application)
+    logger.info("bot @%s ready", application.bot.username)
+
+
+async def post_shutdown(application: RedPropApplication) -> None:
+    database: Database = application.bot_data[DB_KEY]
+    await database.dispose()
+
+
+def build_application(settings: Settings, *, request: BaseRequest | None = None) -> RedPropApplication:
+    """Assemble the bot. Tests pass ``request`` to talk to a fake Bot API instead of Telegram."""
+    set_timezone(settings.bot.tzinfo)
+    builder = (
+        ApplicationBuilder()
+        .token(settings.telegram.token.get_secret_value())
+        .base_url(settings.telegram.base_url)
+        .base_file_url(settings.telegram.base_file_url)
+        .context_types(ContextTypes(context=Context))
+        .rate_limiter(AIORateLimiter(max_retries=2))
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    application: RedPropApplication = builder.build()  # type: ignore[assignment]
+    application.bot_data[SETTINGS_KEY] = settings
+    application.bot_data[DB_KEY] = Database(
+        settings.database.url, busy_timeout_seconds=settings.database.busy_timeout.total_seconds()
+    )
+    handlers.register_all(application)
+    return application

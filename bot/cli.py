@@ -1,0 +1,183 @@
+"""The ``redprop`` command: run the bot, upgrade the database, manage the directory."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.i18n import gettext as _
+from bot.i18n import set_locale, set_timezone
+from bot.logs import setup_logging
+
+logger = logging.getLogger("redprop")
+
+Action = Callable[[Settings, argparse.Namespace], int]
+
+
+def _override(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or "." not in key:
+        raise argparse.ArgumentTypeError("write it as section.key=value, e.g. database.url=...")
+    return key.strip(), value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="redprop", description="Red Property: a Telegram bot for a street's property-governance loop."
+    )
+    parser.add_argument("--config", type=Path, help="config file to read (default: ./config.toml)")
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        type=_override,
+        action="append",
+        default=[],
+        metavar="SECTION.KEY=VALUE",
+        help="override one config key; wins over the file and the environment",
+    )
+    parser.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="logging.level")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    commands.add_parser("run", help="apply pending migrations and start the bot (long polling)").set_defaults(
+        action=run
+    )
+
+    db = commands.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="apply every pending migration").set_defaults(action=db_upgrade)
+
+    directory = commands.add_parser("directory", help="streets, communities, enterprises and people")
+    directory_commands = directory.add_subparsers(dest="directory_command", required=True)
+    importing = directory_commands.add_parser(
+        "import", help="load a directory file (idempotent, all or nothing)"
+    )
+    importing.add_argument("file", type=Path)
+    importing.set_defaults(action=directory_import)
+    directory_commands.add_parser("export", help="write the directory to standard output").set_defaults(
+        action=directory_export
+    )
+    invites = directory_commands.add_parser(
+        "invites", help="print a one-time invite link per person without an id"
+    )
+    invites.add_argument(
+        "--bot-username", help="the bot's username (default: telegram.username, else asked of Telegram)"
+    )
+    invites.set_defaults(action=directory_invites)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    overrides: dict[str, Any] = dict(args.overrides)
+    if args.log_level:
+        overrides["logging.level"] = args.log_level
+    try:
+        settings = load_settings(args.config, overrides)
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+    set_locale(settings.bot.default_locale)
+    set_timezone(settings.bot.tzinfo)
+    setup_logging(settings.logging.level, secrets=[settings.telegram.token.get_secret_value()])
+    action: Action = args.action
+    return action(settings, args)
+
+
+def _upgrade(settings: Settings) -> None:
+    from bot.migrations import upgrade
+
+    upgrade(settings.database.url)
+
+
+def run(settings: Settings, args: argparse.Namespace) -> int:
+    """Start long polling until SIGINT or SIGTERM."""
+    from telegram import Update
+    from telegram.error import InvalidToken, NetworkError
+
+    from bot.app import build_application
+
+    if not settings.telegram.token.get_secret_value():
+        print(
+            _(
+                "No bot token. Create a bot with @BotFather in Telegram (/newbot) and set "
+                "REDPROP_TELEGRAM__TOKEN, or token under [telegram] in config.toml."
+            ),
+            file=sys.stderr,
+        )
+        return 2
+    _upgrade(settings)
+    application = build_application(settings)
+    try:
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
+    except InvalidToken:
+        print(_("Telegram refused the bot token. Check it with @BotFather."), file=sys.stderr)
+        return 2
+    except NetworkError as error:
+        print(_("Could not reach the Telegram Bot API: {error}").format(error=error), file=sys.stderr)
+        return 1
+    logger.info("stopped")
+    return 0
+
+
+def db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
+    _upgrade(settings)
+    print(_("The database is up to date."))
+    return 0
+
+
+def _with_database(settings: Settings, work: Callable[[Any], Awaitable[int]]) -> int:
+    from models.db import Database
+
+    _upgrade(settings)
+
+    async def go() -> int:
+        database = Database(settings.database.url)
+        try:
+            return await work(database)
+        finally:
+            await database.dispose()
+
+    return asyncio.run(go())
+
+
+def directory_import(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.directory_commands import import_file
+
+    return _with_database(settings, lambda database: import_file(database, args.file))
+
+
+def directory_export(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.directory_commands import export
+
+    return _with_database(settings, export)
+
+
+def directory_invites(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.directory_commands import print_invites
+
+    username = args.bot_username or settings.telegram.username or asyncio.run(_ask_username(settings))
+    if not username:
+        print(_("Unknown bot username: set telegram.username or pass --bot-username."), file=sys.stderr)
+        return 2
+    ttl = settings.directory.invite_ttl
+    return _with_database(settings, lambda database: print_invites(database, bot_username=username, ttl=ttl))
+
+
+async def _ask_username(settings: Settings) -> str:
+    from telegram import Bot
+    from telegram.error import TelegramError
+
+    token = settings.telegram.token.get_secret_value()
+    if not token:
+        return ""
+    try:
+        async with Bot(token, base_url=settings.telegram.base_url) as bot:
+            return bot.username
+    except TelegramError as error:
+        logger.warning("could not ask Telegram for the bot's username: %s", error)
+        return ""

@@ -1,0 +1,31 @@
+"""The bot's commands, who may use each, and how /help and the Telegram menu describe them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.i18n import N_, gettext
+from models.directory import RoleKind
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    description: str  # marked with N_, translated when shown
+    roles: frozenset[RoleKind] | None = None  # None: everyone, residents included
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("start", N_("Start, and see what I can do for you")),
+    Command("help", N_("List the commands you can use")),
+    Command("language", N_("Switch between 中文 and English")),
+)
+
+
+def commands_for(kinds: set[RoleKind]) -> list[Command]:
+    """The commands a person with these roles may use, in menu order."""
+    return [command for command in COMMANDS if command.roles is None or command.roles & kinds]
+
+
+def describe(commands: list[Command]) -> str:
+    return "\n".join(f"/{command.name} — {gettext(command.description)}" for command in commands)

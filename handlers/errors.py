@@ -1,0 +1,44 @@
+"""The global error handler: log the traceback, apologise to the user, keep serving."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import CallbackQueryHandler
+
+from bot.context import Context, RedPropApplication
+from bot.i18n import gettext as _
+from handlers.replies import refuse_button
+from models.people import mark_unreachable
+
+logger = logging.getLogger(__name__)
+
+
+async def on_error(update: object, context: Context) -> None:
+    """Log what failed and tell the user, briefly and in their language."""
+    chat = update.effective_chat if isinstance(update, Update) else None
+    if isinstance(context.error, Forbidden) and chat is not None and chat.type == ChatType.PRIVATE:
+        # The user blocked the bot: nothing to say to them, only to remember it.
+        logger.info("user %s blocked the bot", chat.id)
+        async with context.db.write() as session:
+            await mark_unreachable(session=session, telegram_id=chat.id)
+        return
+    update_id = update.update_id if isinstance(update, Update) else None
+    logger.error("error while handling update %s", update_id, exc_info=context.error)
+    if chat is None or chat.type != ChatType.PRIVATE:
+        return
+    try:
+        await context.bot.send_message(
+            chat.id, _("Sorry, something went wrong on our side. Please try again in a moment.")
+        )
+    except TelegramError as error:
+        logger.warning("could not send the apology to %s: %s", chat.id, error)
+
+
+def register(application: RedPropApplication) -> None:
+    application.add_error_handler(on_error)
+    # Registered last in the default group: a button no feature claimed is stale or forged.
+    application.add_handler(CallbackQueryHandler(refuse_button))

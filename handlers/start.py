@@ -1,0 +1,124 @@
+"""First contact: /start (with invite deep links), /help, and the pointer out of group chats."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import CommandHandler, MessageHandler, filters
+
+from bot.context import Context, RedPropApplication
+from bot.i18n import N_, set_locale
+from bot.i18n import gettext as _
+from handlers.commands import commands_for, describe
+from handlers.locale import resolve_locale
+from models.base import utcnow
+from models.directory import RoleKind
+from models.invites import INVITE_PREFIX, InviteRefused, redeem_invite
+from models.people import Profile, RoleView, profile_of, register_user
+
+logger = logging.getLogger(__name__)
+
+ROLE_NAMES: dict[RoleKind, str] = {
+    RoleKind.OFFICE_ADMIN: N_("street property office"),
+    RoleKind.PARTY_COMMITTEE: N_("community party committee"),
+    RoleKind.INSTRUCTOR: N_("party-building instructor"),
+    RoleKind.ENTERPRISE_STAFF: N_("property enterprise staff"),
+    RoleKind.OWNERS_COMMITTEE: N_("owners' committee"),
+}
+
+
+def describe_role(role: RoleView) -> str:
+    name = _(ROLE_NAMES[role.kind])
+    if role.scope_name:
+        return _("{role} of {scope}").format(role=name, scope=role.scope_name)
+    return name
+
+
+def greeting(profile: Profile) -> str:
+    name = profile.person.name
+    if profile.is_resident_only:
+        if name:
+            hello = _("Hello, {name}! Welcome to Red Property.").format(name=name)
+        else:
+            hello = _("Hello! Welcome to Red Property.")
+        return (
+            hello
+            + "\n"
+            + _("Here you can report problems in your community and follow them until they are solved.")
+        )
+    roles = "\n".join(f"• {describe_role(role)}" for role in profile.roles)
+    return _("Hello, {name}! You are registered as:").format(name=name) + "\n" + roles
+
+
+def what_you_can_do(profile: Profile) -> str:
+    return _("What you can do:") + "\n" + describe(commands_for(profile.kinds))
+
+
+async def start(update: Update, context: Context) -> None:
+    """Register the user (or redeem their invite) and greet them in their role."""
+    user = update.effective_user
+    message = update.effective_message
+    if user is None or message is None:
+        return
+    payload = context.args[0] if context.args else ""
+    try:
+        async with context.db.write() as session:
+            if payload.startswith(INVITE_PREFIX):
+                await redeem_invite(
+                    session=session,
+                    token=payload.removeprefix(INVITE_PREFIX),
+                    telegram_id=user.id,
+                    language_code=user.language_code,
+                    now=utcnow(),
+                )
+                logger.info("invite redeemed by user %s", user.id)
+            else:
+                await register_user(
+                    session=session,
+                    telegram_id=user.id,
+                    name=user.full_name,
+                    language_code=user.language_code,
+                )
+    except InviteRefused as refused:
+        await message.reply_text(_(refused.reason))
+        return
+    # The entry an invite bound may carry a language chosen earlier.
+    set_locale(await resolve_locale(context, user.id, user.language_code))
+    async with context.db.read() as session:
+        profile = await profile_of(session=session, telegram_id=user.id)
+    assert profile is not None
+    await message.reply_text(greeting(profile) + "\n\n" + what_you_can_do(profile))
+
+
+async def help_command(update: Update, context: Context) -> None:
+    """List the commands the user's roles allow."""
+    user = update.effective_user
+    message = update.effective_message
+    if user is None or message is None:
+        return
+    async with context.db.read() as session:
+        profile = await profile_of(session=session, telegram_id=user.id)
+    kinds = profile.kinds if profile is not None else set()
+    await message.reply_text(_("Commands:") + "\n" + describe(commands_for(kinds)))
+
+
+async def point_to_private_chat(update: Update, context: Context) -> None:
+    """Answer a command in a group with a pointer to the private chat, and nothing else."""
+    message = update.effective_message
+    if message is None:
+        return
+    link = f"https://t.me/{context.bot.username}" if context.bot.username else ""
+    await message.reply_text(_("Please write to me in a private chat: {link}").format(link=link).strip())
+
+
+def register(application: RedPropApplication) -> None:
+    private = filters.ChatType.PRIVATE
+    application.add_handler(CommandHandler("start", start, filters=private))
+    application.add_handler(CommandHandler("help", help_command, filters=private))
+    # Residents' details never belong in a group: every command there gets the pointer.
+    application.add_handler(
+        MessageHandler(
+            filters.COMMAND & (filters.ChatType.GROUPS | filters.ChatType.CHANNEL), point_to_private_chat
+        )
+    )

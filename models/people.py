@@ -1,0 +1,122 @@
+"""People: registering Telegram users, their language, and what roles they hold."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlmodel import col, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models.directory import Community, Enterprise, Person, Role, RoleKind, Street
+
+# Role kinds from the most to the least senior, for greeting people who hold several.
+ROLE_ORDER = (
+    RoleKind.OFFICE_ADMIN,
+    RoleKind.PARTY_COMMITTEE,
+    RoleKind.INSTRUCTOR,
+    RoleKind.ENTERPRISE_STAFF,
+    RoleKind.OWNERS_COMMITTEE,
+)
+
+
+@dataclass(frozen=True)
+class RoleView:
+    """A role with the names of what it is for, ready to show."""
+
+    kind: RoleKind
+    scope_name: str | None
+
+
+@dataclass
+class Profile:
+    """Who a person is to the bot: their row and their roles (empty for a resident)."""
+
+    person: Person
+    roles: list[RoleView] = field(default_factory=list)
+
+    @property
+    def kinds(self) -> set[RoleKind]:
+        return {role.kind for role in self.roles}
+
+    @property
+    def is_resident_only(self) -> bool:
+        return not self.roles
+
+
+async def find_person_by_telegram_id(*, session: AsyncSession, telegram_id: int) -> Person | None:
+    result = await session.exec(select(Person).where(Person.telegram_id == telegram_id))
+    return result.first()
+
+
+async def register_user(
+    *, session: AsyncSession, telegram_id: int, name: str, language_code: str | None
+) -> Person:
+    """Return the person for this Telegram account, creating a resident on first contact."""
+    person = await find_person_by_telegram_id(session=session, telegram_id=telegram_id)
+    if person is None:
+        person = Person(telegram_id=telegram_id, name=name, language_code=language_code)
+    else:
+        # A directory entry keeps the name the office gave it.
+        if not person.name:
+            person.name = name
+        person.language_code = language_code
+        person.reachable = True
+    session.add(person)
+    await session.flush()
+    return person
+
+
+async def set_locale(*, session: AsyncSession, telegram_id: int, locale: str) -> Person | None:
+    """Remember the language a person chose; None if the account is unknown."""
+    person = await find_person_by_telegram_id(session=session, telegram_id=telegram_id)
+    if person is None:
+        return None
+    person.locale = locale
+    session.add(person)
+    await session.flush()
+    return person
+
+
+async def roles_of(*, session: AsyncSession, person: Person) -> list[RoleView]:
+    """The person's roles, most senior first, with the name of what each is for."""
+    rows = await session.exec(
+        select(Role, Street.name, Community.name, Enterprise.name)
+        .outerjoin(Street, col(Role.street_id) == col(Street.id))
+        .outerjoin(Community, col(Role.community_id) == col(Community.id))
+        .outerjoin(Enterprise, col(Role.enterprise_id) == col(Enterprise.id))
+        .where(Role.person_id == person.id)
+        .order_by(col(Role.id))
+    )
+    views = [
+        RoleView(kind=RoleKind(role.kind), scope_name=street or community or enterprise)
+        for role, street, community, enterprise in rows
+    ]
+    return sorted(views, key=lambda view: ROLE_ORDER.index(view.kind))
+
+
+async def profile_of(*, session: AsyncSession, telegram_id: int) -> Profile | None:
+    person = await find_person_by_telegram_id(session=session, telegram_id=telegram_id)
+    if person is None:
+        return None
+    return Profile(person=person, roles=await roles_of(session=session, person=person))
+
+
+async def merge_person_into(*, session: AsyncSession, source: Person, target: Person) -> Person:
+    """Move a directory entry's roles, invites and details onto ``target`` and drop the entry."""
+    from models.invites import Invite  # invites builds on people, not the other way round
+
+    await session.exec(update(Role).where(col(Role.person_id) == source.id).values(person_id=target.id))
+    await session.exec(update(Invite).where(col(Invite.person_id) == source.id).values(person_id=target.id))
+    if source.name:
+        target.name = source.name
+    if source.phone:
+        target.phone = source.phone
+    session.add(target)
+    await session.delete(source)
+    await session.flush()
+    return target
+
+
+async def mark_unreachable(*, session: AsyncSession, telegram_id: int) -> None:
+    """Record that the person blocked the bot, so nothing more is sent until they return."""
+    await session.exec(update(Person).where(col(Person.telegram_id) == telegram_id).values(reachable=False))

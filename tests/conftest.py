@@ -1,0 +1,89 @@
+"""Shared fixtures: a migrated database per test, on SQLite or (when asked) PostgreSQL.
+
+Set ``REDPROP_TEST_DATABASE_URL`` (e.g. ``postgresql+asyncpg://postgres@127.0.0.1:5432/test``)
+to run the whole suite on PostgreSQL. Migrations run once per session; each test then gets
+an empty database: a copy of the migrated SQLite file, or the PostgreSQL tables truncated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from bot.migrations import upgrade
+from models import metadata
+from models.db import Database
+
+PG_URL = os.environ.get("REDPROP_TEST_DATABASE_URL", "")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep the developer's own REDPROP_* settings out of the tests."""
+    for name in list(os.environ):
+        if name.startswith("REDPROP_") and name != "REDPROP_TEST_DATABASE_URL":
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Run the shipped migrations once; return the URL tests copy (SQLite) or reuse (PostgreSQL)."""
+    if PG_URL:
+        _reset_postgres_schema(PG_URL)
+        upgrade(PG_URL)
+        return PG_URL
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    upgrade(url)
+    return url
+
+
+def _reset_postgres_schema(url: str) -> None:
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    async def reset() -> None:
+        engine = create_async_engine(url)
+        async with engine.begin() as connection:
+            await connection.execute(text("DROP SCHEMA public CASCADE"))
+            await connection.execute(text("CREATE SCHEMA public"))
+        await engine.dispose()
+
+    asyncio.run(reset())
+
+
+@pytest.fixture
+def database_url(migrated_template: str, tmp_path: Path) -> Iterator[str]:
+    """The URL of an empty, migrated database for this test."""
+    if PG_URL:
+        asyncio.run(_truncate_all(PG_URL))
+        yield PG_URL
+        return
+    template = make_url(migrated_template).database
+    assert template is not None
+    target = tmp_path / "redprop.db"
+    shutil.copyfile(template, target)
+    yield f"sqlite+aiosqlite:///{target}"
+
+
+async def _truncate_all(url: str) -> None:
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    engine = create_async_engine(url)
+    tables = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
+    async with engine.begin() as connection:
+        await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    await engine.dispose()
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = Database(database_url)
+    yield database
+    await database.dispose()

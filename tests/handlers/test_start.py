@@ -1,0 +1,81 @@
+"""/start, /help and /language as a user sees them."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from bot.config import Settings
+from models.db import Database
+from models.directory import Person
+from tests.fakes.telegram import FakeTelegram
+from tests.fakes.updates import TelegramUser, group_chat
+
+
+async def test_start_greets_in_chinese_for_zh_hans_and_registers_a_resident(chat, app_db: Database) -> None:  # type: ignore[no-untyped-def]
+    li = chat(TelegramUser(101, "李", "zh-hans"))
+    replies = await li.send("/start")
+    assert len(replies) == 1
+    assert "欢迎" in replies[0] and "/help" in replies[0]
+    async with app_db.read() as session:
+        person = (await session.exec(select(Person).where(Person.telegram_id == 101))).one()
+    assert person.name == "李" and person.language_code == "zh-hans" and person.locale is None
+
+
+async def test_start_greets_in_english_for_en(chat) -> None:  # type: ignore[no-untyped-def]
+    replies = await chat(TelegramUser(102, "Alice", "en")).send("/start")
+    assert replies[0].startswith("Hello, Alice! Welcome to Red Property.")
+
+
+async def test_unknown_language_falls_back_to_default_locale(chat) -> None:  # type: ignore[no-untyped-def]
+    replies = await chat(TelegramUser(103, "Hans", "de")).send("/start")
+    assert "欢迎" in replies[0]
+
+
+async def test_language_button_switches_and_is_remembered(chat, app_db: Database) -> None:  # type: ignore[no-untyped-def]
+    li = chat(TelegramUser(104, "李", "zh-hans"))
+    await li.send("/start")
+    assert "选择" in (await li.send("/language"))[0]
+    assert set(li.buttons()) == {"中文", "English"}
+    said = await li.tap(li.buttons()["English"])
+    assert "Language set to English." in said
+    assert (await li.send("/help"))[0].startswith("Commands:")
+    async with app_db.read() as session:
+        person = (await session.exec(select(Person).where(Person.telegram_id == 104))).one()
+    assert person.locale == "en"
+
+
+async def test_forged_language_button_changes_nothing(chat, app_db: Database) -> None:  # type: ignore[no-untyped-def]
+    li = chat(TelegramUser(105, "李", "zh-hans"))
+    await li.send("/language")
+    said = await li.tap("lang:fr")
+    assert said == ["此按钮已失效。"]
+    said = await li.tap("nonsense")
+    assert said == ["此按钮已失效。"]
+    async with app_db.read() as session:
+        assert (await session.exec(select(Person).where(Person.telegram_id == 105))).first() is None
+
+
+async def test_group_command_points_to_private_chat(chat, telegram: FakeTelegram) -> None:  # type: ignore[no-untyped-def]
+    li = chat(TelegramUser(106, "李", "zh-hans"))
+    group = group_chat()
+    await li.feed(
+        {
+            "message": {
+                "message_id": 5,
+                "date": 0,
+                "chat": group,
+                "from": li.user.as_json(),
+                "text": "/start",
+                "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+            }
+        }
+    )
+    texts = telegram.texts_to(group["id"])
+    assert texts == ["请在私聊中与我对话：https://t.me/redprop_test_bot"]
+
+
+async def test_commands_are_published_per_language(telegram: FakeTelegram, settings: Settings, app) -> None:  # type: ignore[no-untyped-def]
+    assert [c["command"] for c in telegram.commands["en"]] == ["start", "help", "language"]
+    assert telegram.commands["en"][1]["description"] == "List the commands you can use"
+    assert telegram.commands["zh"][1]["description"] != telegram.commands["en"][1]["description"]
+    assert telegram.commands[""] == telegram.commands["zh"]
