@@ -9,9 +9,11 @@ from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
 import handlers
+from bot import persistence
 from bot.config import SUPPORTED_LOCALES, Settings
 from bot.context import DB_KEY, SETTINGS_KEY, Context, RedPropApplication
 from bot.i18n import gettext, set_timezone, use_locale
+from bot.persistence import DatabasePersistence
 from handlers.commands import commands_for
 from models.db import Database
 
@@ -48,6 +50,9 @@ async def post_shutdown(application: RedPropApplication) -> None:
 def build_application(settings: Settings, *, request: BaseRequest | None = None) -> RedPropApplication:
     """Assemble the bot. Tests pass ``request`` to talk to a fake Bot API instead of Telegram."""
     set_timezone(settings.bot.tzinfo)
+    database = Database(
+        settings.database.url, busy_timeout_seconds=settings.database.busy_timeout.total_seconds()
+    )
     builder = (
         ApplicationBuilder()
         .token(settings.telegram.token.get_secret_value())
@@ -55,6 +60,7 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None)
         .base_file_url(settings.telegram.base_file_url)
         .context_types(ContextTypes(context=Context))
         .rate_limiter(AIORateLimiter(max_retries=2))
+        .persistence(DatabasePersistence(database))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
@@ -62,8 +68,7 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None)
         builder = builder.request(request).get_updates_request(request)
     application: RedPropApplication = builder.build()  # type: ignore[assignment]
     application.bot_data[SETTINGS_KEY] = settings
-    application.bot_data[DB_KEY] = Database(
-        settings.database.url, busy_timeout_seconds=settings.database.busy_timeout.total_seconds()
-    )
+    application.bot_data[DB_KEY] = database
     handlers.register_all(application)
+    persistence.register(application)
     return application

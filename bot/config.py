@@ -27,6 +27,7 @@ from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
     TomlConfigSettingsSource,
 )
 
@@ -116,6 +117,51 @@ class DirectorySettings(_Section):
     invite_ttl: Duration = timedelta(days=14)
 
 
+def _category_durations(defaults: dict[str, str]) -> Any:
+    return Field(default_factory=lambda: {key: parse_duration(value) for key, value in defaults.items()})
+
+
+class CaseSettings(_Section):
+    max_text_length: int = Field(default=2000, ge=100, le=4000)
+    max_photos: int = Field(default=5, ge=0, le=10)
+    reports_per_hour: int = Field(default=5, ge=1)
+    draft_expiry: Duration = timedelta(hours=2)
+    # Per report category (see models/categories.py), with "default" for the rest.
+    response_due: dict[str, Duration] = _category_durations({"default": "24h", "leak": "4h", "sewer": "4h"})
+    resolution_due: dict[str, Duration] = _category_durations(
+        {"default": "7d", "leak": "3d", "sewer": "2d", "elevator": "2d", "ev_charging": "30d"}
+    )
+
+    @field_validator("response_due", "resolution_due")
+    @classmethod
+    def _known_categories(cls, value: dict[str, timedelta]) -> dict[str, timedelta]:
+        from models.categories import ReportCategory
+
+        allowed = {category.value for category in ReportCategory} | {"default"}
+        unknown = sorted(set(value) - allowed)
+        if unknown:
+            choices = ", ".join(sorted(allowed))
+            raise ValueError(f"unknown category {unknown[0]!r}; use one of {choices}")
+        if "default" not in value:
+            raise ValueError("a default duration is required")
+        return value
+
+    def deadlines_for(self, category: str) -> tuple[timedelta, timedelta]:
+        """The response and resolution durations for a report category."""
+        response = self.response_due.get(category, self.response_due["default"])
+        return response, self.resolution_due.get(category, self.resolution_due["default"])
+
+
+class OutboxSettings(_Section):
+    # Messages per second over all chats; Telegram allows about 30.
+    rate: float = Field(default=25.0, gt=0, le=30)
+    # At most one message per chat per this long; Telegram allows about one a second.
+    per_chat_interval: Duration = timedelta(seconds=1)
+    max_attempts: int = Field(default=5, ge=1)
+    # How long a claimed message stays reserved for one sender process.
+    lease: Duration = timedelta(seconds=60)
+
+
 class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -139,6 +185,8 @@ class Settings(BaseSettings):
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     bot: BotSettings = Field(default_factory=BotSettings)
     directory: DirectorySettings = Field(default_factory=DirectorySettings)
+    cases: CaseSettings = Field(default_factory=CaseSettings)
+    outbox: OutboxSettings = Field(default_factory=OutboxSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
 
     @classmethod
@@ -192,6 +240,8 @@ def load_settings(config_file: Path | None = None, overrides: dict[str, Any] | N
         if first["type"] == "extra_forbidden":
             problem = "unknown key"
         raise ConfigError(f"config: {key}: {problem}") from None
+    except SettingsError as error:  # e.g. REDPROP_TELEGRAM='not json': not the file's fault
+        raise ConfigError(f"config: environment: {error}") from None
     except ValueError as error:  # TOML syntax errors
         raise ConfigError(f"config: {path}: {error}") from None
     finally:

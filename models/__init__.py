@@ -2,9 +2,30 @@
 
 from sqlmodel import SQLModel
 
+from models.chat_state import ChatState
+from models.cases import Case, CaseCounter, CaseEvent, CasePhoto, Suggestion
 from models.directory import Community, Enterprise, Person, Role, RoleKind, Street
 from models.invites import Invite
+from models.outbox import OutboxMessage
+from models.routing import SharedProperty
 
 metadata = SQLModel.metadata
 
-__all__ = ["Community", "Enterprise", "Invite", "Person", "Role", "RoleKind", "Street", "metadata"]
+__all__ = [
+    "Case",
+    "CaseCounter",
+    "CaseEvent",
+    "CasePhoto",
+    "ChatState",
+    "Community",
+    "Enterprise",
+    "Invite",
+    "OutboxMessage",
+    "Person",
+    "Role",
+    "RoleKind",
+    "SharedProperty",
+    "Street",
+    "Suggestion",
+    "metadata",
+]

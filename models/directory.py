@@ -66,6 +66,11 @@ class Person(SQLModel, table=True):
     locale: str | None = Field(default=None, sa_column=Column(String(8)))
     language_code: str | None = Field(default=None, max_length=16)
     reachable: bool = Field(default=True)
+    # Where a resident lives: set through a community's QR link or /profile.
+    community_id: int | None = Field(default=None, foreign_key="community.id", index=True)
+    building: str | None = Field(default=None, max_length=100)
+    # Whether the phone came from the person themselves (Telegram's contact button).
+    phone_shared: bool = Field(default=False)
     created_at: datetime = created_at_field()
 
 

@@ -1,0 +1,138 @@
+"""Who owns a case: the paired instructor, else up the three-level chain.
+
+Paired instructor of the community's enterprise (several: the one with the fewest open
+cases) → for a no-property community, the instructor of the enterprise that took it over
+under shared property → the community party committee → the street property office.
+Every case always has an owner level; the decision and its reason go into the timeline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Field, SQLModel, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models.base import N_, UTCDateTime, timestamp_field
+from models.cases import OPEN_STATUSES, Case, OwnerLevel
+from models.directory import Community, Enterprise, Person, Role, RoleKind
+
+
+class SharedProperty(SQLModel, table=True):
+    """A good enterprise taking over ("packaging") a no-property community."""
+
+    __tablename__ = "shared_property"
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = Field(foreign_key="community.id", index=True)
+    enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
+    started_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    ended_at: datetime | None = timestamp_field()
+
+
+@dataclass(frozen=True)
+class Routing:
+    level: OwnerLevel
+    owner: Person | None
+    reason: str  # an N_ message id with {placeholders}
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+ROUTED_TO_INSTRUCTOR = N_("Paired instructor of {enterprise}.")
+ROUTED_SHARED = N_("No property enterprise; {enterprise} looks after this community under shared property.")
+ROUTED_COMMITTEE = N_(
+    "No instructor reachable for this community; its party committee ({community}) takes it."
+)
+ROUTED_COMMITTEE_UP = N_("Escalated to the community party committee of {community}.")
+ROUTED_OFFICE = N_("Nobody else reachable: the street property office takes it.")
+ROUTED_OFFICE_UP = N_("Escalated to the street property office.")
+
+
+async def _least_loaded(
+    *, session: AsyncSession, kind: RoleKind, exclude: set[int], **scope: int | None
+) -> Person | None:
+    """The reachable holder of a role who has the fewest open cases (ties: longest registered)."""
+    open_cases = (
+        select(func.count(col(Case.id)))
+        .where(col(Case.owner_id) == col(Person.id))
+        .where(col(Case.status).in_(list(OPEN_STATUSES)))
+        .scalar_subquery()
+    )
+    query = (
+        select(Person)
+        .join(Role, col(Role.person_id) == col(Person.id))
+        .where(Role.kind == kind)
+        .where(col(Person.telegram_id).is_not(None))
+        .where(col(Person.reachable).is_(True))
+        .order_by(open_cases, col(Person.id))
+        .limit(1)
+    )
+    for column, value in scope.items():
+        query = query.where(getattr(Role, column) == value)
+    if exclude:
+        query = query.where(col(Person.id).not_in(exclude))
+    return (await session.exec(query)).first()
+
+
+async def shared_enterprise(
+    *, session: AsyncSession, community: Community, now: datetime
+) -> Enterprise | None:
+    """The enterprise currently looking after a no-property community, if any."""
+    query = (
+        select(Enterprise)
+        .join(SharedProperty, col(SharedProperty.enterprise_id) == col(Enterprise.id))
+        .where(SharedProperty.community_id == community.id)
+        .where(col(SharedProperty.started_at) <= now)
+        .where((col(SharedProperty.ended_at).is_(None)) | (col(SharedProperty.ended_at) > now))
+        .order_by(col(SharedProperty.started_at).desc())
+    )
+    return (await session.exec(query)).first()
+
+
+async def route_case(
+    *, session: AsyncSession, community: Community, now: datetime, exclude: set[int] | None = None
+) -> Routing:
+    """Decide who owns a new case from ``community``."""
+    exclude = exclude or set()
+    enterprise = None
+    reason = ROUTED_TO_INSTRUCTOR
+    if community.enterprise_id is not None:
+        enterprise = await session.get(Enterprise, community.enterprise_id)
+    else:
+        enterprise = await shared_enterprise(session=session, community=community, now=now)
+        reason = ROUTED_SHARED
+    if enterprise is not None:
+        instructor = await _least_loaded(
+            session=session, kind=RoleKind.INSTRUCTOR, exclude=exclude, enterprise_id=enterprise.id
+        )
+        if instructor is not None:
+            return Routing(OwnerLevel.INSTRUCTOR, instructor, reason, {"enterprise": enterprise.name})
+    return await route_up(
+        session=session, community=community, level=OwnerLevel.INSTRUCTOR, exclude=exclude, escalating=False
+    )
+
+
+async def route_up(
+    *,
+    session: AsyncSession,
+    community: Community,
+    level: OwnerLevel,
+    exclude: set[int] | None = None,
+    escalating: bool = True,
+) -> Routing:
+    """The owner one level above ``level`` (the office stays the office, with another admin if any)."""
+    exclude = exclude or set()
+    if level == OwnerLevel.INSTRUCTOR:
+        member = await _least_loaded(
+            session=session, kind=RoleKind.PARTY_COMMITTEE, exclude=exclude, community_id=community.id
+        )
+        if member is not None:
+            reason = ROUTED_COMMITTEE_UP if escalating else ROUTED_COMMITTEE
+            return Routing(OwnerLevel.PARTY_COMMITTEE, member, reason, {"community": community.name})
+    admin = await _least_loaded(
+        session=session, kind=RoleKind.OFFICE_ADMIN, exclude=exclude, street_id=community.street_id
+    )
+    return Routing(OwnerLevel.OFFICE, admin, ROUTED_OFFICE_UP if escalating else ROUTED_OFFICE)
