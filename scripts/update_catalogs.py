@@ -30,7 +30,12 @@ def fill_english() -> None:
     with path.open("rb") as po:
         catalog = read_po(po, locale="en")
     for message in catalog:
-        if message.id and not message.string:
+        if not message.id:
+            continue
+        if isinstance(message.id, tuple):  # plural: (singular, plural) → one string per form
+            if not any(message.string):
+                message.string = message.id
+        elif not message.string:
             message.string = message.id
         message.flags.discard("fuzzy")
     with path.open("wb") as po:
