@@ -33,37 +33,49 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """Run the shipped migrations once; return the URL tests copy (SQLite) or reuse (PostgreSQL)."""
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Run the shipped migrations once; return the URL tests copy (SQLite) or reuse (PostgreSQL).
+
+    On PostgreSQL the suite works in a database of its own, created next to the one named in
+    REDPROP_TEST_DATABASE_URL, so two test runs on one server never meet.
+    """
     if PG_URL:
-        _reset_postgres_schema(PG_URL)
-        upgrade(PG_URL)
-        return PG_URL
+        url = _private_database(PG_URL, create=True)
+        upgrade(url)
+        yield url
+        _private_database(PG_URL, create=False)
+        return
     path = tmp_path_factory.mktemp("template") / "template.db"
     url = f"sqlite+aiosqlite:///{path}"
     upgrade(url)
-    return url
+    yield url
 
 
-def _reset_postgres_schema(url: str) -> None:
+def _private_database(server_url: str, *, create: bool) -> str:
+    """(Re)create, or drop, this run's own database; return its URL."""
     from sqlalchemy.ext.asyncio import create_async_engine
 
-    async def reset() -> None:
-        engine = create_async_engine(url)
-        async with engine.begin() as connection:
-            await connection.execute(text("DROP SCHEMA public CASCADE"))
-            await connection.execute(text("CREATE SCHEMA public"))
+    base = make_url(server_url)
+    name = f"{base.database}_run{os.getpid()}"
+
+    async def go() -> None:
+        engine = create_async_engine(base, isolation_level="AUTOCOMMIT")
+        async with engine.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            if create:
+                await connection.execute(text(f'CREATE DATABASE "{name}"'))
         await engine.dispose()
 
-    asyncio.run(reset())
+    asyncio.run(go())
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture
 def database_url(migrated_template: str, tmp_path: Path) -> Iterator[str]:
     """The URL of an empty, migrated database for this test."""
     if PG_URL:
-        asyncio.run(_truncate_all(PG_URL))
-        yield PG_URL
+        asyncio.run(_truncate_all(migrated_template))
+        yield migrated_template
         return
     template = make_url(migrated_template).database
     assert template is not None
