@@ -13,6 +13,8 @@ from bot import persistence
 from bot.config import SUPPORTED_LOCALES, Settings
 from bot.context import DB_KEY, SETTINGS_KEY, Context, RedPropApplication
 from bot.i18n import gettext, set_timezone, use_locale
+from bot.outbox_sender import OUTBOX_KEY, OutboxSender
+from bot.outbox_transport import sender_bot
 from bot.persistence import DatabasePersistence
 from handlers.commands import commands_for
 from models.db import Database
@@ -39,10 +41,16 @@ async def publish_commands(application: RedPropApplication) -> None:
 
 async def post_init(application: RedPropApplication) -> None:
     await publish_commands(application)
+    sender = application.bot_data.get(OUTBOX_KEY)
+    if isinstance(sender, OutboxSender):
+        await sender.start()
     logger.info("bot @%s ready", application.bot.username)
 
 
 async def post_shutdown(application: RedPropApplication) -> None:
+    sender = application.bot_data.get(OUTBOX_KEY)
+    if isinstance(sender, OutboxSender):
+        await sender.stop()
     database: Database = application.bot_data[DB_KEY]
     await database.dispose()
 
@@ -69,6 +77,10 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None)
     application: RedPropApplication = builder.build()  # type: ignore[assignment]
     application.bot_data[SETTINGS_KEY] = settings
     application.bot_data[DB_KEY] = database
+    if settings.outbox.enabled:
+        # Its own bot: the application's AIORateLimiter would retry 429s behind the sender's back.
+        bot = sender_bot(settings, request)
+        application.bot_data[OUTBOX_KEY] = OutboxSender(database=database, bot=bot, settings=settings)
     handlers.register_all(application)
     persistence.register(application)
     return application

@@ -68,6 +68,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--bot-username", help="the bot's username (default: telegram.username, else asked of Telegram)"
     )
     invites.set_defaults(action=directory_invites)
+
+    stats = commands.add_parser("stats", help="survey and case numbers for a period")
+    stats.add_argument(
+        "--period",
+        required=True,
+        help="a quarter (2026Q3), a month (2026-09) or FROM..TO (2026-07-01..2026-09-30)",
+    )
+    stats.add_argument(
+        "--by", choices=["enterprise", "community", "instructor", "category", "street"], default="enterprise"
+    )
+    stats.add_argument("--format", dest="fmt", choices=["table", "csv", "json"], default="table")
+    stats.set_defaults(action=print_stats)
     return parser
 
 
@@ -181,3 +193,13 @@ async def _ask_username(settings: Settings) -> str:
     except TelegramError as error:
         logger.warning("could not ask Telegram for the bot's username: %s", error)
         return ""
+
+
+def print_stats(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.stats_cli import print_stats as print_numbers
+
+    zone = settings.bot.tzinfo
+    return _with_database(
+        settings,
+        lambda database: print_numbers(database, period=args.period, by=args.by, fmt=args.fmt, tz=zone),
+    )

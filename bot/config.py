@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from contextvars import ContextVar
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -25,6 +25,7 @@ from pydantic import (
 )
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     SettingsError,
@@ -152,7 +153,55 @@ class CaseSettings(_Section):
         return response, self.resolution_due.get(category, self.resolution_due["default"])
 
 
+_CLOCK_RANGE = re.compile(r"^\s*([01]?\d|2[0-3]):([0-5]\d)\s*-\s*([01]?\d|2[0-3]):([0-5]\d)\s*$")
+
+
+def _per_category(value: object) -> object:
+    """A single duration means "this for every category" (handy as REDPROP_SURVEYS__DELAY=2s)."""
+    if isinstance(value, str):
+        return {"default": value}
+    return value
+
+
+class SurveySettings(_Section):
+    # How long after a resolution the survey is sent, per report category ("default" for the rest).
+    delay: Annotated[dict[str, Duration], NoDecode, BeforeValidator(_per_category)] = _category_durations(
+        {"default": "24h", "leak": "7d"}
+    )
+    reminder_after: Duration = timedelta(hours=24)
+    expire_after: Duration = timedelta(days=7)
+    # No survey message goes out in these local hours; "" for none.
+    quiet_hours: str = "21:00-08:00"
+    # How often the bot looks for due surveys, reminders and expiries.
+    check_interval: Duration = timedelta(seconds=30)
+
+    @field_validator("delay")
+    @classmethod
+    def _delay_categories(cls, value: dict[str, timedelta]) -> dict[str, timedelta]:
+        return CaseSettings._known_categories(value)
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _clock_range(cls, value: str) -> str:
+        if value.strip() and not _CLOCK_RANGE.match(value):
+            raise ValueError("a range of local times such as 21:00-08:00, or empty for none")
+        return value.strip()
+
+    def delay_for(self, category: str) -> timedelta:
+        return self.delay.get(category, self.delay["default"])
+
+    @property
+    def quiet_range(self) -> tuple[time, time] | None:
+        match = _CLOCK_RANGE.match(self.quiet_hours)
+        if match is None:
+            return None
+        hour1, minute1, hour2, minute2 = (int(part) for part in match.groups())
+        return time(hour1, minute1), time(hour2, minute2)
+
+
 class OutboxSettings(_Section):
+    # Whether this process runs the sender (tests and helper processes turn it off).
+    enabled: bool = True
     # Messages per second over all chats; Telegram allows about 30.
     rate: float = Field(default=25.0, gt=0, le=30)
     # At most one message per chat per this long; Telegram allows about one a second.
@@ -186,6 +235,7 @@ class Settings(BaseSettings):
     bot: BotSettings = Field(default_factory=BotSettings)
     directory: DirectorySettings = Field(default_factory=DirectorySettings)
     cases: CaseSettings = Field(default_factory=CaseSettings)
+    surveys: SurveySettings = Field(default_factory=SurveySettings)
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
 

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from bot.context import RedPropApplication
-from handlers import errors, language, locale, start
+from handlers import case_input, cases, errors, language, locale, mycases, profile, report, start, suggest
 
 
 def register_all(application: RedPropApplication) -> None:
     """Add every feature's handlers; the locale goes first and the catch-alls last."""
     locale.register(application)
+    # Conversations go before /start and /help, so their /start and /help fallbacks can end them.
+    case_input.register(application)
+    profile.register(application)
+    report.register(application)
+    suggest.register(application)
     start.register(application)
     language.register(application)
+    cases.register(application)
+    mycases.register(application)
     errors.register(application)

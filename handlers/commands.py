@@ -19,6 +19,17 @@ COMMANDS: tuple[Command, ...] = (
     Command("start", N_("Start, and see what I can do for you")),
     Command("help", N_("List the commands you can use")),
     Command("language", N_("Switch between 中文 and English")),
+    Command("report", N_("Report a problem in your community")),
+    Command("suggest", N_("Make a suggestion for your community")),
+    Command("profile", N_("Your community, building and phone number")),
+    Command("mycases", N_("The problems you reported and how they are going")),
+    Command(
+        "cases",
+        N_("Your open cases, overdue first"),
+        frozenset(
+            {RoleKind.INSTRUCTOR, RoleKind.ENTERPRISE_STAFF, RoleKind.PARTY_COMMITTEE, RoleKind.OFFICE_ADMIN}
+        ),
+    ),
 )
 
 

@@ -12,10 +12,12 @@ from bot.i18n import N_, set_locale
 from bot.i18n import gettext as _
 from handlers.commands import commands_for, describe
 from handlers.locale import resolve_locale
+from handlers.picker import send_picker
 from models.base import utcnow
-from models.directory import RoleKind
+from models.directory import Community, RoleKind
 from models.invites import INVITE_PREFIX, InviteRefused, redeem_invite
 from models.people import Profile, RoleView, profile_of, register_user
+from models.residence import COMMUNITY_PREFIX, ResidenceRefused, join_community
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +64,8 @@ async def start(update: Update, context: Context) -> None:
     if user is None or message is None:
         return
     payload = context.args[0] if context.args else ""
+    joined: Community | None = None
+    join_refused: ResidenceRefused | None = None
     try:
         async with context.db.write() as session:
             if payload.startswith(INVITE_PREFIX):
@@ -74,21 +78,38 @@ async def start(update: Update, context: Context) -> None:
                 )
                 logger.info("invite redeemed by user %s", user.id)
             else:
-                await register_user(
+                person = await register_user(
                     session=session,
                     telegram_id=user.id,
                     name=user.full_name,
                     language_code=user.language_code,
                 )
+                if payload.startswith(COMMUNITY_PREFIX):
+                    # A community's QR poster: registering and joining are one tap.
+                    try:
+                        joined = await join_community(
+                            session=session,
+                            person=person,
+                            community_code=payload.removeprefix(COMMUNITY_PREFIX),
+                        )
+                    except ResidenceRefused as refused:
+                        join_refused = refused  # nothing was changed; the registration stands
     except InviteRefused as refused:
         await message.reply_text(_(refused.reason))
         return
     # The entry an invite bound may carry a language chosen earlier.
     set_locale(await resolve_locale(context, user.id, user.language_code))
+    if join_refused is not None:
+        await message.reply_text(_(join_refused.message).format(**join_refused.params))
     async with context.db.read() as session:
         profile = await profile_of(session=session, telegram_id=user.id)
     assert profile is not None
-    await message.reply_text(greeting(profile) + "\n\n" + what_you_can_do(profile))
+    text = greeting(profile) + "\n\n" + what_you_can_do(profile)
+    if joined is not None:
+        text = _("You are now registered in {community}.").format(community=joined.name) + "\n\n" + text
+    await message.reply_text(text)
+    if join_refused is not None or (profile.is_resident_only and profile.person.community_id is None):
+        await send_picker(message, context)
 
 
 async def help_command(update: Update, context: Context) -> None:

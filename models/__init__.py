@@ -2,12 +2,13 @@
 
 from sqlmodel import SQLModel
 
-from models.chat_state import ChatState
 from models.cases import Case, CaseCounter, CaseEvent, CasePhoto, Suggestion
+from models.chat_state import ChatState
 from models.directory import Community, Enterprise, Person, Role, RoleKind, Street
 from models.invites import Invite
 from models.outbox import OutboxMessage
 from models.routing import SharedProperty
+from models.surveys import Survey
 
 metadata = SQLModel.metadata
 
@@ -27,5 +28,6 @@ __all__ = [
     "SharedProperty",
     "Street",
     "Suggestion",
+    "Survey",
     "metadata",
 ]

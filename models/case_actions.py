@@ -138,7 +138,7 @@ async def _authorize(session: AsyncSession, case: Case, person: Person, action: 
     if action in await allowed_actions(session=session, case=case, person=person):
         return
     if case.status not in ACTION_FROM[action]:
-        raise CaseActionRefused(WRONG_STATUS, status=case.status.value)
+        raise CaseActionRefused(WRONG_STATUS, status=CaseStatus(case.status).value)
     raise CaseActionRefused(NOT_ALLOWED)
 
 
@@ -185,7 +185,7 @@ async def _move(
 ) -> CaseEvent:
     """Change the status if the status machine allows it, and write the timeline line."""
     if to not in TRANSITIONS[case.status]:
-        raise CaseActionRefused(WRONG_STATUS, status=case.status.value)
+        raise CaseActionRefused(WRONG_STATUS, status=CaseStatus(case.status).value)
     case.status = to
     return await _record(session, case, kind=kind, actor=actor, now=now, text=text, params=params)
 
@@ -218,7 +218,7 @@ async def _give_to(session: AsyncSession, case: Case, routing: Routing, now: dat
 
 async def _assign(session: AsyncSession, case: Case, routing: Routing, now: datetime) -> CaseEvent:
     if CaseStatus.ASSIGNED not in TRANSITIONS[case.status]:
-        raise CaseActionRefused(WRONG_STATUS, status=case.status.value)
+        raise CaseActionRefused(WRONG_STATUS, status=CaseStatus(case.status).value)
     case.status = CaseStatus.ASSIGNED
     return await _give_to(session, case, routing, now)
 
@@ -393,8 +393,16 @@ async def mark_work_done(*, session: AsyncSession, case_id: int, actor: Person, 
 
 
 async def resolve_case(
-    *, session: AsyncSession, case_id: int, actor: Person, note: str, photo_file_ids: list[str], now: datetime
+    *,
+    session: AsyncSession,
+    case_id: int,
+    actor: Person,
+    note: str,
+    photo_file_ids: list[str],
+    now: datetime,
+    survey_delay: timedelta | None = None,
 ) -> Case:
+    """Resolve the case; with ``survey_delay``, its reporter's satisfaction survey is scheduled."""
     case = await _load(session, case_id)
     await _authorize(session, case, actor, Action.RESOLVE)
     case.resolved_at = now
@@ -404,6 +412,11 @@ async def resolve_case(
     for file_id in photo_file_ids:
         session.add(CasePhoto(case_id=id_of(case), event_id=event.id, file_id=file_id))
     await _tell_reporter(session, case, event, now)
+    if survey_delay is not None:
+        # Imported here: the survey modules build on this one.
+        from models.surveys import schedule_survey
+
+        await schedule_survey(session=session, case=case, delay=survey_delay, now=now)
     return case
 
 

@@ -12,7 +12,7 @@ from enum import StrEnum
 from sqlalchemy import Column, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from models.base import N_, UTCDateTime, created_at_field, timestamp_field
+from models.base import N_, EnumText, UTCDateTime, created_at_field, timestamp_field, utcnow
 
 
 class CaseStatus(StrEnum):
@@ -119,8 +119,8 @@ class Case(SQLModel, table=True):
     building: str | None = Field(default=None, max_length=100)
     latitude: float | None = None
     longitude: float | None = None
-    status: CaseStatus = Field(sa_column=Column(String(16), nullable=False, index=True))
-    owner_level: OwnerLevel = Field(sa_column=Column(String(16), nullable=False))
+    status: CaseStatus = Field(sa_column=Column(EnumText(CaseStatus, 16), nullable=False, index=True))
+    owner_level: OwnerLevel = Field(sa_column=Column(EnumText(OwnerLevel, 16), nullable=False))
     owner_id: int | None = Field(default=None, foreign_key="person.id", index=True)
     # Set while the enterprise works the case after the owner forwarded it.
     forwarded_enterprise_id: int | None = Field(default=None, foreign_key="enterprise.id", index=True)
@@ -129,7 +129,8 @@ class Case(SQLModel, table=True):
     reopen_count: int = 0
     # The resident's draft this case was confirmed from: a second tap on Confirm finds it.
     draft_key: str | None = Field(default=None, max_length=40, unique=True)
-    created_at: datetime = created_at_field()
+    # Indexed: the numbers (models/stats.py) count the cases created in a period.
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)
     first_response_at: datetime | None = timestamp_field()
     resolved_at: datetime | None = timestamp_field()
     closed_at: datetime | None = timestamp_field()
@@ -165,8 +166,8 @@ class CaseEvent(SQLModel, table=True):
     case_id: int = Field(foreign_key="case.id", index=True)
     at: datetime = created_at_field()
     actor_id: int | None = Field(default=None, foreign_key="person.id")  # None: the system
-    kind: EventKind = Field(sa_column=Column(String(16), nullable=False))
-    status: CaseStatus = Field(sa_column=Column(String(16), nullable=False))
+    kind: EventKind = Field(sa_column=Column(EnumText(EventKind, 16), nullable=False))
+    status: CaseStatus = Field(sa_column=Column(EnumText(CaseStatus, 16), nullable=False))
     # A person's note or reason, shown as they wrote it.
     text: str | None = Field(default=None, sa_column=Column(Text))
     # A system explanation (e.g. why routing chose this owner): an N_ message id ...

@@ -14,7 +14,7 @@ from enum import StrEnum
 from sqlalchemy import BigInteger, Column, String
 from sqlmodel import Field, SQLModel
 
-from models.base import created_at_field
+from models.base import EnumText, created_at_field
 
 
 class RoleKind(StrEnum):
@@ -79,7 +79,7 @@ class Role(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", index=True)
-    kind: RoleKind = Field(sa_column=Column(String(24), nullable=False, index=True))
+    kind: RoleKind = Field(sa_column=Column(EnumText(RoleKind, 24), nullable=False, index=True))
     street_id: int | None = Field(default=None, foreign_key="street.id", index=True)
     community_id: int | None = Field(default=None, foreign_key="community.id", index=True)
     enterprise_id: int | None = Field(default=None, foreign_key="enterprise.id", index=True)

@@ -18,7 +18,7 @@ from sqlalchemy import BigInteger, Column, String, Text
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models.base import UTCDateTime, created_at_field, timestamp_field
+from models.base import EnumText, UTCDateTime, created_at_field, timestamp_field
 from models.directory import Person
 
 
@@ -41,7 +41,7 @@ class OutboxMessage(SQLModel, table=True):
     params: str = Field(default="{}", sa_column=Column(Text, nullable=False))
     case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
     status: OutboxStatus = Field(
-        default=OutboxStatus.PENDING, sa_column=Column(String(12), nullable=False, index=True)
+        default=OutboxStatus.PENDING, sa_column=Column(EnumText(OutboxStatus, 12), nullable=False, index=True)
     )
     created_at: datetime = created_at_field()
     not_before: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)

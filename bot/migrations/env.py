@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 import models
-from models.base import UTCDateTime
+from models.base import EnumText, UTCDateTime
 
 config = context.config
 target_metadata = models.metadata
@@ -22,6 +22,10 @@ def _render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str |
     if type_ == "type" and isinstance(obj, UTCDateTime):
         autogen_context.imports.add("import models.base")
         return "models.base.UTCDateTime()"
+    if type_ == "type" and isinstance(obj, EnumText):
+        # Stored as plain text; the enum lives in the model, not the schema.
+        length = getattr(obj.impl_instance, "length", None)
+        return f"sa.String(length={length})"
     return False
 
 

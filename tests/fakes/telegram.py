@@ -7,6 +7,7 @@ server (end-to-end tests), so both see identical behaviour.
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 import time
 from collections import deque
@@ -111,6 +112,7 @@ class FakeTelegram:
                 if call.method in ("sendMessage", "editMessageText")
                 and call.chat_id == chat_id
                 and "text" in call.params
+                and call.result is not None  # an injected failure delivered nothing
             ]
 
     # --- the API ---------------------------------------------------------------------------
@@ -150,6 +152,8 @@ class FakeTelegram:
             return self._take_updates(params)
         if method in ("sendMessage", "sendPhoto", "sendDocument", "sendLocation"):
             return self._message(params)
+        if method == "sendMediaGroup":
+            return self._media_group(params)
         if method in ("editMessageText", "editMessageReplyMarkup", "editMessageCaption"):
             if "inline_message_id" in params:
                 return True
@@ -170,6 +174,19 @@ class FakeTelegram:
         limit = int(params.get("limit") or 100)
         return list(itertools.islice(self.updates, limit))
 
+    def _media_group(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """One photo message per item of ``media`` (a list, or its JSON over HTTP)."""
+        media = params.get("media") or []
+        if isinstance(media, str):
+            media = json.loads(media)
+        messages = []
+        for item in media:
+            message = self._message({"chat_id": params["chat_id"], "photo": item.get("media")})
+            if "caption" in item:
+                message["caption"] = item["caption"]
+            messages.append(message)
+        return messages
+
     def _message(self, params: dict[str, Any], message_id: int | None = None) -> dict[str, Any]:
         chat_id = int(params["chat_id"])
         message: dict[str, Any] = {
@@ -182,7 +199,8 @@ class FakeTelegram:
             message["text"] = params["text"]
         if "caption" in params:
             message["caption"] = params["caption"]
-        if "reply_markup" in params and isinstance(params["reply_markup"], dict):
+        # Telegram echoes only inline keyboards in a Message; reply keyboards stay with the client.
+        if isinstance(params.get("reply_markup"), dict) and "inline_keyboard" in params["reply_markup"]:
             message["reply_markup"] = params["reply_markup"]
         if "photo" in params:
             message["photo"] = [{"file_id": "sent-photo", "file_unique_id": "u1", "width": 1, "height": 1}]

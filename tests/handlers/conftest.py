@@ -27,7 +27,10 @@ def telegram() -> FakeTelegram:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return load_settings(overrides={"telegram.token": TOKEN, "database.url": database_url})
+    # No background sender: a test delivers the outbox itself when it wants to see notifications.
+    return load_settings(
+        overrides={"telegram.token": TOKEN, "database.url": database_url, "outbox.enabled": False}
+    )
 
 
 @pytest.fixture

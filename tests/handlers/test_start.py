@@ -14,7 +14,8 @@ from tests.fakes.updates import TelegramUser, group_chat
 async def test_start_greets_in_chinese_for_zh_hans_and_registers_a_resident(chat, app_db: Database) -> None:  # type: ignore[no-untyped-def]
     li = chat(TelegramUser(101, "李", "zh-hans"))
     replies = await li.send("/start")
-    assert len(replies) == 1
+    # The greeting, then (no community yet) the street/community picker.
+    assert len(replies) == 2
     assert "欢迎" in replies[0] and "/help" in replies[0]
     async with app_db.read() as session:
         person = (await session.exec(select(Person).where(Person.telegram_id == 101))).one()
@@ -75,7 +76,8 @@ async def test_group_command_points_to_private_chat(chat, telegram: FakeTelegram
 
 
 async def test_commands_are_published_per_language(telegram: FakeTelegram, settings: Settings, app) -> None:  # type: ignore[no-untyped-def]
-    assert [c["command"] for c in telegram.commands["en"]] == ["start", "help", "language"]
+    assert [c["command"] for c in telegram.commands["en"]][:3] == ["start", "help", "language"]
+    assert {"profile", "mycases"} <= {c["command"] for c in telegram.commands["en"]}
     assert telegram.commands["en"][1]["description"] == "List the commands you can use"
     assert telegram.commands["zh"][1]["description"] != telegram.commands["en"][1]["description"]
     assert telegram.commands[""] == telegram.commands["zh"]

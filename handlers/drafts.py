@@ -1,0 +1,166 @@
+"""What the resident conversations (/report, /suggest) share: drafts in user data, their expiry,
+text checks and replies that work for both messages and button presses.
+
+A draft is a JSON-serializable dict in ``context.user_data[kind]`` with a random ``key`` and a
+``touched`` timestamp. PTB's conversation timeout is a job that a restart forgets, so every
+step also checks ``touched`` itself: a draft older than ``cases.draft_expiry`` is discarded.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Coroutine
+from datetime import datetime, timedelta
+from functools import wraps
+from typing import Any
+
+from babel import Locale
+from babel.dates import format_timedelta
+from telegram import ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram.constants import ChatType
+from telegram.ext import ConversationHandler, filters
+
+from bot.context import Context
+from bot.i18n import current_locale, set_locale
+from bot.i18n import gettext as _
+from handlers.locale import resolve_locale
+from models.base import utcnow
+
+END = ConversationHandler.END
+# New messages in private chats only: an edited message never moves a conversation on.
+PRIVATE_MESSAGE = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE
+TEXT = PRIVATE_MESSAGE & filters.TEXT & ~filters.COMMAND
+NOT_TEXT = PRIVATE_MESSAGE & ~filters.TEXT & ~filters.COMMAND
+ANY_INPUT = PRIVATE_MESSAGE & ~filters.COMMAND
+# Commands that may run in the middle of a conversation without ending it.
+PASS_THROUGH_COMMANDS = ("language",)
+OTHER_COMMAND = (
+    PRIVATE_MESSAGE
+    & filters.COMMAND
+    & ~filters.Regex(r"^/(" + "|".join(PASS_THROUGH_COMMANDS) + r")(@\w+)?(\s|$)")
+)
+
+Markup = Any  # an inline or reply keyboard, or its removal
+Step = Callable[[Update, Context, dict[str, Any]], Coroutine[Any, Any, object]]
+Handler = Callable[[Update, Context], Coroutine[Any, Any, object]]
+
+
+def user_data(context: Context) -> dict[Any, Any]:
+    data = context.user_data
+    assert data is not None, "resident conversations run per user"
+    return data
+
+
+def new_draft(context: Context, kind: str, **fields: Any) -> dict[str, Any]:
+    """Start a fresh draft, replacing any earlier one of this kind."""
+    draft: dict[str, Any] = {"key": secrets.token_hex(8), **fields, "touched": utcnow().isoformat()}
+    user_data(context)[kind] = draft
+    return draft
+
+
+def drop_draft(context: Context, kind: str) -> dict[str, Any] | None:
+    dropped: dict[str, Any] | None = user_data(context).pop(kind, None)
+    return dropped
+
+
+def is_expired(draft: dict[str, Any], expiry: timedelta, now: datetime) -> bool:
+    try:
+        touched = datetime.fromisoformat(str(draft["touched"]))
+    except (KeyError, ValueError):
+        return True
+    return now - touched > expiry
+
+
+def live_draft(context: Context, kind: str) -> dict[str, Any] | None:
+    """The user's unexpired draft of this kind, if any."""
+    draft = user_data(context).get(kind)
+    if not isinstance(draft, dict) or is_expired(draft, context.settings.cases.draft_expiry, utcnow()):
+        return None
+    return draft
+
+
+def describe_duration(delta: timedelta) -> str:
+    """A duration in words in the reader's language: "2 hours", "2小时"."""
+    return format_timedelta(delta, threshold=1.0, locale=Locale.parse(current_locale()))
+
+
+def text_problem(text: str, limit: int) -> str | None:
+    """Why a text cannot be taken (too long), or None if it is fine."""
+    if len(text) > limit:
+        return _("That is {count} characters; please keep it to {limit} at most.").format(
+            count=len(text), limit=limit
+        )
+    return None
+
+
+def is_private(update: Update) -> bool:
+    chat = update.effective_chat
+    return chat is not None and chat.type == ChatType.PRIVATE
+
+
+async def say(update: Update, context: Context, text: str, reply_markup: Markup = None) -> None:
+    """Send a message into the update's chat, whether it came as a message or a button press."""
+    chat = update.effective_chat
+    assert chat is not None
+    await context.bot.send_message(chat.id, text, reply_markup=reply_markup)
+
+
+async def close_buttons(update: Update) -> None:
+    """Acknowledge a press and take the buttons off its message, so they cannot be pressed again."""
+    query = update.callback_query
+    if query is None:
+        return
+    await query.answer()
+    await query.edit_message_reply_markup(reply_markup=None)
+
+
+def remove_keyboard() -> ReplyKeyboardRemove:
+    return ReplyKeyboardRemove()
+
+
+def reply_keyboard(rows: list[list[Any]]) -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup(rows, resize_keyboard=True, one_time_keyboard=True)
+
+
+def draft_step(kind: str, expired_message: str) -> Callable[[Step], Handler]:
+    """Give a step the live draft; an expired or missing one is discarded with ``expired_message``.
+
+    ``expired_message`` is a gettext message id with a ``{duration}`` placeholder.
+    """
+
+    def decorate(step: Step) -> Handler:
+        @wraps(step)
+        async def run(update: Update, context: Context) -> object:
+            draft = live_draft(context, kind)
+            if draft is None:
+                drop_draft(context, kind)
+                if update.callback_query is not None:
+                    await update.callback_query.answer()
+                expiry = describe_duration(context.settings.cases.draft_expiry)
+                await say(update, context, _(expired_message).format(duration=expiry), remove_keyboard())
+                return END
+            draft["touched"] = utcnow().isoformat()
+            return await step(update, context, draft)
+
+        return run
+
+    return decorate
+
+
+def timeout_handler(kind: str, expired_message: str) -> Handler:
+    """The TIMEOUT-state callback: tell the resident the draft was discarded (PTB's timer, bot running)."""
+
+    async def timed_out(update: Update, context: Context) -> None:
+        user = update.effective_user
+        if user is None or drop_draft(context, kind) is None:
+            return
+        # A timer has no update of its own to have set the language: pick the resident's here.
+        set_locale(await resolve_locale(context, user.id, user.language_code))
+        text = _(expired_message).format(duration=describe_duration(context.settings.cases.draft_expiry))
+        await context.bot.send_message(user.id, text, reply_markup=remove_keyboard())
+        # Not an update, so the flush handler does not run: store the dropped draft now.
+        context.application.mark_data_for_update_persistence(user_ids=user.id)
+        await context.application.update_persistence()
+
+    timed_out.__doc__ = f"Tell the resident their unfinished {kind} was discarded."
+    return timed_out

@@ -1,0 +1,284 @@
+"""/mycases: a resident's own cases, newest first, each with its timeline and a way to withdraw it.
+
+Callback data: ``m:p:<page>`` a page of the list, ``m:o:<case id>`` open a case's timeline
+(as a new message), ``m:v:<case id>`` redraw it in place, ``m:w:<case id>`` ask to withdraw,
+``m:wy:<case id>`` withdraw. The domain decides who may see and withdraw what: a case id that
+is not the user's own is refused like any stale button. No phone number is ever shown here.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+
+from bot.context import Context, RedPropApplication
+from bot.i18n import N_, format_time
+from bot.i18n import gettext as _
+from handlers.cards import category_name, refusal_text, status_name
+from handlers.cases import wake_outbox
+from handlers.picker import edit_text
+from handlers.replies import refuse_button
+from models.base import id_of, utcnow
+from models.case_actions import NOT_ALLOWED, WRONG_STATUS, CaseActionRefused, withdraw_case
+from models.case_views import Timeline, TimelineEntry, case_timeline, cases_of_reporter
+from models.cases import EventKind
+from models.directory import Person
+from models.people import find_person_by_telegram_id
+
+logger = logging.getLogger(__name__)
+
+PREFIX = "m"
+PER_PAGE = 5
+MAX_MESSAGE = 4000  # below Telegram's 4096, with room for the header
+
+EVENT_NAMES: dict[EventKind, str] = {
+    EventKind.REPORTED: N_("Reported"),
+    EventKind.ROUTED: N_("Assigned"),
+    EventKind.ACCEPTED: N_("Accepted"),
+    EventKind.FORWARDED: N_("Passed to the property enterprise"),
+    EventKind.NOTE: N_("Progress note"),
+    EventKind.WORK_DONE: N_("Work done"),
+    EventKind.RESOLVED: N_("Resolved"),
+    EventKind.REJECTED: N_("Not our responsibility"),
+    EventKind.DUPLICATE: N_("Marked as a duplicate"),
+    EventKind.WITHDRAWN: N_("Withdrawn"),
+    EventKind.REOPENED: N_("Reopened"),
+    EventKind.CLOSED: N_("Closed"),
+}
+
+
+def _number(part: str) -> int | None:
+    return int(part) if part.isdigit() and len(part) < 10 else None
+
+
+def _argument(update: Update) -> int | None:
+    """The number at the end of the pressed button's data."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return None
+    return _number(query.data.split(":")[-1])
+
+
+async def _viewer(context: Context, telegram_id: int) -> Person | None:
+    async with context.db.read() as session:
+        return await find_person_by_telegram_id(session=session, telegram_id=telegram_id)
+
+
+async def list_page(context: Context, person: Person, page: int) -> tuple[str, InlineKeyboardMarkup] | None:
+    """The text and buttons of one page of the person's cases; None if the page does not exist."""
+    async with context.db.read() as session:
+        cases, total = await cases_of_reporter(session=session, person=person, page=page, per_page=PER_PAGE)
+    pages = max(1, -(-total // PER_PAGE))
+    if page < 0 or page >= pages:
+        return None
+    if not total:
+        return _("You have not reported any problems yet. Use /report to report one."), InlineKeyboardMarkup(
+            []
+        )
+    rows = [
+        [
+            InlineKeyboardButton(
+                f"{case.number} · {category_name(case)} · {status_name(case)}",
+                callback_data=f"{PREFIX}:o:{case.id}",
+            )
+        ]
+        for case in cases
+    ]
+    nav = []
+    if page > 0:
+        nav.append(InlineKeyboardButton("◀", callback_data=f"{PREFIX}:p:{page - 1}"))
+    if page + 1 < pages:
+        nav.append(InlineKeyboardButton("▶", callback_data=f"{PREFIX}:p:{page + 1}"))
+    if nav:
+        rows.append(nav)
+    text = _("Your cases, newest first. Tap one to see its progress.")
+    if pages > 1:
+        text += "\n" + _("Page {page} of {pages}").format(page=page + 1, pages=pages)
+    return text, InlineKeyboardMarkup(rows)
+
+
+async def my_cases(update: Update, context: Context) -> None:
+    """List the user's own cases, newest first."""
+    user = update.effective_user
+    message = update.effective_message
+    if user is None or message is None:
+        return
+    person = await _viewer(context, user.id)
+    shown = await list_page(context, person, 0) if person is not None else None
+    if shown is None:
+        await message.reply_text(_("You have not reported any problems yet. Use /report to report one."))
+        return
+    text, keyboard = shown
+    await message.reply_text(text, reply_markup=keyboard if keyboard.inline_keyboard else None)
+
+
+async def page_shown(update: Update, context: Context) -> None:
+    """Show another page of the list in place."""
+    query = update.callback_query
+    page = _argument(update)
+    assert query is not None
+    person = await _viewer(context, query.from_user.id)
+    shown = await list_page(context, person, page) if person is not None and page is not None else None
+    if shown is None:
+        await refuse_button(update, context)
+        return
+    await query.answer()
+    await edit_text(update, *shown)
+
+
+def _entry_lines(entry: TimelineEntry) -> list[str]:
+    event = entry.event
+    who = entry.actor_name if entry.actor_name is not None else _("system")
+    lines = [f"{format_time(event.at, 'short')} {_(EVENT_NAMES[event.kind])} — {who}"]
+    params = json.loads(event.reason_params) if event.reason_params else {}
+    if event.kind == EventKind.DUPLICATE and "original" in params:
+        lines.append("   " + _("Duplicate of {number}").format(number=params["original"]))
+    if event.reason:
+        try:
+            lines.append("   " + _(event.reason).format(**params))
+        except (KeyError, IndexError, ValueError):
+            lines.append("   " + _(event.reason))
+    if event.text:
+        lines.append("   " + event.text)
+    return lines
+
+
+def timeline_text(timeline: Timeline) -> str:
+    """The case's header and timeline, oldest first, trimmed from the top if it grows too long."""
+    case = timeline.case
+    header = [
+        _("Case {number}").format(number=case.number),
+        _("Category: {category}").format(category=category_name(case)),
+        _("Status: {status}").format(status=status_name(case)),
+        "",
+        case.description if len(case.description) <= 600 else case.description[:600] + "…",
+        "",
+        _("Progress:"),
+    ]
+    events = [_entry_lines(entry) for entry in timeline.entries]
+    trimmed = False
+    while events and len("\n".join(header + [line for lines in events for line in lines])) > MAX_MESSAGE:
+        events.pop(0)
+        trimmed = True
+    body = (["…"] if trimmed else []) + [line for lines in events for line in lines]
+    return "\n".join(header + body)
+
+
+def timeline_keyboard(timeline: Timeline) -> InlineKeyboardMarkup | None:
+    if not timeline.can_withdraw:
+        return None
+    data = f"{PREFIX}:w:{timeline.case.id}"
+    return InlineKeyboardMarkup([[InlineKeyboardButton(_("Withdraw"), callback_data=data)]])
+
+
+async def _own_timeline(update: Update, context: Context) -> Timeline | None:
+    """The pressed button's case, if it is the user's own; otherwise refuse the button."""
+    query = update.callback_query
+    assert query is not None
+    case_id = _argument(update)
+    person = await _viewer(context, query.from_user.id)
+    timeline = None
+    if person is not None and case_id is not None:
+        async with context.db.read() as session:
+            timeline = await case_timeline(session=session, case_id=case_id, viewer=person)
+    # Staff may see a case's timeline elsewhere; /mycases is the reporter's own view only.
+    if timeline is None or not timeline.viewer_is_reporter:
+        await refuse_button(update, context)
+        return None
+    return timeline
+
+
+async def case_opened(update: Update, context: Context) -> None:
+    """Send the case's timeline as a new message."""
+    timeline = await _own_timeline(update, context)
+    query = update.callback_query
+    if timeline is None or query is None:
+        return
+    await query.answer()
+    await context.bot.send_message(
+        query.from_user.id, timeline_text(timeline), reply_markup=timeline_keyboard(timeline)
+    )
+
+
+async def case_redrawn(update: Update, context: Context) -> None:
+    """Redraw the case's timeline in place (back from the withdraw question)."""
+    timeline = await _own_timeline(update, context)
+    query = update.callback_query
+    if timeline is None or query is None:
+        return
+    await query.answer()
+    await edit_text(update, timeline_text(timeline), timeline_keyboard(timeline))
+
+
+async def withdraw_asked(update: Update, context: Context) -> None:
+    """Ask whether to withdraw the case."""
+    timeline = await _own_timeline(update, context)
+    query = update.callback_query
+    if timeline is None or query is None:
+        return
+    case = timeline.case
+    if not timeline.can_withdraw:
+        refused = CaseActionRefused(WRONG_STATUS, status=str(case.status))
+        await query.answer(refusal_text(refused), show_alert=True)
+        await edit_text(update, timeline_text(timeline), None)
+        return
+    await query.answer()
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(_("Yes, withdraw it"), callback_data=f"{PREFIX}:wy:{case.id}"),
+                InlineKeyboardButton(_("No, keep it"), callback_data=f"{PREFIX}:v:{case.id}"),
+            ]
+        ]
+    )
+    text = _("Withdraw case {number}? The people handling it will be told, and it cannot be undone.").format(
+        number=case.number
+    )
+    await edit_text(update, text, keyboard)
+
+
+async def withdraw_confirmed(update: Update, context: Context) -> None:
+    """Withdraw the case and redraw its timeline."""
+    query = update.callback_query
+    assert query is not None
+    # Someone else's case is refused before the domain could say what state it is in.
+    own = await _own_timeline(update, context)
+    person = await _viewer(context, query.from_user.id)
+    if own is None or person is None:
+        return
+    case_id = id_of(own.case)
+    try:
+        async with context.db.write() as session:
+            case = await withdraw_case(session=session, case_id=case_id, actor=person, now=utcnow())
+            number = case.number
+    except CaseActionRefused as refused:
+        if refused.message == NOT_ALLOWED:
+            await refuse_button(update, context)
+            return
+        # A second tap, or the case moved on meanwhile: say so and show where it stands.
+        await query.answer(refusal_text(refused), show_alert=True)
+        await _redraw_after(update, context, person, case_id)
+        return
+    logger.info("case %s withdrawn by its reporter", number)
+    await wake_outbox(context)
+    await query.answer(_("Case {number} is withdrawn.").format(number=number))
+    await _redraw_after(update, context, person, case_id)
+
+
+async def _redraw_after(update: Update, context: Context, person: Person, case_id: int) -> None:
+    async with context.db.read() as session:
+        timeline = await case_timeline(session=session, case_id=case_id, viewer=person)
+    if timeline is not None:
+        await edit_text(update, timeline_text(timeline), timeline_keyboard(timeline))
+
+
+def register(application: RedPropApplication) -> None:
+    application.add_handler(CommandHandler("mycases", my_cases, filters=filters.ChatType.PRIVATE))
+    application.add_handler(CallbackQueryHandler(page_shown, pattern=rf"^{PREFIX}:p:"))
+    application.add_handler(CallbackQueryHandler(case_opened, pattern=rf"^{PREFIX}:o:"))
+    application.add_handler(CallbackQueryHandler(case_redrawn, pattern=rf"^{PREFIX}:v:"))
+    application.add_handler(CallbackQueryHandler(withdraw_asked, pattern=rf"^{PREFIX}:w:"))
+    application.add_handler(CallbackQueryHandler(withdraw_confirmed, pattern=rf"^{PREFIX}:wy:"))

@@ -1,0 +1,270 @@
+"""/report: category → description → photos → location → summary → a case number.
+
+The draft lives in ``context.user_data["report"]`` and the conversation state in the database
+(persistent ConversationHandler), so a restart in the middle lets the resident carry on.
+Confirm carries the draft key: the domain opens one case per key, and a Confirm pressed again
+after the case exists only names it. The steps themselves are in ``handlers/report_steps.py``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel.ext.asyncio.session import AsyncSession
+from telegram import Update
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
+
+from bot.context import SETTINGS_KEY, Context, RedPropApplication
+from bot.i18n import N_, format_time
+from bot.i18n import gettext as _
+from handlers import report_steps as steps
+from handlers.cases import wake_outbox
+from handlers.drafts import (
+    ANY_INPUT,
+    END,
+    NOT_TEXT,
+    OTHER_COMMAND,
+    PRIVATE_MESSAGE,
+    TEXT,
+    close_buttons,
+    drop_draft,
+    live_draft,
+    new_draft,
+    remove_keyboard,
+    say,
+    timeout_handler,
+)
+from handlers.replies import refuse_button
+from handlers.start import help_command, start
+from models.base import utcnow
+from models.case_actions import NO_COMMUNITY, CaseActionRefused, CaseDraft, Deadlines
+from models.cases import Case, OwnerLevel
+from models.categories import ReportCategory
+from models.directory import Person
+from models.people import find_person_by_telegram_id, register_user
+from models.reporting import TOO_MANY_REPORTS, case_for_draft, reports_in_last_hour, submit_report
+
+KIND = steps.KIND
+SUGGEST_KIND = "suggest"  # handlers/suggest.py: one resident conversation at a time
+
+OWNER_LEVEL_NAMES: dict[OwnerLevel, str] = {
+    OwnerLevel.INSTRUCTOR: N_("party-building instructor"),
+    OwnerLevel.PARTY_COMMITTEE: N_("community party committee"),
+    OwnerLevel.OFFICE: N_("street property office"),
+}
+
+
+async def start_report(update: Update, context: Context) -> int:
+    """Start a report: check the community and the hourly limit, then ask for the category."""
+    user = update.effective_user
+    assert user is not None
+    if live_draft(context, SUGGEST_KIND) is not None:
+        await say(update, context, _("You are writing a suggestion. Finish it, or send /cancel to stop it."))
+        return END
+    async with context.db.write() as session:
+        person = await register_user(
+            session=session, telegram_id=user.id, name=user.full_name, language_code=user.language_code
+        )
+        has_community = person.community_id is not None
+        sent = (
+            await reports_in_last_hour(session=session, person=person, now=utcnow()) if has_community else 0
+        )
+    limit = context.settings.cases.reports_per_hour
+    if not has_community or sent >= limit:
+        drop_draft(context, KIND)
+        refusal = _(NO_COMMUNITY) if not has_community else _(TOO_MANY_REPORTS).format(limit=limit)
+        await say(update, context, refusal, remove_keyboard())
+        return END
+    text = _("What is the problem about? Choose a category:")
+    if live_draft(context, KIND) is not None:
+        text = _("Your unfinished report was discarded; here is a new one.") + "\n" + text
+    new_draft(context, KIND, category=None, description=None, photos=[], lat=None, lon=None)
+    await say(update, context, text, steps.category_keyboard())
+    return steps.CATEGORY
+
+
+async def receipt(session: AsyncSession, case: Case) -> str:
+    """What the resident is told once the case exists: its number, its owner, when to expect an answer."""
+    owner = await session.get(Person, case.owner_id) if case.owner_id is not None else None
+    lines = [_("Thank you! Your case number is {number}.").format(number=case.number)]
+    if owner is not None:
+        role = _(OWNER_LEVEL_NAMES[OwnerLevel(case.owner_level)])
+        lines.append(_("It went to {owner} ({role}).").format(owner=owner.name or "—", role=role))
+    else:
+        lines.append(_("It went to the street property office."))
+    lines.append(
+        _("Expect a first answer by {time}.").format(time=format_time(case.response_due_at, "short"))
+    )
+    return "\n".join(lines)
+
+
+async def _submit(context: Context, telegram_id: int, draft: CaseDraft) -> str:
+    """Open (or find) the draft's case in one transaction; return the receipt to show."""
+    settings = context.settings.cases
+    async with context.db.write() as session:
+        reporter = await find_person_by_telegram_id(session=session, telegram_id=telegram_id)
+        if reporter is None:
+            raise CaseActionRefused(NO_COMMUNITY)
+        case = await submit_report(
+            session=session,
+            reporter=reporter,
+            draft=draft,
+            deadlines=Deadlines(*settings.deadlines_for(draft.category.value)),
+            per_hour=settings.reports_per_hour,
+            now=utcnow(),
+        )
+        return await receipt(session, case)
+
+
+@steps.report_step
+async def confirm(update: Update, context: Context, draft: dict[str, Any]) -> int | None:
+    """Open the case from the draft (once, however often Confirm is pressed) and give its number."""
+    query = update.callback_query
+    user = update.effective_user
+    assert query is not None and query.data is not None and user is not None
+    if query.data.removeprefix(steps.CONFIRM_DATA) != draft["key"] or not draft.get("description"):
+        await refuse_button(update, context)
+        return None
+    case_draft = CaseDraft(
+        key=str(draft["key"]),
+        category=ReportCategory(draft["category"]),
+        description=str(draft["description"]),
+        photo_file_ids=[str(file_id) for file_id in draft.get("photos") or []],
+        latitude=draft.get("lat"),
+        longitude=draft.get("lon"),
+    )
+    try:
+        try:
+            text = await _submit(context, user.id, case_draft)
+        except IntegrityError:
+            # A second Confirm committed the same draft (or the street's first number) meanwhile:
+            # run again, which finds that case.
+            text = await _submit(context, user.id, case_draft)
+    except CaseActionRefused as refused:
+        await query.answer()
+        await say(update, context, _(refused.message).format(**refused.params))
+        # Over the hourly limit the draft stays, to be confirmed later.
+        if refused.message == TOO_MANY_REPORTS:
+            return None
+        drop_draft(context, KIND)
+        return END
+    await close_buttons(update)
+    drop_draft(context, KIND)
+    await wake_outbox(context)
+    await say(update, context, text)
+    return END
+
+
+async def stale_confirm(update: Update, context: Context) -> None:
+    """Answer a Confirm pressed after its report was sent: name the case, create nothing."""
+    query = update.callback_query
+    user = update.effective_user
+    assert query is not None and query.data is not None and user is not None
+    async with context.db.read() as session:
+        reporter = await find_person_by_telegram_id(session=session, telegram_id=user.id)
+        key = query.data.removeprefix(steps.CONFIRM_DATA)
+        case = await case_for_draft(session=session, reporter=reporter, draft_key=key) if reporter else None
+    if case is None:
+        await refuse_button(update, context)
+        return
+    text = _("This report was already sent as case {number}.").format(number=case.number)
+    await query.answer(text, show_alert=True)
+    await query.edit_message_reply_markup(reply_markup=None)
+
+
+async def cancel(update: Update, context: Context) -> int:
+    """Drop the draft and end the report."""
+    drop_draft(context, KIND)
+    await close_buttons(update)
+    await say(update, context, _("Report cancelled. Nothing was sent."), remove_keyboard())
+    return END
+
+
+async def _leave(update: Update, context: Context) -> None:
+    if drop_draft(context, KIND) is not None:
+        await say(update, context, _("Your unfinished report was discarded."), remove_keyboard())
+
+
+async def restart(update: Update, context: Context) -> int:
+    """End the report, dropping the draft, and run /start."""
+    await _leave(update, context)
+    await start(update, context)
+    return END
+
+
+async def help_instead(update: Update, context: Context) -> int:
+    """End the report, dropping the draft, and run /help."""
+    await _leave(update, context)
+    await help_command(update, context)
+    return END
+
+
+@steps.report_step
+async def busy(update: Update, context: Context, draft: dict[str, Any]) -> None:
+    """Answer another command in the middle of a report, keeping the report where it was."""
+    await say(update, context, _("You are in the middle of a report. Carry on, or send /cancel to stop it."))
+
+
+def conversation(application: RedPropApplication) -> ConversationHandler[Context]:
+    private = PRIVATE_MESSAGE
+    expiry = application.bot_data[SETTINGS_KEY].cases.draft_expiry
+    with warnings.catch_warnings():
+        # Buttons are tracked per user and chat on purpose; the drafts carry their own keys.
+        warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBUserWarning)
+        return ConversationHandler(
+            entry_points=[CommandHandler("report", start_report, filters=private)],
+            states={
+                steps.CATEGORY: [
+                    CallbackQueryHandler(steps.category_chosen, pattern=f"^{steps.CATEGORY_DATA}"),
+                    MessageHandler(ANY_INPUT, steps.category_hint),
+                ],
+                steps.DESCRIPTION: [
+                    MessageHandler(TEXT, steps.description_given),
+                    MessageHandler(NOT_TEXT, steps.description_hint),
+                ],
+                steps.PHOTOS: [
+                    MessageHandler(private & filters.PHOTO, steps.photo_given),
+                    CallbackQueryHandler(
+                        steps.photos_finished, pattern=f"^({steps.PHOTOS_DONE}|{steps.PHOTOS_SKIP})$"
+                    ),
+                    MessageHandler(ANY_INPUT, steps.photos_hint),
+                ],
+                steps.LOCATION: [
+                    MessageHandler(private & filters.LOCATION, steps.location_given),
+                    CallbackQueryHandler(steps.location_skipped, pattern=f"^{steps.LOCATION_SKIP}$"),
+                    MessageHandler(ANY_INPUT, steps.location_hint),
+                ],
+                steps.CONFIRM: [
+                    CallbackQueryHandler(confirm, pattern=f"^{steps.CONFIRM_DATA}"),
+                    CallbackQueryHandler(steps.edit_chosen, pattern=f"^{steps.EDIT}(:|$)"),
+                    CallbackQueryHandler(cancel, pattern=f"^{steps.CANCEL}$"),
+                    MessageHandler(ANY_INPUT, steps.confirm_hint),
+                ],
+                ConversationHandler.TIMEOUT: [TypeHandler(Update, timeout_handler(KIND, steps.EXPIRED))],
+            },
+            fallbacks=[
+                CommandHandler("cancel", cancel, filters=private),
+                CommandHandler("start", restart, filters=private),
+                CommandHandler("help", help_instead, filters=private),
+                MessageHandler(OTHER_COMMAND, busy),
+            ],
+            name="report",
+            persistent=True,
+            allow_reentry=True,
+            conversation_timeout=expiry,
+        )
+
+
+def register(application: RedPropApplication) -> None:
+    application.add_handler(conversation(application))
+    application.add_handler(CallbackQueryHandler(stale_confirm, pattern=f"^{steps.CONFIRM_DATA}"))

@@ -1,0 +1,224 @@
+"""/suggest: a suggestion for the resident's community (an idea, not a fault) → Confirm → stored.
+
+Suggestions are counted apart from cases (``models.cases.Suggestion``). The draft lives in
+``context.user_data["suggest"]`` and the conversation state in the database, like /report's.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    TypeHandler,
+)
+from telegram.warnings import PTBUserWarning
+
+from bot.context import SETTINGS_KEY, Context, RedPropApplication
+from bot.i18n import N_
+from bot.i18n import gettext as _
+from handlers.drafts import (
+    ANY_INPUT,
+    END,
+    NOT_TEXT,
+    OTHER_COMMAND,
+    PRIVATE_MESSAGE,
+    TEXT,
+    close_buttons,
+    draft_step,
+    drop_draft,
+    live_draft,
+    new_draft,
+    remove_keyboard,
+    say,
+    text_problem,
+    timeout_handler,
+)
+from handlers.replies import refuse_button
+from handlers.start import help_command, start
+from models.base import utcnow
+from models.case_actions import NO_COMMUNITY, CaseActionRefused
+from models.directory import Community
+from models.people import find_person_by_telegram_id, register_user
+from models.reporting import submit_suggestion
+
+KIND = "suggest"
+REPORT_KIND = "report"  # handlers/report.py: one resident conversation at a time
+WRITING, CONFIRMING = range(2)
+
+CONFIRM_DATA = "s:ok:"  # + the draft key
+CANCEL = "s:cancel"
+
+EXPIRED = N_("Your unfinished suggestion was discarded after {duration}. Send /suggest to start again.")
+suggest_step = draft_step(KIND, EXPIRED)
+
+
+def confirm_keyboard(draft: dict[str, Any]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(_("Confirm"), callback_data=f"{CONFIRM_DATA}{draft['key']}"),
+                InlineKeyboardButton(_("Cancel"), callback_data=CANCEL),
+            ]
+        ]
+    )
+
+
+async def start_suggestion(update: Update, context: Context) -> int:
+    """Start a suggestion for the resident's community: ask for the text."""
+    user = update.effective_user
+    assert user is not None
+    if live_draft(context, REPORT_KIND) is not None:
+        await say(
+            update, context, _("You are in the middle of a report. Carry on, or send /cancel to stop it.")
+        )
+        return END
+    async with context.db.write() as session:
+        person = await register_user(
+            session=session, telegram_id=user.id, name=user.full_name, language_code=user.language_code
+        )
+        community = await session.get(Community, person.community_id) if person.community_id else None
+    if community is None:
+        drop_draft(context, KIND)
+        await say(update, context, _(NO_COMMUNITY))
+        return END
+    new_draft(context, KIND, text=None, community=community.name)
+    text = _(
+        "What would you like to suggest for {community}? An idea, not a fault (for a fault, use /report). "
+        "Write it in one message."
+    ).format(community=community.name)
+    await say(update, context, text)
+    return WRITING
+
+
+@suggest_step
+async def text_given(update: Update, context: Context, draft: dict[str, Any]) -> int | None:
+    """Take the suggestion's text, if it is not too long, and ask to confirm it."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    text = message.text.strip()
+    problem = text_problem(text, context.settings.cases.max_text_length)
+    if problem is not None:
+        await say(update, context, problem)
+        return None
+    draft["text"] = text
+    summary = _("Your suggestion for {community}:").format(community=draft.get("community", "—"))
+    await say(update, context, summary + "\n\n" + text, confirm_keyboard(draft))
+    return CONFIRMING
+
+
+@suggest_step
+async def text_hint(update: Update, context: Context, draft: dict[str, Any]) -> None:
+    """Ask for words instead of a sticker, voice note or the like."""
+    await say(update, context, _("Please write your suggestion in words."))
+
+
+@suggest_step
+async def confirm_hint(update: Update, context: Context, draft: dict[str, Any]) -> None:
+    """Point to the Confirm and Cancel buttons."""
+    await say(update, context, _("Please use the buttons: Confirm or Cancel."), confirm_keyboard(draft))
+
+
+@suggest_step
+async def confirm(update: Update, context: Context, draft: dict[str, Any]) -> int | None:
+    """Store the suggestion for the resident's community and thank them."""
+    query = update.callback_query
+    user = update.effective_user
+    assert query is not None and query.data is not None and user is not None
+    if query.data.removeprefix(CONFIRM_DATA) != draft["key"] or not draft.get("text"):
+        await refuse_button(update, context)
+        return None
+    try:
+        async with context.db.write() as session:
+            author = await find_person_by_telegram_id(session=session, telegram_id=user.id)
+            if author is None:
+                raise CaseActionRefused(NO_COMMUNITY)
+            suggestion = await submit_suggestion(
+                session=session, author=author, text=str(draft["text"]), now=utcnow()
+            )
+            community = await session.get(Community, suggestion.community_id)
+    except CaseActionRefused as refused:
+        await query.answer()
+        await say(update, context, _(refused.message).format(**refused.params))
+        drop_draft(context, KIND)
+        return END
+    await close_buttons(update)
+    drop_draft(context, KIND)
+    name = community.name if community is not None else "—"
+    await say(
+        update,
+        context,
+        _("Thank you! Your suggestion was passed to {community} community.").format(community=name),
+    )
+    return END
+
+
+async def cancel(update: Update, context: Context) -> int:
+    """Drop the suggestion and end."""
+    drop_draft(context, KIND)
+    await close_buttons(update)
+    await say(update, context, _("Suggestion cancelled. Nothing was sent."), remove_keyboard())
+    return END
+
+
+async def _leave(update: Update, context: Context) -> None:
+    if drop_draft(context, KIND) is not None:
+        await say(update, context, _("Your unfinished suggestion was discarded."))
+
+
+async def restart(update: Update, context: Context) -> int:
+    """End the suggestion, dropping the draft, and run /start."""
+    await _leave(update, context)
+    await start(update, context)
+    return END
+
+
+async def help_instead(update: Update, context: Context) -> int:
+    """End the suggestion, dropping the draft, and run /help."""
+    await _leave(update, context)
+    await help_command(update, context)
+    return END
+
+
+@suggest_step
+async def busy(update: Update, context: Context, draft: dict[str, Any]) -> None:
+    """Answer another command in the middle of a suggestion, keeping it where it was."""
+    await say(update, context, _("You are writing a suggestion. Finish it, or send /cancel to stop it."))
+
+
+def conversation(application: RedPropApplication) -> ConversationHandler[Context]:
+    private = PRIVATE_MESSAGE
+    with warnings.catch_warnings():
+        # Buttons are tracked per user and chat on purpose; Confirm carries the draft key.
+        warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBUserWarning)
+        return ConversationHandler(
+            entry_points=[CommandHandler("suggest", start_suggestion, filters=private)],
+            states={
+                WRITING: [MessageHandler(TEXT, text_given), MessageHandler(NOT_TEXT, text_hint)],
+                CONFIRMING: [
+                    CallbackQueryHandler(confirm, pattern=f"^{CONFIRM_DATA}"),
+                    CallbackQueryHandler(cancel, pattern=f"^{CANCEL}$"),
+                    MessageHandler(ANY_INPUT, confirm_hint),
+                ],
+                ConversationHandler.TIMEOUT: [TypeHandler(Update, timeout_handler(KIND, EXPIRED))],
+            },
+            fallbacks=[
+                CommandHandler("cancel", cancel, filters=private),
+                CommandHandler("start", restart, filters=private),
+                CommandHandler("help", help_instead, filters=private),
+                MessageHandler(OTHER_COMMAND, busy),
+            ],
+            name="suggest",
+            persistent=True,
+            allow_reentry=True,
+            conversation_timeout=application.bot_data[SETTINGS_KEY].cases.draft_expiry,
+        )
+
+
+def register(application: RedPropApplication) -> None:
+    application.add_handler(conversation(application))

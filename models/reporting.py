@@ -1,0 +1,83 @@
+"""What residents send in: confirmed reports (with the hourly limit) and suggestions.
+
+The chat flow that collects a report is in ``handlers/report.py``; here are the rules that
+hold whatever client sends it: one case per draft, at most so many reports an hour, and a
+resident must belong to a community.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models.base import N_, id_of
+from models.case_actions import NO_COMMUNITY, CaseActionRefused, CaseDraft, Deadlines, open_case
+from models.cases import Case, Suggestion
+from models.directory import Person
+
+REPORT_WINDOW = timedelta(hours=1)
+TOO_MANY_REPORTS = N_(
+    "You have sent {limit} reports in the last hour, the most we accept. Please try again a little later."
+)
+
+
+async def reports_in_last_hour(*, session: AsyncSession, person: Person, now: datetime) -> int:
+    """How many cases ``person`` reported in the hour before ``now``."""
+    count = await session.exec(
+        select(func.count(col(Case.id)))
+        .where(Case.reporter_id == id_of(person))
+        .where(col(Case.created_at) > now - REPORT_WINDOW)
+    )
+    return int(count.one())
+
+
+async def case_for_draft(*, session: AsyncSession, reporter: Person, draft_key: str) -> Case | None:
+    """The case ``reporter`` already confirmed from this draft, if any (never someone else's)."""
+    return (
+        await session.exec(
+            select(Case).where(Case.draft_key == draft_key).where(Case.reporter_id == id_of(reporter))
+        )
+    ).first()
+
+
+async def submit_report(
+    *,
+    session: AsyncSession,
+    reporter: Person,
+    draft: CaseDraft,
+    deadlines: Deadlines,
+    per_hour: int,
+    now: datetime,
+) -> Case:
+    """Open the case for a confirmed draft, within the hourly limit; confirming again returns it."""
+    existing = await case_for_draft(session=session, reporter=reporter, draft_key=draft.key)
+    if existing is not None:
+        return existing
+    if reporter.community_id is None:
+        raise CaseActionRefused(NO_COMMUNITY)
+    if await reports_in_last_hour(session=session, person=reporter, now=now) >= per_hour:
+        raise CaseActionRefused(TOO_MANY_REPORTS, limit=per_hour)
+    return await open_case(session=session, reporter=reporter, draft=draft, deadlines=deadlines, now=now)
+
+
+async def submit_suggestion(*, session: AsyncSession, author: Person, text: str, now: datetime) -> Suggestion:
+    """Store a suggestion for the author's community; counted apart from cases."""
+    if author.community_id is None:
+        raise CaseActionRefused(NO_COMMUNITY)
+    suggestion = Suggestion(
+        author_id=id_of(author), community_id=author.community_id, text=text, created_at=now
+    )
+    session.add(suggestion)
+    await session.flush()
+    return suggestion
+
+
+async def suggestion_count(*, session: AsyncSession, community_id: int) -> int:
+    """How many suggestions a community has received."""
+    count = await session.exec(
+        select(func.count(col(Suggestion.id))).where(Suggestion.community_id == community_id)
+    )
+    return int(count.one())

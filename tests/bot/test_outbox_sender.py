@@ -1,0 +1,323 @@
+"""The outbox sender against the in-process fake Bot API: once each, paced, and honest about failures."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlmodel import col, select
+
+from bot.app import build_application
+from bot.config import Settings, load_settings
+from bot.outbox_sender import OUTBOX_KEY, OutboxSender, wake_outbox
+from bot.outbox_transport import sender_bot
+from models.base import id_of, utcnow
+from models.case_actions import CARD, accept_case
+from models.cases import Case, CaseEvent, EventKind, OwnerLevel
+from models.db import Database
+from models.directory import Person
+from models.outbox import OutboxMessage, OutboxStatus, enqueue
+from models.routing import ROUTED_COMMITTEE_UP
+from tests.case_world import INSTRUCTOR_ID, RESIDENT_ID, World, make_world, report
+from tests.fakes.request import FakeRequest
+from tests.fakes.telegram import Call, FakeTelegram
+
+TOKEN = "123456789:AAHfakeTokenForTestsOnly_abcdefghijklm"
+
+
+def make_settings(database_url: str, **outbox: Any) -> Settings:
+    overrides = {"telegram.token": TOKEN, "database.url": database_url, "outbox.rate": 30}
+    overrides["outbox.per_chat_interval"] = timedelta(seconds=0.05)
+    overrides.update({f"outbox.{key}": value for key, value in outbox.items()})
+    return load_settings(overrides=overrides)
+
+
+@pytest.fixture
+def telegram() -> FakeTelegram:
+    return FakeTelegram()
+
+
+@pytest.fixture
+async def world(db: Database) -> World:
+    return await make_world(db)
+
+
+@pytest.fixture
+async def make_sender(
+    database_url: str, telegram: FakeTelegram
+) -> AsyncIterator[Callable[..., Awaitable[OutboxSender]]]:
+    """Start senders, each with its own database engine as another process would have."""
+    started: list[tuple[OutboxSender, Database]] = []
+
+    async def make(*, batch: int | None = None, **outbox: Any) -> OutboxSender:
+        settings = make_settings(database_url, **outbox)
+        database = Database(database_url)
+        sender = OutboxSender(
+            database=database,
+            bot=sender_bot(settings, FakeRequest(telegram)),
+            settings=settings,
+            backoff_base=0.1,
+            poll_interval=0.05,
+            batch=batch,
+        )
+        await sender.start()
+        started.append((sender, database))
+        return sender
+
+    yield make
+    for sender, database in started:
+        await sender.stop()
+        await database.dispose()
+
+
+async def rows(db: Database) -> list[OutboxMessage]:
+    async with db.read() as session:
+        return list(await session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id))))
+
+
+async def wait_until(check: Callable[[], Awaitable[bool]], within: float = 10.0) -> None:
+    deadline = asyncio.get_running_loop().time() + within
+    while not await check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("timed out waiting")
+        await asyncio.sleep(0.02)
+
+
+async def settled(db: Database) -> bool:
+    return all(row.status not in (OutboxStatus.PENDING, OutboxStatus.SENDING) for row in await rows(db))
+
+
+def delivered(telegram: FakeTelegram, chat_id: int | None = None) -> list[Call]:
+    return [call for call in telegram.calls_of("sendMessage", chat_id) if call.result is not None]
+
+
+async def queue_cards(db: Database, case: Case, people: list[Person]) -> None:
+    async with db.write() as session:
+        for person in people:
+            await enqueue(session=session, recipient=person, kind=CARD, now=utcnow(), case_id=case.id)
+
+
+async def add_people(db: Database, world: World, count: int, first_id: int = 10_000) -> list[Person]:
+    async with db.write() as session:
+        people = [
+            Person(
+                telegram_id=first_id + n, name=f"P{n}", language_code="en", community_id=world.community_id
+            )
+            for n in range(count)
+        ]
+        session.add_all(people)
+        await session.flush()
+    return people
+
+
+async def test_each_row_is_delivered_once_and_marked_sent(
+    db: Database, world: World, make_sender: Any, telegram: FakeTelegram
+) -> None:
+    case = await report(db, world)
+    await queue_cards(db, case, await add_people(db, world, 4))
+    await make_sender()
+    await wait_until(lambda: settled(db))
+    await asyncio.sleep(0.3)  # a few more polls: nothing is sent again
+    assert sorted(call.chat_id or 0 for call in delivered(telegram)) == sorted(
+        row.chat_id for row in await rows(db)
+    )
+    for row in await rows(db):
+        assert row.status == OutboxStatus.SENT
+        (call,) = delivered(telegram, row.chat_id)
+        assert row.telegram_message_id == call.result["message_id"]
+        assert call.params["text"].startswith(f"Case {case.number}")
+
+
+async def test_flood_control_pauses_everything_then_delivers_without_duplicates(
+    db: Database, world: World, make_sender: Any, telegram: FakeTelegram
+) -> None:
+    telegram.fail("sendMessage", status=429, retry_after=1, chat_id=world.instructor.telegram_id)
+    case = await report(db, world)
+    sender = await make_sender()
+
+    async def refused() -> bool:
+        return bool(telegram.calls_of("sendMessage"))
+
+    await wait_until(refused)
+    # Rows queued during the pause wait it out too, whatever their chat.
+    others = await add_people(db, world, 2)
+    await queue_cards(db, case, others)
+    sender.wake()
+    await wait_until(lambda: settled(db))
+    first, second = telegram.calls_of("sendMessage", world.instructor.telegram_id)
+    assert first.result is None and second.result is not None
+    assert second.at - first.at >= 1.0
+    for person in others:
+        (call,) = telegram.calls_of("sendMessage", person.telegram_id)
+        assert call.result is not None and call.at - first.at >= 1.0
+    card = next(row for row in await rows(db) if row.chat_id == world.instructor.telegram_id)
+    assert (card.status, card.attempts) == (OutboxStatus.SENT, 0)
+
+
+async def test_server_errors_are_retried_with_growing_pauses(
+    db: Database, world: World, make_sender: Any, telegram: FakeTelegram
+) -> None:
+    telegram.fail("sendMessage", status=500, times=2)
+    await report(db, world)
+    await make_sender()
+    await wait_until(lambda: settled(db))
+    calls = telegram.calls_of("sendMessage", world.instructor.telegram_id)
+    assert [call.result is not None for call in calls] == [False, False, True]
+    assert calls[1].at - calls[0].at >= 0.1
+    assert calls[2].at - calls[1].at >= 0.2
+    (row,) = await rows(db)
+    assert (row.status, row.attempts) == (OutboxStatus.SENT, 2)
+
+
+async def test_giving_up_after_max_attempts(
+    db: Database, world: World, make_sender: Any, telegram: FakeTelegram
+) -> None:
+    telegram.fail("sendMessage", status=502, times=10)
+    await report(db, world)
+    await make_sender(max_attempts=2)
+    await wait_until(lambda: settled(db))
+    (row,) = await rows(db)
+    assert (row.status, row.attempts) == (OutboxStatus.FAILED, 2)
+    assert "Bad Gateway" in (row.error or "")
+    assert len(telegram.calls_of("sendMessage")) == 2
+
+
+async def test_a_bad_request_fails_the_row_at_once(
+    db: Database, world: World, make_sender: Any, telegram: FakeTelegram
+) -> None:
+    telegram.fail("sendMessage", status=400, description="Bad Request: chat not found")
+    await report(db, world)
+    await make_sender()
+    await wait_until(lambda: settled(db))
+    (row,) = await rows(db)
+    assert row.status == OutboxStatus.FAILED
+    assert "chat not found" in (row.error or "").lower()
+    assert len(telegram.calls_of("sendMessage")) == 1
+
+
+async def test_a_blocked_owner_is_unreachable_and_the_case_moves_up(
+    db: Database, world: World, make_sender: Any, telegram: FakeTelegram
+) -> None:
+    telegram.fail("sendMessage", status=403, chat_id=world.instructor.telegram_id)
+    case = await report(db, world)
+    await make_sender()
+
+    async def committee_has_card() -> bool:
+        return bool(delivered(telegram, world.committee.telegram_id))
+
+    await wait_until(committee_has_card)
+    await wait_until(lambda: settled(db))
+    async with db.read() as session:
+        instructor = await session.get(Person, world.instructor.id)
+        moved = await session.get(Case, case.id)
+        events = list(
+            await session.exec(
+                select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(col(CaseEvent.id))
+            )
+        )
+    assert instructor is not None and instructor.reachable is False
+    assert moved is not None
+    assert (moved.owner_level, moved.owner_id) == (OwnerLevel.PARTY_COMMITTEE, world.committee.id)
+    assert events[-1].kind == EventKind.ROUTED and events[-1].reason == ROUTED_COMMITTEE_UP
+    statuses = {row.chat_id: row.status for row in await rows(db)}
+    assert statuses == {
+        world.instructor.telegram_id: OutboxStatus.BLOCKED,
+        world.committee.telegram_id: OutboxStatus.SENT,
+    }
+    assert delivered(telegram, world.instructor.telegram_id) == []
+
+
+async def test_a_row_left_sending_by_a_dead_process_is_never_resent(
+    db: Database, world: World, make_sender: Any, telegram: FakeTelegram
+) -> None:
+    case = await report(db, world)
+    async with db.write() as session:
+        card = (await session.exec(select(OutboxMessage))).one()
+        card.status = OutboxStatus.SENDING
+        card.claimed_by = "dead-host:1:0"
+        card.claimed_until = utcnow() - timedelta(seconds=1)
+        session.add(card)
+        resident = await session.get(Person, world.resident.id)
+        assert resident is not None
+    async with db.write() as session:
+        instructor = await session.get(Person, world.instructor.id)
+        assert instructor is not None
+        await accept_case(session=session, case_id=id_of(case), actor=instructor, now=utcnow())
+    await make_sender()
+    await wait_until(lambda: settled(db))
+    await asyncio.sleep(0.3)
+    by_chat = {row.chat_id: row for row in await rows(db)}
+    assert by_chat[INSTRUCTOR_ID].status == OutboxStatus.UNCERTAIN
+    assert delivered(telegram, world.instructor.telegram_id) == []
+    assert by_chat[RESIDENT_ID].status == OutboxStatus.SENT
+    assert len(delivered(telegram, world.resident.telegram_id)) == 1
+
+
+async def test_two_senders_never_send_the_same_row_twice(
+    db: Database, world: World, make_sender: Any, telegram: FakeTelegram
+) -> None:
+    case = await report(db, world)
+    people = await add_people(db, world, 50)
+    await queue_cards(db, case, people)
+    first = await make_sender(batch=5)
+    second = await make_sender(batch=5)
+    await wait_until(lambda: settled(db), within=20)
+    await asyncio.sleep(0.3)
+    sent_to = [call.chat_id or 0 for call in delivered(telegram)]
+    assert sorted(sent_to) == sorted([INSTRUCTOR_ID] + [p.telegram_id or 0 for p in people])
+    assert {row.status for row in await rows(db)} == {OutboxStatus.SENT}
+    # Both took part, so the claims really did compete.
+    assert {row.claimed_by for row in await rows(db)} == {first.worker, second.worker}
+
+
+async def test_one_chat_is_paced_without_holding_up_the_others(
+    db: Database, world: World, make_sender: Any, telegram: FakeTelegram
+) -> None:
+    case = await report(db, world)  # a card to the instructor
+    await queue_cards(db, case, [world.instructor, world.instructor])
+    await queue_cards(db, case, [world.committee])
+    await make_sender(per_chat_interval=timedelta(seconds=0.4))
+    await wait_until(lambda: settled(db))
+    to_instructor = delivered(telegram, world.instructor.telegram_id)
+    assert len(to_instructor) == 3
+    assert all(later.at - earlier.at >= 0.4 for earlier, later in itertools.pairwise(to_instructor))
+    (to_committee,) = delivered(telegram, world.committee.telegram_id)
+    assert to_committee.at < to_instructor[1].at
+
+
+async def test_report_photos_go_first_as_one_media_group(
+    db: Database, world: World, make_sender: Any, telegram: FakeTelegram
+) -> None:
+    await report(db, world, photos=["photo-1", "photo-2"])
+    await make_sender()
+    await wait_until(lambda: settled(db))
+    chat = world.instructor.telegram_id
+    methods = [call.method for call in telegram.calls if call.chat_id == chat]
+    assert methods == ["sendMediaGroup", "sendMessage"]
+    (group,) = telegram.calls_of("sendMediaGroup", chat)
+    assert [item["media"] for item in group.params["media"]] == ["photo-1", "photo-2"]
+
+
+async def test_the_application_runs_the_sender_and_wake_sends_at_once(
+    database_url: str, world: World, telegram: FakeTelegram, db: Database
+) -> None:
+    settings = make_settings(database_url)
+    application = build_application(settings, request=FakeRequest(telegram))
+    await application.initialize()
+    assert application.post_init is not None and application.post_shutdown is not None
+    await application.post_init(application)
+    try:
+        sender = application.bot_data[OUTBOX_KEY]
+        assert isinstance(sender, OutboxSender)
+        await report(db, world)
+        wake_outbox(application)
+        await wait_until(lambda: settled(db), within=5)
+        assert len(delivered(telegram, world.instructor.telegram_id)) == 1
+    finally:
+        await application.shutdown()
+        await application.post_shutdown(application)
+    assert sender._main is not None and sender._main.done()

@@ -1,0 +1,129 @@
+"""A small street for case tests: two enterprises, a no-property community, and who works where."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from models.base import id_of, utcnow
+from models.case_actions import CaseDraft, Deadlines, open_case
+from models.cases import Case
+from models.categories import ReportCategory
+from models.db import Database
+from models.directory import Community, Enterprise, Person, Role, RoleKind, Street
+
+DEADLINES = Deadlines(response=timedelta(hours=24), resolution=timedelta(days=7))
+
+# Telegram ids, so handler tests can talk as these people.
+INSTRUCTOR_TG = 1001
+OTHER_INSTRUCTOR_TG = 1002
+STAFF_TG = 2001
+OTHER_STAFF_TG = 2002
+COMMITTEE_TG = 3001
+ADMIN_TG = 4001
+RESIDENT_TG = 5001
+NEIGHBOUR_TG = 5002
+
+
+@dataclass
+class World:
+    street: int
+    enterprise: int  # 东方物业, paired with ``instructor``
+    other_enterprise: int  # 华庭物业, paired with ``other_instructor``
+    community: int  # managed by ``enterprise``
+    other_community: int  # managed by ``other_enterprise``
+    bare_community: int  # no property enterprise
+    instructor: int
+    other_instructor: int
+    staff: int
+    other_staff: int
+    committee: int  # party committee of ``bare_community``
+    admin: int
+    resident: int  # lives in ``community``, shared their phone
+    neighbour: int  # lives in ``bare_community``
+
+
+async def make_world(db: Database) -> World:
+    async with db.write() as session:
+        street = Street(code="lsw", name="灵山卫街道")
+        session.add(street)
+        east = Enterprise(code="E1", name="东方物业")
+        hua = Enterprise(code="E2", name="华庭物业")
+        session.add_all([east, hua])
+        await session.flush()
+        community = Community(code="C1", name="东方华庭", street_id=id_of(street), enterprise_id=id_of(east))
+        other = Community(code="C2", name="海景花园", street_id=id_of(street), enterprise_id=id_of(hua))
+        bare = Community(code="C3", name="老街小区", street_id=id_of(street))
+        session.add_all([community, other, bare])
+        await session.flush()
+
+        def person(telegram_id: int, name: str, **extra: Any) -> Person:
+            row = Person(telegram_id=telegram_id, name=name, language_code="en", **extra)
+            session.add(row)
+            return row
+
+        instructor = person(INSTRUCTOR_TG, "Wang Instructor")
+        other_instructor = person(OTHER_INSTRUCTOR_TG, "Zhao Instructor")
+        staff = person(STAFF_TG, "Liu Staff")
+        other_staff = person(OTHER_STAFF_TG, "Chen Staff")
+        committee = person(COMMITTEE_TG, "Sun Committee")
+        admin = person(ADMIN_TG, "Zhou Office")
+        resident = person(
+            RESIDENT_TG,
+            "Li Resident",
+            community_id=id_of(community),
+            building="3号楼",
+            phone="13800000001",
+            phone_shared=True,
+        )
+        neighbour = person(NEIGHBOUR_TG, "Ma Neighbour", community_id=id_of(bare))
+        await session.flush()
+        session.add_all(
+            [
+                Role(person_id=id_of(instructor), kind=RoleKind.INSTRUCTOR, enterprise_id=east.id),
+                Role(person_id=id_of(other_instructor), kind=RoleKind.INSTRUCTOR, enterprise_id=hua.id),
+                Role(person_id=id_of(staff), kind=RoleKind.ENTERPRISE_STAFF, enterprise_id=east.id),
+                Role(person_id=id_of(other_staff), kind=RoleKind.ENTERPRISE_STAFF, enterprise_id=hua.id),
+                Role(person_id=id_of(committee), kind=RoleKind.PARTY_COMMITTEE, community_id=bare.id),
+                Role(person_id=id_of(admin), kind=RoleKind.OFFICE_ADMIN, street_id=street.id),
+            ]
+        )
+        return World(
+            street=id_of(street),
+            enterprise=id_of(east),
+            other_enterprise=id_of(hua),
+            community=id_of(community),
+            other_community=id_of(other),
+            bare_community=id_of(bare),
+            instructor=id_of(instructor),
+            other_instructor=id_of(other_instructor),
+            staff=id_of(staff),
+            other_staff=id_of(other_staff),
+            committee=id_of(committee),
+            admin=id_of(admin),
+            resident=id_of(resident),
+            neighbour=id_of(neighbour),
+        )
+
+
+_keys = iter(range(1, 1_000_000))
+
+
+async def report(
+    db: Database,
+    reporter_id: int,
+    *,
+    description: str = "The lift in building 3 is stuck.",
+    category: ReportCategory = ReportCategory.ELEVATOR,
+    now: datetime | None = None,
+    deadlines: Deadlines = DEADLINES,
+) -> Case:
+    """Open a case as ``reporter_id`` would through /report."""
+    async with db.write() as session:
+        reporter = await session.get(Person, reporter_id)
+        assert reporter is not None
+        draft = CaseDraft(key=f"draft-{next(_keys)}", category=category, description=description)
+        return await open_case(
+            session=session, reporter=reporter, draft=draft, deadlines=deadlines, now=now or utcnow()
+        )

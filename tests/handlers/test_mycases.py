@@ -1,0 +1,179 @@
+"""/mycases: a resident's own cases, their timeline, and withdrawing one."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import col, func, select
+
+from models.base import utcnow
+from models.case_actions import add_note
+from models.cases import Case, CaseEvent, CaseStatus, EventKind
+from models.db import Database
+from models.directory import Person
+from models.outbox import OutboxMessage
+from tests.fakes.telegram import FakeTelegram
+from tests.fakes.updates import TelegramUser, callback_update
+from tests.handlers.keyboards import alerts, latest_buttons
+from tests.residence_world import add_resident, make_world, report
+
+INVALID = "This button is no longer valid."
+
+
+async def _case(db: Database, case_id: int) -> Case:
+    async with db.read() as session:
+        case = await session.get(Case, case_id)
+    assert case is not None
+    return case
+
+
+async def test_no_cases_yet(chat, app_db: Database) -> None:  # type: ignore[no-untyped-def]
+    world = await make_world(app_db)
+    await add_resident(app_db, 501, "Li", community=world.community)
+    assert await chat(TelegramUser(501, "Li", "en")).send("/mycases") == [
+        "You have not reported any problems yet. Use /report to report one."
+    ]
+    # Someone the bot has never seen gets the same answer, and is not registered by it.
+    assert await chat(TelegramUser(599, "New", "en")).send("/mycases") == [
+        "You have not reported any problems yet. Use /report to report one."
+    ]
+
+
+async def test_lists_only_own_cases_newest_first_with_paging(
+    chat, app_db: Database, telegram: FakeTelegram
+) -> None:  # type: ignore[no-untyped-def]
+    world = await make_world(app_db)
+    li = await add_resident(app_db, 502, "Li", community=world.community)
+    ma = await add_resident(app_db, 503, "Ma", community=world.community)
+    start = utcnow() - timedelta(hours=3)
+    mine = [await report(app_db, li, now=start + timedelta(minutes=n)) for n in range(7)]
+    theirs = await report(app_db, ma, now=start + timedelta(minutes=3, seconds=30))
+    driver = chat(TelegramUser(502, "Li", "en"))
+    replies = await driver.send("/mycases")
+    assert replies == ["Your cases, newest first. Tap one to see its progress.\nPage 1 of 2"]
+    first = latest_buttons(telegram, 502)
+    expected = [f"{case.number} · Elevator · assigned" for case in reversed(mine)]
+    assert list(first) == [*expected[:5], "▶"]
+    assert first[expected[0]] == f"m:o:{mine[-1].id}"
+    await driver.tap(first["▶"])
+    second = latest_buttons(telegram, 502)
+    assert list(second) == [*expected[5:], "◀"]
+    assert theirs.number not in " ".join([*first, *second])
+    assert await driver.tap("m:p:2") == [INVALID]
+    assert await driver.tap("m:p:x") == [INVALID]
+
+
+async def test_timeline_shows_who_did_what_and_no_phone(
+    chat, app_db: Database, telegram: FakeTelegram
+) -> None:  # type: ignore[no-untyped-def]
+    world = await make_world(app_db)
+    li = await add_resident(app_db, 504, "Li", community=world.community, phone="+8613800000004")
+    case = await report(app_db, li, description="Water leaks from the roof.")
+    async with app_db.write() as session:
+        instructor = await session.get(Person, world.instructor)
+        assert instructor is not None
+        await add_note(
+            session=session,
+            case_id=case.id or 0,
+            actor=instructor,
+            text="A plumber comes on Monday.",
+            photo_file_ids=[],
+            now=utcnow(),
+        )
+    driver = chat(TelegramUser(504, "Li", "en"))
+    await driver.send("/mycases")
+    said = await driver.tap(f"m:o:{case.id}")
+    text = said[-1]
+    lines = text.splitlines()
+    assert lines[:3] == [f"Case {case.number}", "Category: Elevator", "Status: in progress"]
+    assert "Water leaks from the roof." in lines
+    assert lines[lines.index("Progress:") + 1].endswith(" Reported — Li")
+    assert any(line.endswith(" Assigned — system") for line in lines)
+    assert "   Paired instructor of 海悦物业." in lines
+    assert any(line.endswith(" Progress note — Wang Instructor") for line in lines)
+    assert "   A plumber comes on Monday." in lines
+    assert "+8613800000004" not in text and "Phone" not in text
+    assert set(latest_buttons(telegram, 504)) == {"Withdraw"}
+
+
+async def test_someone_elses_case_is_refused(chat, app_db: Database, telegram: FakeTelegram) -> None:  # type: ignore[no-untyped-def]
+    world = await make_world(app_db)
+    li = await add_resident(app_db, 505, "Li", community=world.community)
+    ma = await add_resident(app_db, 506, "Ma", community=world.community, phone="+8613800000006")
+    await report(app_db, li)
+    theirs = await report(app_db, ma)
+    driver = chat(TelegramUser(505, "Li", "en"))
+    await driver.send("/mycases")
+    sent_before = len(telegram.calls_of("sendMessage", 505))
+    for data in (
+        f"m:o:{theirs.id}",
+        f"m:v:{theirs.id}",
+        f"m:w:{theirs.id}",
+        f"m:wy:{theirs.id}",
+        "m:o:99999",
+    ):
+        assert await driver.tap(data) == [INVALID]
+    assert len(telegram.calls_of("sendMessage", 505)) == sent_before
+    assert not any(theirs.number in text for text in telegram.texts_to(505))
+    assert (await _case(app_db, theirs.id or 0)).status == CaseStatus.ASSIGNED
+    # The instructor handles the case but /mycases is only the reporter's own view.
+    instructor = chat(TelegramUser(7101, "Wang", "en"))
+    old_message = {"message_id": 1, "date": 0, "chat": instructor.user.private_chat(), "text": "…"}
+    before = len(telegram.calls)
+    await instructor.feed(callback_update(instructor.user, f"m:o:{theirs.id}", old_message))
+    assert alerts(telegram, before) == [INVALID]
+    assert telegram.texts_to(7101) == []
+
+
+async def test_withdraw_with_confirmation_and_a_harmless_double_tap(
+    chat, app_db: Database, telegram: FakeTelegram
+) -> None:  # type: ignore[no-untyped-def]
+    world = await make_world(app_db)
+    li = await add_resident(app_db, 507, "Li", community=world.community)
+    case = await report(app_db, li)
+    driver = chat(TelegramUser(507, "Li", "en"))
+    await driver.send("/mycases")
+    await driver.tap(f"m:o:{case.id}")
+    said = await driver.tap(f"m:w:{case.id}")
+    assert (
+        said[-1]
+        == f"Withdraw case {case.number}? The people handling it will be told, and it cannot be undone."
+    )
+    assert latest_buttons(telegram, 507) == {
+        "Yes, withdraw it": f"m:wy:{case.id}",
+        "No, keep it": f"m:v:{case.id}",
+    }
+    said = await driver.tap(f"m:v:{case.id}")  # back: nothing changes
+    assert said[-1].startswith(f"Case {case.number}")
+    assert (await _case(app_db, case.id or 0)).status == CaseStatus.ASSIGNED
+    await driver.tap(f"m:w:{case.id}")
+    before = len(telegram.calls)
+    await driver.tap(f"m:wy:{case.id}")
+    assert alerts(telegram, before) == [f"Case {case.number} is withdrawn."]
+    assert "Status: withdrawn" in telegram.texts_to(507)[-1]
+    assert telegram.texts_to(507)[-1].splitlines()[-1].endswith(" Withdrawn — Li")
+    async with app_db.read() as session:
+        events = (
+            await session.exec(
+                select(func.count(col(CaseEvent.id)))
+                .where(CaseEvent.case_id == case.id)
+                .where(CaseEvent.kind == EventKind.WITHDRAWN)
+            )
+        ).one()
+        told = (await session.exec(select(OutboxMessage).where(OutboxMessage.case_id == case.id))).all()
+    assert events == 1
+    outbox_count = len(told)
+    before = len(telegram.calls)
+    await driver.tap(f"m:wy:{case.id}")  # the second tap
+    assert alerts(telegram, before) == ["This case is withdrawn now, so this cannot be done any more."]
+    before = len(telegram.calls)
+    await driver.tap(f"m:w:{case.id}")
+    assert alerts(telegram, before) == ["This case is withdrawn now, so this cannot be done any more."]
+    async with app_db.read() as session:
+        events_after = (
+            await session.exec(select(func.count(col(CaseEvent.id))).where(CaseEvent.case_id == case.id))
+        ).one()
+        told_after = (await session.exec(select(OutboxMessage).where(OutboxMessage.case_id == case.id))).all()
+    assert (await _case(app_db, case.id or 0)).status == CaseStatus.WITHDRAWN
+    assert events_after == 3  # reported, routed, withdrawn: nothing more
+    assert len(told_after) == outbox_count
