@@ -13,9 +13,11 @@ from bot import persistence
 from bot.config import SUPPORTED_LOCALES, Settings
 from bot.context import DB_KEY, SETTINGS_KEY, Context, RedPropApplication
 from bot.i18n import gettext, set_timezone, use_locale
+from bot.jobs import start_jobs
 from bot.outbox_sender import OUTBOX_KEY, OutboxSender
 from bot.outbox_transport import sender_bot
 from bot.persistence import DatabasePersistence
+from bot.updates import PerUserUpdates
 from handlers.commands import commands_for
 from models.db import Database
 
@@ -44,6 +46,7 @@ async def post_init(application: RedPropApplication) -> None:
     sender = application.bot_data.get(OUTBOX_KEY)
     if isinstance(sender, OutboxSender):
         await sender.start()
+    start_jobs(application)
     logger.info("bot @%s ready", application.bot.username)
 
 
@@ -67,8 +70,12 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None)
         .base_url(settings.telegram.base_url)
         .base_file_url(settings.telegram.base_file_url)
         .context_types(ContextTypes(context=Context))
-        .rate_limiter(AIORateLimiter(max_retries=2))
+        # Replies are not throttled to 30/s overall (that budget is the outbox sender's, which
+        # paces what the bot sends on its own); groups keep their 20/min, and 429s are retried.
+        .rate_limiter(AIORateLimiter(overall_max_rate=0, max_retries=2))
         .persistence(DatabasePersistence(database))
+        # Different users at once, each user's updates in order (see bot/updates.py).
+        .concurrent_updates(PerUserUpdates())
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )

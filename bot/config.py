@@ -105,7 +105,7 @@ class BotSettings(_Section):
     def _known_zone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America" is a folder in tzdata
             raise ValueError("an IANA time zone such as Asia/Shanghai") from None
         return value
 

@@ -134,6 +134,10 @@ class OutboxSender:
             await asyncio.wait(self._tasks, timeout=STOP_GRACE)
             for task in self._tasks:
                 task.cancel()
+        if self._flusher is not None:
+            # Let it write what it holds; left pending, it is destroyed with the loop (an ERROR log).
+            await asyncio.wait({self._flusher}, timeout=STOP_GRACE)
+            self._flusher.cancel()
         await self._flush_sent()
         try:
             async with self.database.write() as session:
@@ -356,13 +360,13 @@ class OutboxSender:
     async def _failed(self, message: OutboxMessage, error: TelegramError, *, sent: int, parts: int) -> bool:
         """Settle a failed send; True means try the same part again (the row is half sent)."""
         row = id_of(message)
-        partial = sent > 0
+        half_sent = sent > 0
         text = self._scrub(error)
         if isinstance(error, RetryAfter | InvalidToken):
             pause = retry_seconds(error) if isinstance(error, RetryAfter) else INVALID_TOKEN_PAUSE
             self.pacer.pause(pause)
             logger.warning("outbox: message %s: %s; all sending paused %.0fs", row, text, pause)
-            if partial:
+            if half_sent:
                 return True
             async with self.database.write() as session:
                 await put_back(
@@ -391,10 +395,10 @@ class OutboxSender:
                 logger.warning(
                     "outbox: message %s: %s; retry %d in %.1fs", row, text, message.attempts, delay
                 )
-            if partial and message.attempts < self.max_attempts:
+            if half_sent and message.attempts < self.max_attempts:
                 await asyncio.sleep(delay)
                 return True
-            if not partial:
+            if not half_sent:
                 async with self.database.write() as session:
                     status = await retry_later(
                         session=session,
@@ -409,7 +413,7 @@ class OutboxSender:
                         "outbox: message %s failed after %d attempts: %s", row, message.attempts, text
                     )
                 return False
-        if partial:
+        if half_sent:
             text = f"{text} (after {sent} of {parts} part(s) were sent)"
         logger.warning("outbox: message %s failed: %s", row, text)
         async with self.database.write() as session:

@@ -7,10 +7,14 @@ step the user last completed. Chat data, bot data and callback data are not used
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
-from sqlmodel import select
+from sqlalchemy import delete
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import col, select
 from telegram import Update
 from telegram.ext import BasePersistence, PersistenceInput, TypeHandler
 from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
@@ -24,12 +28,25 @@ USER_DATA = "user_data"
 # After every other group: the update's changes are complete when this runs.
 FLUSH_GROUP = 1000
 
+Item = tuple[str, str]  # (kind, key) of one chat_state row
+
 
 def _conversation(name: str) -> str:
     return f"conversation:{name}"
 
 
+def _encode(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
 class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """Chat state in the ``chat_state`` table, written in one transaction per flush.
+
+    PTB hands over each changed item in a coroutine of its own, all started together; they
+    join one batch, written by a single transaction. The process is the only writer of the
+    table, so it remembers what the table holds and skips items that did not change.
+    """
+
     def __init__(self, database: Database) -> None:
         super().__init__(
             store_data=PersistenceInput(bot_data=False, chat_data=False, user_data=True, callback_data=False),
@@ -37,28 +54,55 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
             update_interval=60,
         )
         self.database = database
+        self._stored: dict[Item, str] = {}  # what each row holds, as far as this process knows
+        self._pending: dict[Item, str | None] = {}  # None deletes the row
+        self._batch: asyncio.Future[None] | None = None
 
     async def _load(self, kind: str) -> list[ChatState]:
         async with self.database.read() as session:
-            return list(await session.exec(select(ChatState).where(ChatState.kind == kind)))
+            rows = list(await session.exec(select(ChatState).where(ChatState.kind == kind)))
+        self._stored.update(((row.kind, row.key), row.value) for row in rows)
+        return rows
 
     async def _store(self, kind: str, key: str, value: Any) -> None:
+        encoded = None if value is None else _encode(value)
+        if (kind, key) not in self._pending and self._stored.get((kind, key)) == encoded:
+            return
+        self._pending[(kind, key)] = encoded
+        if self._batch is None:
+            self._batch = asyncio.ensure_future(self._write_batch())
+        # Shielded: one caller being cancelled must not cancel the others' write.
+        await asyncio.shield(self._batch)
+
+    async def _write_batch(self) -> None:
+        await asyncio.sleep(0)  # let the other items of this flush join the batch
+        pending, self._pending, self._batch = self._pending, {}, None
+        now = utcnow()
+        upserts = [
+            {"kind": kind, "key": key, "value": value, "updated_at": now}
+            for (kind, key), value in pending.items()
+            if value is not None
+        ]
+        deletes = [item for item, value in pending.items() if value is None]
         async with self.database.write() as session:
-            row = (
-                await session.exec(select(ChatState).where(ChatState.kind == kind, ChatState.key == key))
-            ).first()
+            if upserts:
+                insert = sqlite_insert if self.database.is_sqlite else postgresql_insert
+                statement = insert(ChatState).values(upserts)
+                await session.execute(
+                    statement.on_conflict_do_update(
+                        index_elements=["kind", "key"],
+                        set_={"value": statement.excluded.value, "updated_at": statement.excluded.updated_at},
+                    )
+                )
+            for kind, key in deletes:
+                await session.execute(
+                    delete(ChatState).where(col(ChatState.kind) == kind, col(ChatState.key) == key)
+                )
+        for item, value in pending.items():
             if value is None:
-                if row is not None:
-                    await session.delete(row)
-                return
-            encoded = json.dumps(value, ensure_ascii=False, sort_keys=True)
-            if row is None:
-                row = ChatState(kind=kind, key=key, value=encoded, updated_at=utcnow())
-            elif row.value == encoded:
-                return
-            row.value = encoded
-            row.updated_at = utcnow()
-            session.add(row)
+                self._stored.pop(item, None)
+            else:
+                self._stored[item] = value
 
     async def get_user_data(self) -> dict[int, dict[Any, Any]]:
         return {int(row.key): json.loads(row.value) for row in await self._load(USER_DATA)}

@@ -3,12 +3,28 @@
 from __future__ import annotations
 
 from bot.context import RedPropApplication
-from handlers import case_input, cases, errors, language, locale, mycases, profile, report, start, suggest
+from handlers import (
+    case_input,
+    cases,
+    errors,
+    language,
+    locale,
+    mycases,
+    profile,
+    report,
+    start,
+    stats,
+    suggest,
+    surveys,
+)
 
 
 def register_all(application: RedPropApplication) -> None:
     """Add every feature's handlers; the locale goes first and the catch-alls last."""
     locale.register(application)
+    # Survey answers go before the conversations: a tap or a comment in the middle of one answers
+    # the survey and leaves the conversation where it was.
+    surveys.register(application)
     # Conversations go before /start and /help, so their /start and /help fallbacks can end them.
     case_input.register(application)
     profile.register(application)
@@ -18,4 +34,5 @@ def register_all(application: RedPropApplication) -> None:
     language.register(application)
     cases.register(application)
     mycases.register(application)
+    stats.register(application)
     errors.register(application)

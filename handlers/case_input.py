@@ -12,11 +12,13 @@ import warnings
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 from telegram.warnings import PTBUserWarning
 
+from bot.config import Settings
 from bot.context import Context, RedPropApplication
 from bot.i18n import N_
 from bot.i18n import gettext as _
@@ -181,7 +183,7 @@ async def _submit(update: Update, context: Context, text: str, photos: list[str]
         Action.REJECT: (reject_case, {"reason": text}),
         Action.DUPLICATE: (mark_duplicate, {"original_number": text}),
         Action.NOTE: (add_note, {"text": text, "photo_file_ids": photos}),
-        Action.RESOLVE: (resolve_case, {"note": text, "photo_file_ids": photos}),
+        Action.RESOLVE: (_resolve, {"note": text, "photo_file_ids": photos, "settings": context.settings}),
     }
     operation, arguments = calls[action]
     try:
@@ -210,6 +212,13 @@ async def _submit(update: Update, context: Context, text: str, photos: list[str]
     await message.reply_text(_(DONE[action]).format(number=number, original=original or text))
     await _redraw_card(context, user.id, case_id, stored.get("message_id"))
     return ConversationHandler.END
+
+
+async def _resolve(*, session: AsyncSession, case_id: int, settings: Settings, **arguments: Any) -> Case:
+    """Resolve the case and schedule its reporter's survey after the category's delay."""
+    case = await session.get(Case, case_id)
+    delay = settings.surveys.delay_for(case.category) if case is not None else None
+    return await resolve_case(session=session, case_id=case_id, survey_delay=delay, **arguments)
 
 
 async def _redraw_card(context: Context, telegram_id: int, case_id: int, message_id: object) -> None:

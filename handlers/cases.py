@@ -80,7 +80,8 @@ async def may_view(*, session: AsyncSession, case: Case, person: Person) -> bool
     """Whether ``person`` may see the card: they own the case or may act on it."""
     if case.owner_id is not None and case.owner_id == person.id:
         return True
-    return bool(await allowed_actions(session=session, case=case, person=person))
+    # The reporter's own Withdraw lives in /mycases; it does not make them a handler.
+    return bool(await allowed_actions(session=session, case=case, person=person) - {Action.WITHDRAW})
 
 
 async def send_or_edit_card(

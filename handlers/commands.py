@@ -30,6 +30,11 @@ COMMANDS: tuple[Command, ...] = (
             {RoleKind.INSTRUCTOR, RoleKind.ENTERPRISE_STAFF, RoleKind.PARTY_COMMITTEE, RoleKind.OFFICE_ADMIN}
         ),
     ),
+    Command(
+        "stats",
+        N_("Survey numbers: satisfaction, willingness to pay, reopened cases"),
+        frozenset({RoleKind.OFFICE_ADMIN, RoleKind.PARTY_COMMITTEE}),
+    ),
 )
 
 

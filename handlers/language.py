@@ -9,6 +9,7 @@ from bot.config import SUPPORTED_LOCALES
 from bot.context import Context, RedPropApplication
 from bot.i18n import gettext as _
 from bot.i18n import language_name, set_locale
+from handlers.locale import remember_locale
 from handlers.replies import refuse_button
 from models.people import register_user
 from models.people import set_locale as store_locale
@@ -50,6 +51,7 @@ async def language_chosen(update: Update, context: Context) -> None:
             session=session, telegram_id=user.id, name=user.full_name, language_code=user.language_code
         )
         await store_locale(session=session, telegram_id=user.id, locale=locale)
+    remember_locale(context, user.id, locale)
     set_locale(locale)
     await query.answer()
     await query.edit_message_text(_("Language set to English."))

@@ -8,6 +8,7 @@ numbers: only the names of the people handling their case.
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -38,6 +39,17 @@ class Outgoing:
     text: str = ""
     reply_markup: InlineKeyboardMarkup | None = None
     photo_file_ids: list[str] = field(default_factory=list)
+
+
+Renderer = Callable[..., Awaitable[list[Outgoing]]]
+# Renderers of the kinds other features queue (e.g. surveys), added by their ``register``:
+# called as ``renderer(session=..., message=..., recipient=..., now=...)``.
+RENDERERS: dict[str, Renderer] = {}
+
+
+def register_renderer(kind: str, renderer: Renderer) -> None:
+    """Let the sender deliver outbox rows of ``kind``; rows of unknown kinds are marked failed."""
+    RENDERERS[kind] = renderer
 
 
 def _photo_parts(file_ids: list[str]) -> list[Outgoing]:
@@ -80,8 +92,21 @@ def _reason(event: CaseEvent) -> str:
         return _(event.reason)
 
 
-async def _status_text(session: AsyncSession, case: Case, event: CaseEvent) -> str:
-    """The sentence telling the reporter (or, for a withdrawal, the owner) what happened."""
+def _to_handler(case: Case, event: CaseEvent) -> str:
+    """What an owner is told of an event (a withdrawal, a resident's comment)."""
+    number = case.number
+    if event.kind == EventKind.WITHDRAWN:
+        return _("Case {number} was withdrawn by the resident who reported it.").format(number=number)
+    if event.kind == EventKind.NOTE and event.actor_id == case.reporter_id:
+        heading = _("The resident added a note to case {number}:").format(number=number)
+        return heading + "\n" + (event.text or "")
+    return _("Case {number} is now {status}.").format(number=number, status=_(STATUS_NAMES[event.status]))
+
+
+async def _status_text(session: AsyncSession, case: Case, event: CaseEvent, recipient: Person) -> str:
+    """The sentence telling the reporter (or the owner, see :func:`_to_handler`) what happened."""
+    if recipient.id != case.reporter_id:
+        return _to_handler(case, event)
     number = case.number
     actor = await _name(session, event.actor_id)
     note = event.text or ""
@@ -119,19 +144,19 @@ async def _status_text(session: AsyncSession, case: Case, event: CaseEvent) -> s
         return _("Your case {number} has been passed on: {reason}").format(
             number=number, reason=_reason(event)
         )
-    if event.kind == EventKind.WITHDRAWN:
-        return _("Case {number} was withdrawn by the resident who reported it.").format(number=number)
     return _("Your case {number} is now {status}.").format(
         number=number, status=_(STATUS_NAMES[event.status])
     )
 
 
-async def _render_status(session: AsyncSession, message: OutboxMessage, case: Case) -> list[Outgoing]:
+async def _render_status(
+    session: AsyncSession, message: OutboxMessage, case: Case, recipient: Person
+) -> list[Outgoing]:
     event_id = message.parameters().get("event_id")
     event = await session.get(CaseEvent, event_id) if isinstance(event_id, int) else None
     if event is None or event.case_id != case.id:
         raise UnknownNotification(f"outbox row {message.id}: event {event_id} not found")
-    text = await _status_text(session, case, event)
+    text = await _status_text(session, case, event, recipient)
     photos = []
     if event.kind in (EventKind.NOTE, EventKind.RESOLVED):
         photos = await _photos(session, case.id or 0, event.id)
@@ -159,7 +184,10 @@ async def render_outbox(
         photos = await _photos(session, case.id or 0, None)
         return [*_photo_parts(photos), Outgoing(text=text, reply_markup=markup)]
     if message.kind == STATUS:
-        return await _render_status(session, message, await _case_of(session, message))
+        return await _render_status(session, message, await _case_of(session, message), recipient)
     if message.kind == WORK_DONE:
         return await _render_work_done(session, await _case_of(session, message), recipient)
+    renderer = RENDERERS.get(message.kind)
+    if renderer is not None:
+        return await renderer(session=session, message=message, recipient=recipient, now=now)
     raise UnknownNotification(f"outbox row {message.id}: unknown kind {message.kind!r}")

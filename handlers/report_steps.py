@@ -239,8 +239,10 @@ async def photo_given(update: Update, context: Context, draft: dict[str, Any]) -
     if len(photos) >= limit:
         text = _("You can attach at most {limit} photos. Tap Done to continue.").format(limit=limit)
     else:
-        photos.append(message.photo[-1].file_id)
-        text = _("Photo {count} of {limit} received.").format(count=len(photos), limit=limit) + " "
+        file_id = message.photo[-1].file_id
+        if file_id not in photos:  # Telegram may deliver the same update again after a crash
+            photos.append(file_id)
+        text = _("Photo {count} received (up to {limit}).").format(count=len(photos), limit=limit) + " "
         text += _("Send more, or tap Done.") if len(photos) < limit else _("Tap Done to continue.")
     await say(update, context, text, photos_keyboard())
 

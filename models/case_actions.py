@@ -31,9 +31,9 @@ from models.cases import (
 from models.categories import DUTY_OF, ReportCategory
 from models.directory import Community, Person, Role, RoleKind, Street
 from models.outbox import enqueue
-from models.routing import Routing, route_case, route_up
+from models.routing import Routing, route_case, route_up, shared_enterprise
 
-# Outbox kinds; the sender renders each (see bot/notifications.py).
+# Outbox kinds; the sender renders each (see handlers/notifications.py).
 CARD = "case.card"  # a case card with the actions its recipient may take
 STATUS = "case.status"  # a timeline event told to the reporter
 WORK_DONE = "case.work_done"  # the enterprise says it is done: the owner is asked to confirm
@@ -121,6 +121,8 @@ async def allowed_actions(*, session: AsyncSession, case: Case, person: Person) 
         )
     if is_owner:
         actions |= OWNER_ACTIONS
+        if case.enterprise_id is None:
+            actions.discard(Action.FORWARD)  # a no-property community: no enterprise to forward to
     is_staff = case.forwarded_enterprise_id is not None and any(
         role.kind == RoleKind.ENTERPRISE_STAFF and role.enterprise_id == case.forwarded_enterprise_id
         for role in roles
@@ -240,6 +242,14 @@ async def _next_number(session: AsyncSession, street: Street, now: datetime) -> 
     return f"{street.code.upper()}-{now.year}-{counter.last:06d}"
 
 
+async def _answerable_enterprise(session: AsyncSession, community: Community, now: datetime) -> int | None:
+    """The community's enterprise, or the one looking after it under shared property."""
+    if community.enterprise_id is not None:
+        return community.enterprise_id
+    shared = await shared_enterprise(session=session, community=community, now=now)
+    return shared.id if shared is not None else None
+
+
 async def open_case(
     *, session: AsyncSession, reporter: Person, draft: CaseDraft, deadlines: Deadlines, now: datetime
 ) -> Case:
@@ -257,7 +267,7 @@ async def open_case(
         number=await _next_number(session, street, now),
         reporter_id=id_of(reporter),
         community_id=id_of(community),
-        enterprise_id=community.enterprise_id,
+        enterprise_id=await _answerable_enterprise(session, community, now),
         category=draft.category.value,
         duty=DUTY_OF[draft.category].value,
         description=draft.description,

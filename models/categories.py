@@ -73,9 +73,9 @@ DUTY_NAMES: dict[ServiceDuty, str] = {
     ServiceDuty.BUILDING_REPAIR: N_("Building and common-area repair"),
     ServiceDuty.FACILITIES: N_("Shared facilities and equipment"),
     ServiceDuty.SANITATION: N_("Environmental sanitation"),
-    ServiceDuty.GREENING: N_("Greening"),
-    ServiceDuty.SECURITY: N_("Security and order"),
+    ServiceDuty.GREENING: N_("Greening maintenance"),
+    ServiceDuty.SECURITY: N_("Order maintenance and security"),
     ServiceDuty.PARKING: N_("Vehicles and parking"),
-    ServiceDuty.FIRE_SAFETY: N_("Fire safety"),
+    ServiceDuty.FIRE_SAFETY: N_("Fire safety management"),
     ServiceDuty.EMERGENCY: N_("Emergency response and epidemic prevention"),
 }

@@ -191,8 +191,16 @@ def _count_if(condition: ColumnElement[bool]) -> ColumnElement[Any]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
+@dataclass(frozen=True)
+class _Scope:
+    """Only the surveys and cases of one street, or of one community (None: all)."""
+
+    street_id: int | None = None
+    community_id: int | None = None
+
+
 async def _survey_counts(
-    session: AsyncSession, by: Grouping, start: datetime, end: datetime
+    session: AsyncSession, by: Grouping, start: datetime, end: datetime, scope: _Scope
 ) -> dict[Any, dict[str, int]]:
     key = _survey_key(by).label("key")
     answered = col(Survey.answered_at).is_not(None)
@@ -211,6 +219,10 @@ async def _survey_counts(
         .where(col(Survey.sent_at) < end)
         .group_by(key)
     )
+    if scope.street_id is not None:
+        query = query.where(col(Survey.street_id) == scope.street_id)
+    if scope.community_id is not None:
+        query = query.where(col(Survey.community_id) == scope.community_id)
     result = await session.exec(query)
     return {row.key: {name: int(row[i + 1]) for i, name in enumerate(_SURVEY_FIELDS)} for row in result}
 
@@ -219,15 +231,19 @@ _SURVEY_FIELDS = ("sent", "answered", "solved", "satisfied", "willing_to_pay")
 _CASE_FIELDS = ("cases", "resolved", "reopened", "resolved_on_time")
 
 
-def _in_period(query: Any, by: Grouping, start: datetime, end: datetime) -> Any:
+def _in_period(query: Any, by: Grouping, start: datetime, end: datetime, scope: _Scope) -> Any:
     query = query.where(col(Case.created_at) >= start).where(col(Case.created_at) < end)
-    if by == Grouping.STREET:
+    if by == Grouping.STREET or scope.street_id is not None:
         query = query.join(Community, col(Community.id) == col(Case.community_id))
+    if scope.street_id is not None:
+        query = query.where(col(Community.street_id) == scope.street_id)
+    if scope.community_id is not None:
+        query = query.where(col(Case.community_id) == scope.community_id)
     return query
 
 
 async def _case_counts(
-    session: AsyncSession, by: Grouping, start: datetime, end: datetime
+    session: AsyncSession, by: Grouping, start: datetime, end: datetime, scope: _Scope
 ) -> dict[Any, dict[str, int]]:
     key = _case_key(by).label("key")
     resolved = col(Case.resolved_at).is_not(None)
@@ -238,13 +254,13 @@ async def _case_counts(
         _count_if(and_(resolved, col(Case.reopen_count) > 0)).label("reopened"),
         _count_if(and_(resolved, col(Case.resolved_at) <= col(Case.resolution_due_at))).label("on_time"),
     ).select_from(Case)
-    query = _in_period(query, by, start, end).group_by(key)
+    query = _in_period(query, by, start, end, scope).group_by(key)
     result = await session.exec(query)
     return {row.key: {name: int(row[i + 1]) for i, name in enumerate(_CASE_FIELDS)} for row in result}
 
 
 async def _median_first_response(
-    session: AsyncSession, by: Grouping, start: datetime, end: datetime
+    session: AsyncSession, by: Grouping, start: datetime, end: datetime, scope: _Scope
 ) -> dict[Any, timedelta]:
     """The median per group with ROW_NUMBER and COUNT windows: the middle row, or the mean of
     the two middle rows (2·rn between n and n+2), the same SQL on SQLite and PostgreSQL."""
@@ -252,7 +268,7 @@ async def _median_first_response(
         _case_key(by).label("key"),
         seconds_between(col(Case.first_response_at), col(Case.created_at)).label("seconds"),
     ).select_from(Case)
-    durations = _in_period(durations.where(col(Case.first_response_at).is_not(None)), by, start, end)
+    durations = _in_period(durations.where(col(Case.first_response_at).is_not(None)), by, start, end, scope)
     timed = durations.subquery()
     # Both windows in the same order over the whole partition: one sort serves both.
     ranked = select(
@@ -296,12 +312,20 @@ async def _names(session: AsyncSession, by: Grouping, keys: set[Any]) -> dict[An
 
 
 async def survey_stats(
-    *, session: AsyncSession, start: datetime, end: datetime, by: Grouping
+    *,
+    session: AsyncSession,
+    start: datetime,
+    end: datetime,
+    by: Grouping,
+    street_id: int | None = None,
+    community_id: int | None = None,
 ) -> list[StatsRow]:
-    """The rates of every group with surveys or cases in ``[start, end)``, ordered by name."""
-    surveys = await _survey_counts(session, by, start, end)
-    cases = await _case_counts(session, by, start, end)
-    medians = await _median_first_response(session, by, start, end)
+    """The rates of every group with surveys or cases in ``[start, end)``, ordered by name;
+    with ``street_id`` or ``community_id``, only those of that street or community."""
+    scope = _Scope(street_id=street_id, community_id=community_id)
+    surveys = await _survey_counts(session, by, start, end, scope)
+    cases = await _case_counts(session, by, start, end, scope)
+    medians = await _median_first_response(session, by, start, end, scope)
     keys = set(surveys) | set(cases)
     names = await _names(session, by, keys)
     rows = [

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.context import RedPropApplication
 from bot.i18n import use_locale
-from handlers.notifications import Outgoing, UnknownNotification, render_outbox
+from handlers.notifications import RENDERERS, Outgoing, UnknownNotification, render_outbox
 from models.base import id_of, utcnow
 from models.case_actions import (
     CARD,
@@ -22,6 +25,7 @@ from models.case_actions import (
     resolve_case,
     withdraw_case,
 )
+from models.cases import CaseEvent, CaseStatus, EventKind
 from models.db import Database
 from models.directory import Person
 from models.outbox import OutboxMessage, OutboxStatus, enqueue
@@ -191,3 +195,48 @@ async def test_handler_tests_can_deliver_the_outbox_on_demand(
     async with app_db.read() as session:
         statuses = {row.status for row in await session.exec(select(OutboxMessage))}
     assert statuses == {OutboxStatus.SENT}
+
+
+async def test_a_residents_note_is_told_to_the_owner_as_such(db: Database) -> None:
+    world = await make_world(db)
+    case = await report(db, world)
+    async with db.write() as session:
+        event = CaseEvent(
+            case_id=id_of(case),
+            actor_id=world.resident.id,
+            kind=EventKind.NOTE,
+            status=CaseStatus.ASSIGNED,
+            text="It is dripping faster now.",
+        )
+        session.add(event)
+        await session.flush()
+        instructor = await session.get(Person, world.instructor.id)
+        assert instructor is not None
+        row = await enqueue(
+            session=session,
+            recipient=instructor,
+            kind=STATUS,
+            now=utcnow(),
+            case_id=case.id,
+            event_id=event.id,
+        )
+    assert row is not None
+    assert await render(db, row) == [
+        Outgoing(text=f"The resident added a note to case {case.number}:\nIt is dripping faster now.")
+    ]
+
+
+async def test_other_features_plug_in_their_own_kinds(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    async def hello(
+        *, session: AsyncSession, message: OutboxMessage, recipient: Person, now: datetime
+    ) -> list[Outgoing]:
+        return [Outgoing(text=f"Hello {recipient.name}, {message.parameters()['what']}")]
+
+    monkeypatch.setitem(RENDERERS, "test.hello", hello)
+    world = await make_world(db)
+    async with db.write() as session:
+        resident = await session.get(Person, world.resident.id)
+        assert resident is not None
+        row = await enqueue(session=session, recipient=resident, kind="test.hello", now=utcnow(), what="hi")
+    assert row is not None
+    assert await render(db, row) == [Outgoing(text="Hello Alice, hi")]

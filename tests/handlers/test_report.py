@@ -90,8 +90,8 @@ async def test_full_report_gives_a_case_number_and_sends_the_card(li: ChatDriver
     assert said[-1].startswith("Describe the problem in a message")
     said = await li.send(DESCRIPTION)
     assert said == ["Send up to 5 photos of the problem, then tap Done. No photos? Tap Skip."]
-    assert await li.send(photo=photo("p1")) == ["Photo 1 of 5 received. Send more, or tap Done."]
-    assert await li.send(photo=photo("p2")) == ["Photo 2 of 5 received. Send more, or tap Done."]
+    assert await li.send(photo=photo("p1")) == ["Photo 1 received (up to 5). Send more, or tap Done."]
+    assert await li.send(photo=photo("p2")) == ["Photo 2 received (up to 5). Send more, or tap Done."]
     said = await li.tap("r:photos:done")
     assert said[-2:] == [
         "Where is the problem? Tap “Send my location” below, or attach a location on the map.",
@@ -161,7 +161,7 @@ async def test_sixth_photo_is_refused_and_wrong_media_hinted(li: ChatDriver) -> 
     await to_photos(li)
     for number in range(1, 6):
         said = await li.send(photo=photo(f"p{number}"))
-    assert said == ["Photo 5 of 5 received. Tap Done to continue."]
+    assert said == ["Photo 5 received (up to 5). Tap Done to continue."]
     assert await li.send(photo=photo("p6")) == ["You can attach at most 5 photos. Tap Done to continue."]
     assert await li.send(sticker=STICKER) == ["Please send photos of the problem, or tap Done or Skip."]
     assert await li.send(document=DOCUMENT) == ["Please send pictures as photos, not as files."]
@@ -321,7 +321,7 @@ async def test_restart_in_the_middle_carries_on(
     assert state == 2 and data["report"]["photos"] == ["p1-large"]
     async with second_app(settings, telegram) as restarted:
         again = ChatDriver(restarted, telegram, li.user)
-        assert await again.send(photo=photo("p2")) == ["Photo 2 of 5 received. Send more, or tap Done."]
+        assert await again.send(photo=photo("p2")) == ["Photo 2 received (up to 5). Send more, or tap Done."]
         await again.tap("r:photos:done")
         await again.tap("r:loc:skip")
         said = await again.tap(again.buttons()["Confirm"])

@@ -23,6 +23,7 @@ from models.case_actions import (
     CaseActionRefused,
     accept_case,
     add_note,
+    allowed_actions,
     forward_case,
     mark_duplicate,
     mark_work_done,
@@ -144,6 +145,19 @@ async def test_no_property_community_goes_to_its_party_committee(db: Database, w
     assert (case.owner_level, case.owner_id) == (OwnerLevel.PARTY_COMMITTEE, world.committee)
     routed = [event for event in await events(db, case.id or 0) if event.kind == EventKind.ROUTED]
     assert routed[0].reason == ROUTED_COMMITTEE
+
+
+async def test_a_no_property_case_offers_no_forward(db: Database, world: World) -> None:
+    """No enterprise to forward to: the card must not offer it, and the domain refuses it."""
+    case = await report(db, world.neighbour)
+    async with db.read() as session:
+        committee = await session.get(Person, world.committee)
+        assert committee is not None
+        actions = await allowed_actions(session=session, case=case, person=committee)
+    assert Action.ACCEPT in actions and Action.FORWARD not in actions
+    with pytest.raises(CaseActionRefused):
+        async with db.write() as session:
+            await forward_case(session=session, case_id=case.id or 0, actor=committee, now=utcnow())
 
 
 async def test_without_committee_the_office_takes_it(db: Database, world: World) -> None:

@@ -1,0 +1,260 @@
+"""How many updates a second the bot handles in /report flows, against a bare echo bot.
+
+N residents of one community (paired with an instructor) each run a whole /report at once:
+/report, a category tap, a description, one photo, Done, Skip the location, Confirm. Each
+resident takes a step only after the bot has answered the previous one, as a person would;
+the residents go in parallel (bench/residents.py). The real ``python -m bot run`` serves them
+against the loopback fake Bot API, run in a process of its own so it does not share the bot's
+interpreter lock, and afterwards the database must hold exactly one case per resident. Just
+before, a bare python-telegram-bot echo bot (bench/echo_bot.py) gets the same updates in the
+same per-user order. The script prints updates per second for both and their ratio.
+
+    python bench/report_throughput.py                      # SQLite in a temporary folder
+    python bench/report_throughput.py --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/test
+
+With a PostgreSQL URL (or REDPROP_TEST_DATABASE_URL) a scratch database is created next to the
+named one and dropped afterwards. ``--py-spy DIR`` samples the bot with py-spy (``pip install
+py-spy``), idle time included, into ``DIR/bot-<backend>.txt`` as collapsed stacks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
+from sqlmodel import col, func, select  # noqa: E402
+
+from bench.residents import REPORT, TOKEN, Outcome, Plan, serve  # noqa: E402
+from bot.migrations import upgrade  # noqa: E402
+from models.cases import Case  # noqa: E402
+from models.db import Database  # noqa: E402
+from models.directory import Person  # noqa: E402
+from tests.case_world import make_world  # noqa: E402
+
+FIRST_RESIDENT = 2_000_000
+WARM_UP = 3  # residents who report before the clock starts (imports, first queries)
+TARGET = 0.7
+
+
+@dataclass
+class Result:
+    label: str
+    outcome: Outcome
+
+    @property
+    def rate(self) -> float:
+        return self.outcome.updates / self.outcome.seconds if self.outcome.seconds else 0.0
+
+    def row(self) -> str:
+        outcome = self.outcome
+        per_update = 1000 / outcome.updates if outcome.updates else 0.0
+        wait = statistics.median(outcome.latencies) * 1000 if outcome.latencies else 0.0
+        return (
+            f"{self.label:18s} {outcome.updates:7d} {outcome.seconds:7.2f} {self.rate:9.1f} {wait:8.0f} "
+            f"{outcome.bot_cpu * per_update:8.2f} {outcome.server_cpu * per_update:8.2f}"
+        )
+
+
+# Reply: the median time from an update to the bot's answer. CPU: milliseconds of CPU per
+# update over the run, in the bot and in the fake API (which also plays the residents).
+HEADER = (
+    f"{'':18s} {'updates':>7s} {'seconds':>7s} {'updates/s':>9s} {'reply ms':>8s} "
+    f"{'bot CPU':>8s} {'API CPU':>8s}"
+)
+
+
+def _environment(**extra: str) -> dict[str, str]:
+    env = {name: value for name, value in os.environ.items() if not name.startswith("REDPROP_")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env.update(extra)
+    return env
+
+
+def _measure(
+    shape: str, command: list[str], env: dict[str, str], plan: Plan, workdir: Path, spy: Path | None = None
+) -> Outcome:
+    """Serve the fake API in a child process, run ``command`` against it and drive the plan.
+
+    With ``spy``, py-spy samples the process (idle time too) into that file, as collapsed stacks.
+    """
+    ours, theirs = multiprocessing.get_context("spawn").Pipe()
+    server = multiprocessing.get_context("spawn").Process(target=serve, args=(theirs,), daemon=True)
+    server.start()
+    base_url, base_file_url = ours.recv()
+    env = {**env, "REDPROP_TELEGRAM__BASE_URL": base_url, "REDPROP_TELEGRAM__BASE_FILE_URL": base_file_url}
+    env["ECHO_BASE_URL"] = base_url
+    stderr_path = workdir / f"{shape}.stderr"
+    with stderr_path.open("wb") as stderr:
+        process = subprocess.Popen(
+            command, cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr
+        )
+    sampler = None
+    if spy is not None:
+        py_spy = str(Path(sys.executable).with_name("py-spy"))
+        options = ["--idle", "--format", "raw", "--rate", "250", "--output", str(spy)]
+        sampler = subprocess.Popen([py_spy, "record", *options, "--pid", str(process.pid)])
+    plan.pid = process.pid
+    try:
+        ours.send(plan)
+        outcome: Outcome = ours.recv()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        ours.send("stop")
+        server.join(timeout=10)
+        if sampler is not None:
+            sampler.wait(30)
+    problems = [line for line in stderr_path.read_text(errors="replace").splitlines() if " ERROR " in line]
+    if problems and not outcome.error:
+        outcome.error = f"{len(problems)} errors logged, first: {problems[0][:300]}"
+    return outcome
+
+
+async def _populate(url: str, residents: int) -> list[int]:
+    """The street of tests/case_world.py, plus ``residents`` residents of its community."""
+    database = Database(url)
+    try:
+        world = await make_world(database)
+        ids = [FIRST_RESIDENT + n for n in range(WARM_UP + residents)]
+        async with database.write() as session:
+            session.add_all(
+                Person(
+                    telegram_id=telegram_id,
+                    name=f"Resident {telegram_id}",
+                    language_code="en",
+                    community_id=world.community_id,
+                )
+                for telegram_id in ids
+            )
+        return ids
+    finally:
+        await database.dispose()
+
+
+async def _cases_per_resident(url: str, telegram_ids: list[int]) -> dict[int, int]:
+    database = Database(url)
+    try:
+        async with database.read() as session:
+            rows = await session.exec(
+                select(Person.telegram_id, func.count(col(Case.id)))
+                .join(Case, col(Case.reporter_id) == col(Person.id), isouter=True)
+                .where(col(Person.telegram_id).in_(telegram_ids))
+                .group_by(col(Person.telegram_id))
+            )
+            return {int(telegram_id): int(count) for telegram_id, count in rows if telegram_id is not None}
+    finally:
+        await database.dispose()
+
+
+def run_bot(url: str, backend: str, residents: int, timeout: float, py_spy: Path | None) -> Result:
+    ids = asyncio.run(_populate(url, residents))
+    plan = Plan("report", ids[:WARM_UP], ids[WARM_UP:], timeout)
+    command = [sys.executable, "-m", "bot", "run"]
+    env = _environment(REDPROP_TELEGRAM__TOKEN=TOKEN, REDPROP_DATABASE__URL=url)
+    with tempfile.TemporaryDirectory() as folder:
+        spy = py_spy / f"bot-{backend}.txt" if py_spy is not None else None
+        outcome = _measure("bot", command, env, plan, Path(folder), spy)
+    counts = asyncio.run(_cases_per_resident(url, ids))
+    wrong = {telegram_id: counts.get(telegram_id, 0) for telegram_id in ids if counts.get(telegram_id) != 1}
+    if wrong and not outcome.error:
+        outcome.error = f"{len(wrong)} residents do not have exactly one case: {list(wrong.items())[:5]}"
+    return Result(f"bot, {backend}", outcome)
+
+
+def run_echo(residents: int, timeout: float) -> Result:
+    ids = [FIRST_RESIDENT + n for n in range(WARM_UP + residents)]
+    plan = Plan("echo", ids[:WARM_UP], ids[WARM_UP:], timeout)
+    command = [sys.executable, str(ROOT / "bench" / "echo_bot.py")]
+    with tempfile.TemporaryDirectory() as folder:
+        outcome = _measure("echo", command, _environment(ECHO_TOKEN=TOKEN), plan, Path(folder))
+    return Result("echo bot", outcome)
+
+
+def _scratch_postgres(url: str) -> tuple[str, str]:
+    """A new database beside the one ``url`` names; returns (its URL, its name)."""
+    name = f"redprop_bench_{os.getpid()}"
+    return make_url(url).set(database=name).render_as_string(hide_password=False), name
+
+
+async def _admin(url: str, statement: str) -> None:
+    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as connection:
+        await connection.execute(text(statement))
+    await engine.dispose()
+
+
+def _report(pairs: list[tuple[Result, Result]]) -> bool:
+    print(HEADER)
+    for echo, bot in pairs:
+        print(echo.row())
+        print(bot.row())
+    ok = True
+    for echo, bot in pairs:
+        ratio = bot.rate / echo.rate if echo.rate else 0.0
+        verdict = "meets" if ratio >= TARGET else "below"
+        print(f"{bot.label}: {ratio:.2f} of the echo bot's rate ({verdict} the {TARGET} target)")
+        ok = ok and not echo.outcome.error and not bot.outcome.error and ratio >= TARGET
+        for result in (echo, bot):
+            if result.outcome.error:
+                print(f"{result.label}: FAILED: {result.outcome.error}")
+                for line in result.outcome.stuck[:5]:
+                    print(f"  stuck: {line}")
+    return ok
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--residents", type=int, default=100)
+    parser.add_argument("--database-url", default=os.environ.get("REDPROP_TEST_DATABASE_URL", ""))
+    parser.add_argument("--no-sqlite", action="store_true", help="only PostgreSQL")
+    parser.add_argument("--py-spy", type=Path, help="sample the bot with py-spy, writing into this folder")
+    parser.add_argument("--timeout", type=float, default=60.0, help="seconds one run may take")
+    options = parser.parse_args()
+    if options.py_spy is not None:
+        options.py_spy.mkdir(parents=True, exist_ok=True)
+    print(f"{options.residents} residents, {len(REPORT)} updates each, {WARM_UP} more to warm up")
+
+    # Each bot run right after an echo run, so both see the machine equally busy.
+    pairs = []
+    if not options.no_sqlite:
+        with tempfile.TemporaryDirectory() as folder:
+            url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
+            upgrade(url)
+            echo = run_echo(options.residents, options.timeout)
+            pairs.append((echo, run_bot(url, "SQLite", options.residents, options.timeout, options.py_spy)))
+    if options.database_url:
+        scratch, name = _scratch_postgres(options.database_url)
+        asyncio.run(_admin(options.database_url, f'CREATE DATABASE "{name}"'))
+        try:
+            upgrade(scratch)
+            echo = run_echo(options.residents, options.timeout)
+            bot = run_bot(scratch, "PostgreSQL", options.residents, options.timeout, options.py_spy)
+            pairs.append((echo, bot))
+        finally:
+            asyncio.run(_admin(options.database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    return 0 if _report(pairs) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,97 @@
+"""Periodic jobs on PTB's JobQueue: the surveys that fell due, the reminders, the expiries.
+
+Every ``surveys.check_interval`` (and once right at start, so surveys that fell due while the
+bot was down go out at once) :func:`check_surveys` runs each step in its own write transaction:
+the domain claims the rows and queues the outbox messages, holding them past the quiet hours
+(``not_before``). The outbox sender renders and delivers them in each recipient's language.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.config import Settings
+from bot.context import SETTINGS_KEY, Context, RedPropApplication
+from bot.outbox_sender import OUTBOX_KEY, OutboxSender
+from models.base import utcnow
+from models.db import Database
+from models.surveys import QuietHours, due_reminders, due_surveys, expire_surveys
+
+logger = logging.getLogger(__name__)
+
+SURVEYS_JOB = "surveys"
+BATCH = 200  # rows claimed per transaction; a burst is worked through batch by batch
+
+
+@dataclass(frozen=True)
+class SurveyBatch:
+    sent: int = 0
+    reminded: int = 0
+    expired: int = 0
+
+    @property
+    def any(self) -> bool:
+        return bool(self.sent or self.reminded or self.expired)
+
+
+def quiet_hours(settings: Settings) -> QuietHours | None:
+    quiet = settings.surveys.quiet_range
+    return QuietHours(quiet[0], quiet[1], settings.bot.tzinfo) if quiet is not None else None
+
+
+async def check_surveys(*, database: Database, settings: Settings, now: datetime) -> SurveyBatch:
+    """Queue the due surveys and reminders and close the expired surveys, as of ``now``."""
+    options = settings.surveys
+    quiet = quiet_hours(settings)
+    counts = {"sent": 0, "reminded": 0, "expired": 0}
+    while True:
+        async with database.write() as session:
+            claimed = len(await due_surveys(session=session, now=now, limit=BATCH, quiet=quiet))
+        counts["sent"] += claimed
+        if claimed < BATCH:
+            break
+    while True:
+        async with database.write() as session:
+            claimed = len(
+                await due_reminders(
+                    session=session, now=now, reminder_after=options.reminder_after, limit=BATCH, quiet=quiet
+                )
+            )
+        counts["reminded"] += claimed
+        if claimed < BATCH:
+            break
+    while True:
+        async with database.write() as session:
+            claimed = len(
+                await expire_surveys(session=session, now=now, expire_after=options.expire_after, limit=BATCH)
+            )
+        counts["expired"] += claimed
+        if claimed < BATCH:
+            break
+    return SurveyBatch(**counts)
+
+
+async def surveys_job(context: Context) -> None:
+    """Run :func:`check_surveys` now and wake the sender for what it queued."""
+    batch = await check_surveys(database=context.db, settings=context.settings, now=utcnow())
+    if batch.any:
+        logger.info("surveys: %d sent, %d reminded, %d expired", batch.sent, batch.reminded, batch.expired)
+        sender = context.application.bot_data.get(OUTBOX_KEY)
+        if isinstance(sender, OutboxSender):
+            sender.wake()
+
+
+def start_jobs(application: RedPropApplication) -> None:
+    """Schedule the survey job: first right away, then every ``surveys.check_interval``."""
+    settings: Settings = application.bot_data[SETTINGS_KEY]
+    job_queue = application.job_queue
+    if job_queue is None:  # python-telegram-bot installed without the job-queue extra
+        logger.warning("no job queue: surveys are not sent")
+        return
+    # APScheduler logs two INFO lines per run; this module logs the runs that did something.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    for job in job_queue.get_jobs_by_name(SURVEYS_JOB):
+        job.schedule_removal()
+    job_queue.run_repeating(surveys_job, interval=settings.surveys.check_interval, first=0, name=SURVEYS_JOB)

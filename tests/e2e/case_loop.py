@@ -1,0 +1,390 @@
+"""What the end-to-end case-loop tests share: a small street, people who chat, and DB reads.
+
+The street's directory is a TOML file imported like the office would (the CLI, or the same
+import in-process); its people have Telegram ids, so cases route to them at once. A
+:class:`Chatter` is one Telegram user talking to the real bot process through the fake Bot
+API: it sends messages, taps buttons on what the bot sent, and waits for what it sees.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlmodel import col, select
+
+from models.base import id_of, utcnow
+from models.cases import Case, CaseEvent, CasePhoto
+from models.db import Database
+from models.directory import Community, Enterprise, Person
+from models.directory_file import import_directory, parse_directory
+from models.routing import SharedProperty
+from tests.e2e.conftest import BotProcess, BotRunner
+from tests.fakes.server import FakeBotApiServer
+from tests.fakes.telegram import Call
+from tests.fakes.updates import TelegramUser, callback_update, message_update
+
+WAIT = 20.0  # seconds; the outbox sends at most one message a second per chat
+CASE_NUMBER = re.compile(r"[A-Z]+-\d{4}-\d{6}")
+
+OFFICE_ID = 9001
+STAFF_ID = 9101
+SECRETARY_CHEN_ID = 9201  # party committee of 东方华庭
+SECRETARY_LIN_ID = 9202  # party committee of 山后 (no property enterprise)
+INSTRUCTOR_ID = 9301
+
+DIRECTORY = f"""\
+[[street]]
+code = "lsw"
+name = "灵山卫街道"
+office_admins = [{{ name = "刘主任", telegram_id = {OFFICE_ID} }}]
+
+[[enterprise]]
+code = "hy"
+name = "海悦物业"
+party_branch = true
+staff = [{{ name = "周经理", telegram_id = {STAFF_ID} }}]
+
+[[community]]
+code = "dfht"
+name = "东方华庭"
+street = "lsw"
+enterprise = "hy"
+party_committee = [{{ name = "陈书记", telegram_id = {SECRETARY_CHEN_ID} }}]
+
+[[community]]
+code = "shanhou"
+name = "山后"
+street = "lsw"
+party_committee = [{{ name = "林书记", telegram_id = {SECRETARY_LIN_ID} }}]
+
+[[instructor]]
+telegram_id = {INSTRUCTOR_ID}
+name = "王指导员"
+enterprises = ["hy"]
+"""
+
+
+def import_street(database_url: str) -> None:
+    """Import :data:`DIRECTORY` in-process: the same import ``redprop directory import`` runs."""
+
+    async def go() -> None:
+        database = Database(database_url)
+        try:
+            async with database.write() as session:
+                await import_directory(session=session, document=parse_directory(DIRECTORY))
+        finally:
+            await database.dispose()
+
+    asyncio.run(go())
+
+
+def share_community(database_url: str, community_code: str, enterprise_code: str) -> None:
+    """Record that the enterprise looks after the no-property community under shared property."""
+
+    async def go() -> None:
+        database = Database(database_url)
+        try:
+            async with database.write() as session:
+                communities = await session.exec(select(Community).where(Community.code == community_code))
+                community = communities.one()
+                enterprises = await session.exec(select(Enterprise).where(Enterprise.code == enterprise_code))
+                enterprise = enterprises.one()
+                session.add(
+                    SharedProperty(
+                        community_id=id_of(community),
+                        enterprise_id=id_of(enterprise),
+                        started_at=utcnow() - timedelta(days=1),
+                    )
+                )
+        finally:
+            await database.dispose()
+
+    asyncio.run(go())
+
+
+def stop_cleanly(bot: BotRunner, process: BotProcess) -> None:
+    """SIGTERM the bot; it exits 0, and no run of this test logged an error."""
+    assert process.stop() == 0
+    for run in bot.processes:
+        errors = [line for line in run.stderr.splitlines() if " ERROR " in line or "Traceback" in line]
+        assert not errors, f"{run.stderr_path.name}:\n" + "\n".join(errors[:5])
+
+
+# --- what the database holds ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    number: str
+    status: str
+    owner_telegram_id: int | None
+    owner_level: str
+    description: str
+    photos: list[str]  # the report's photos, in upload order
+    latitude: float | None
+    longitude: float | None
+    duplicate_of: str | None
+    events: list[str]  # timeline event kinds, in order
+    texts: list[str]  # timeline texts (notes, reasons), in order
+
+
+def cases_reported_by(database_url: str, telegram_id: int) -> list[CaseRow]:
+    """Every case the Telegram user reported, oldest first."""
+
+    async def read() -> list[CaseRow]:
+        database = Database(database_url)
+        try:
+            async with database.read() as session:
+                reporter = (
+                    await session.exec(select(Person).where(Person.telegram_id == telegram_id))
+                ).first()
+                if reporter is None:
+                    return []
+                cases = await session.exec(
+                    select(Case).where(Case.reporter_id == reporter.id).order_by(col(Case.id))
+                )
+                rows = []
+                for case in cases:
+                    owner = await session.get(Person, case.owner_id) if case.owner_id else None
+                    original = await session.get(Case, case.duplicate_of_id) if case.duplicate_of_id else None
+                    photos = await session.exec(
+                        select(CasePhoto.file_id)
+                        .where(CasePhoto.case_id == case.id)
+                        .where(col(CasePhoto.event_id).is_(None))
+                        .order_by(col(CasePhoto.id))
+                    )
+                    events = list(
+                        await session.exec(
+                            select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(col(CaseEvent.id))
+                        )
+                    )
+                    rows.append(
+                        CaseRow(
+                            number=case.number,
+                            status=str(case.status),
+                            owner_telegram_id=owner.telegram_id if owner else None,
+                            owner_level=str(case.owner_level),
+                            description=case.description,
+                            photos=list(photos),
+                            latitude=case.latitude,
+                            longitude=case.longitude,
+                            duplicate_of=original.number if original else None,
+                            events=[str(event.kind) for event in events],
+                            texts=[event.text for event in events if event.text],
+                        )
+                    )
+                return rows
+        finally:
+            await database.dispose()
+
+    return asyncio.run(read())
+
+
+def count_cases(database_url: str) -> int:
+    async def read() -> int:
+        database = Database(database_url)
+        try:
+            async with database.read() as session:
+                return len(list(await session.exec(select(Case.id))))
+        finally:
+            await database.dispose()
+
+    return asyncio.run(read())
+
+
+# --- chatting ---------------------------------------------------------------------------------
+
+
+def buttons(message: Any) -> dict[str, str]:
+    """Button text -> callback data of a message's inline keyboard (as the bot sent it)."""
+    if not isinstance(message, dict) or "reply_markup" not in message:
+        return {}
+    rows = message["reply_markup"].get("inline_keyboard", [])
+    return {button["text"]: button["callback_data"] for row in rows for button in row}
+
+
+def labels(message: Any) -> list[str]:
+    """The labels of a message's inline buttons, in order."""
+    return list(buttons(message))
+
+
+def photo(file_id: str) -> list[dict[str, Any]]:
+    """A message's ``photo`` field: the sizes Telegram sends, the largest last."""
+    return [
+        {"file_id": f"{file_id}-small", "file_unique_id": f"{file_id}-us", "width": 90, "height": 67},
+        {"file_id": file_id, "file_unique_id": f"{file_id}-u", "width": 1280, "height": 960},
+    ]
+
+
+@dataclass
+class Chatter:
+    """One Telegram user in a private chat with the bot."""
+
+    server: FakeBotApiServer
+    user: TelegramUser
+
+    @property
+    def id(self) -> int:
+        return self.user.id
+
+    def send(self, text: str | None = None, **extra: Any) -> int:
+        """Send a message (text, or ``photo=``/``location=``…); returns the mark before it."""
+        mark = self.server.mark()
+        self.server.push(message_update(self.user, text, **extra))
+        return mark
+
+    def tap(self, message: dict[str, Any], label: str) -> int:
+        """Press the button labelled ``label`` on ``message``; returns the mark before it."""
+        data = buttons(message).get(label)
+        assert data is not None, (
+            f"no {label!r} button on {message.get('text', '')[:80]!r}: {buttons(message)}"
+        )
+        return self.press(message, data)
+
+    def press(self, message: dict[str, Any], data: str) -> int:
+        """Send a button press with ``data`` from ``message`` (forged data too)."""
+        mark = self.server.mark()
+        self.server.push(callback_update(self.user, data, message))
+        return mark
+
+    def wait_text(self, substring: str, *, since: int = 0, timeout: float = WAIT) -> str:
+        return self.server.wait_for_text(self.id, substring, timeout, since=since)
+
+    def texts(self, *, since: int = 0) -> list[str]:
+        return self.server.texts_to(self.id, since=since)
+
+    def wait_message(
+        self, label: str, *, since: int = 0, contains: str = "", timeout: float = WAIT
+    ) -> dict[str, Any]:
+        """The first message sent or edited into the chat with a ``label`` button (and ``contains``)."""
+
+        def matches(call: Call) -> bool:
+            result = call.result
+            return (
+                call.chat_id == self.id
+                and isinstance(result, dict)
+                and label in buttons(result)
+                and contains in str(call.params.get("text", ""))
+            )
+
+        call = self.wait_call(("sendMessage", "editMessageText"), matches, since=since, timeout=timeout)
+        result: dict[str, Any] = call.result
+        return result
+
+    def wait_data(self, data: str, *, since: int = 0, timeout: float = WAIT) -> dict[str, Any]:
+        """The first message sent or edited into the chat with a button whose data starts with ``data``."""
+
+        def matches(call: Call) -> bool:
+            return call.chat_id == self.id and any(
+                value.startswith(data) for value in buttons(call.result).values()
+            )
+
+        call = self.wait_call(("sendMessage", "editMessageText"), matches, since=since, timeout=timeout)
+        result: dict[str, Any] = call.result
+        return result
+
+    def wait_call(
+        self,
+        methods: tuple[str, ...],
+        predicate: Callable[[Call], bool],
+        *,
+        since: int = 0,
+        timeout: float = WAIT,
+    ) -> Call:
+        def find() -> Call | None:
+            calls = self.server.calls[since:]
+            return next(
+                (c for c in calls if c.method in methods and c.result is not None and predicate(c)), None
+            )
+
+        return self.server.wait_for(find, timeout, f"{'/'.join(methods)} to chat {self.id}")
+
+    def media_sent(self, *, since: int = 0) -> list[str]:
+        """The file ids of every photo the bot sent into the chat (albums and single photos)."""
+        file_ids: list[str] = []
+        for call in self.server.calls[since:]:
+            if call.chat_id != self.id or call.result is None:
+                continue
+            if call.method == "sendMediaGroup":
+                file_ids += [str(item["media"]) for item in call.params["media"]]
+            elif call.method == "sendPhoto":
+                file_ids.append(str(call.params["photo"]))
+        return file_ids
+
+
+def join(resident: Chatter, community_code: str, community_name: str) -> None:
+    """Open the community's QR link: /start c-<code>."""
+    mark = resident.send(f"/start c-{community_code}")
+    resident.wait_text(community_name, since=mark)
+
+
+def start_report(resident: Chatter, *, category: str, description: str) -> dict[str, Any]:
+    """/report, pick the category, describe; returns the photos prompt (with Done / Skip)."""
+    mark = resident.send("/report")
+    categories = resident.wait_data(f"r:cat:{category}", since=mark)
+    mark = resident.press(categories, f"r:cat:{category}")
+    resident.wait_call(("editMessageText",), lambda call: call.chat_id == resident.id, since=mark)
+    mark = resident.send(description)
+    return resident.wait_data("r:photos:done", since=mark)
+
+
+def send_photo(resident: Chatter, file_id: str) -> dict[str, Any]:
+    """Attach one photo; returns the bot's answer (with Done / Skip)."""
+    mark = resident.send(photo=photo(file_id))
+    return resident.wait_data("r:photos:done", since=mark)
+
+
+def finish_report(
+    resident: Chatter, photos_answer: dict[str, Any], *, location: tuple[float, float] | None
+) -> dict[str, Any]:
+    """Tap Done on the photos, give (or skip) the location; returns the summary with Confirm."""
+    mark = resident.press(photos_answer, "r:photos:done")
+    skip = resident.wait_data("r:loc:skip", since=mark)
+    if location is None:
+        mark = resident.press(skip, "r:loc:skip")
+    else:
+        mark = resident.send(location={"latitude": location[0], "longitude": location[1]})
+    return resident.wait_data("r:ok:", since=mark)
+
+
+def confirm_data(summary: dict[str, Any]) -> str:
+    return next(data for data in buttons(summary).values() if data.startswith("r:ok:"))
+
+
+def confirm(resident: Chatter, summary: dict[str, Any]) -> str:
+    """Tap Confirm; returns the case number the resident was told."""
+    mark = resident.press(summary, confirm_data(summary))
+    return told_number(resident, mark)
+
+
+def told_number(resident: Chatter, since: int) -> str:
+    """The case number in the first receipt the resident got after ``since``."""
+
+    def receipt() -> str | None:
+        for text in resident.texts(since=since):
+            found = CASE_NUMBER.search(text)
+            if found:
+                return found.group()
+        return None
+
+    return resident.server.wait_for(receipt, WAIT, f"a case number in chat {resident.id}")
+
+
+def report(
+    resident: Chatter,
+    *,
+    category: str,
+    description: str,
+    photos: tuple[str, ...] = (),
+    location: tuple[float, float] | None = None,
+) -> str:
+    """A whole /report; returns the case number the resident was told."""
+    answer = start_report(resident, category=category, description=description)
+    for file_id in photos:
+        answer = send_photo(resident, file_id)
+    return confirm(resident, finish_report(resident, answer, location=location))

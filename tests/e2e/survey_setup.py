@@ -1,0 +1,139 @@
+"""Resolved cases for the survey end-to-end tests, made in the test process with the domain.
+
+Residents of 东方华庭 (the street of ``tests/e2e/case_loop.py``) each report one case, which the
+instructor accepts and resolves with a survey delay. What the outbox holds from that setup
+(cards, status messages) is dropped, so the bot under test sends only the surveys and what
+the answers cause.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import delete
+from sqlmodel import col, select
+
+from models.base import id_of, utcnow
+from models.case_actions import CaseDraft, Deadlines, accept_case, open_case, resolve_case
+from models.cases import Case
+from models.categories import ReportCategory
+from models.db import Database
+from models.directory import Community, Person
+from models.outbox import OutboxMessage
+from models.surveys import ASK, Survey
+from tests.e2e.case_loop import INSTRUCTOR_ID
+
+DEADLINES = Deadlines(response=timedelta(hours=24), resolution=timedelta(days=7))
+
+
+@dataclass(frozen=True)
+class SurveyRow:
+    status: str
+    solved: str | None
+    stars: int | None
+    willing_to_pay: bool | None
+    comment: str | None
+    case_number: str
+    case_status: str
+    case_owner_telegram_id: int | None
+
+
+def resolve_cases(
+    database_url: str, residents: list[tuple[int, str]], *, survey_delay: timedelta
+) -> list[str]:
+    """One resolved case per ``(telegram_id, name)`` resident; their numbers, in order."""
+
+    async def go() -> list[str]:
+        database = Database(database_url)
+        numbers = []
+        try:
+            async with database.write() as session:
+                community = (await session.exec(select(Community).where(Community.code == "dfht"))).one()
+                instructor = (
+                    await session.exec(select(Person).where(Person.telegram_id == INSTRUCTOR_ID))
+                ).one()
+                for telegram_id, name in residents:
+                    resident = Person(
+                        telegram_id=telegram_id, name=name, language_code="en", community_id=community.id
+                    )
+                    session.add(resident)
+                    await session.flush()
+                    now = utcnow()
+                    draft = CaseDraft(
+                        key=f"survey-{telegram_id}",
+                        category=ReportCategory.ELEVATOR,
+                        description=f"The lift of {name}'s building is stuck.",
+                    )
+                    case = await open_case(
+                        session=session, reporter=resident, draft=draft, deadlines=DEADLINES, now=now
+                    )
+                    await accept_case(session=session, case_id=id_of(case), actor=instructor, now=now)
+                    await resolve_case(
+                        session=session,
+                        case_id=id_of(case),
+                        actor=instructor,
+                        note="The lift is repaired.",
+                        photo_file_ids=[],
+                        now=now,
+                        survey_delay=survey_delay,
+                    )
+                    numbers.append(case.number)
+                await session.exec(delete(OutboxMessage))
+        finally:
+            await database.dispose()
+        return numbers
+
+    return asyncio.run(go())
+
+
+def survey_of(database_url: str, telegram_id: int) -> SurveyRow:
+    """The survey of the resident's (only) case."""
+
+    async def read() -> SurveyRow:
+        database = Database(database_url)
+        try:
+            async with database.read() as session:
+                person = (await session.exec(select(Person).where(Person.telegram_id == telegram_id))).one()
+                survey = (
+                    await session.exec(
+                        select(Survey).where(Survey.reporter_id == person.id).order_by(col(Survey.id))
+                    )
+                ).one()
+                case = await session.get(Case, survey.case_id)
+                assert case is not None
+                owner = await session.get(Person, case.owner_id) if case.owner_id is not None else None
+                return SurveyRow(
+                    status=str(survey.status),
+                    solved=str(survey.solved) if survey.solved is not None else None,
+                    stars=survey.stars,
+                    willing_to_pay=survey.willing_to_pay,
+                    comment=survey.comment,
+                    case_number=case.number,
+                    case_status=str(case.status),
+                    case_owner_telegram_id=owner.telegram_id if owner is not None else None,
+                )
+        finally:
+            await database.dispose()
+
+    return asyncio.run(read())
+
+
+def ask_rows(database_url: str, status: str) -> set[int]:
+    """The chats whose survey question (``survey.ask``) is in the outbox with this status."""
+
+    async def read() -> set[int]:
+        database = Database(database_url)
+        try:
+            async with database.read() as session:
+                rows = await session.exec(
+                    select(OutboxMessage.chat_id)
+                    .where(OutboxMessage.kind == ASK)
+                    .where(OutboxMessage.status == status)
+                )
+                return set(rows)
+        finally:
+            await database.dispose()
+
+    return asyncio.run(read())

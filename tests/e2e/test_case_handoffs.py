@@ -1,0 +1,148 @@
+"""Cases that leave the instructor's hands, end to end: forwarded to the enterprise, sent back
+to the street office as not our responsibility, and closed as a duplicate of another case."""
+
+from __future__ import annotations
+
+from tests.e2e.case_loop import (
+    INSTRUCTOR_ID,
+    OFFICE_ID,
+    STAFF_ID,
+    Chatter,
+    buttons,
+    cases_reported_by,
+    import_street,
+    join,
+    report,
+    stop_cleanly,
+)
+from tests.e2e.conftest import BotProcess, BotRunner
+from tests.fakes.server import FakeBotApiServer
+from tests.fakes.updates import TelegramUser
+
+
+def open_street(bot: BotRunner, server: FakeBotApiServer, database_url: str, *staff: Chatter) -> BotProcess:
+    """Import the street, start the bot, and have the handlers open it once (in English)."""
+    import_street(database_url)
+    process = bot.start()
+    for person in staff:
+        mark = person.send("/start")
+        person.wait_text("You are registered as", since=mark)
+    return process
+
+
+def test_forwarded_to_the_enterprise_then_work_done_then_resolved(
+    bot: BotRunner, fake_api: FakeBotApiServer, database_url: str
+) -> None:
+    instructor = Chatter(fake_api, TelegramUser(INSTRUCTOR_ID, "Wang", "en"))
+    staff = Chatter(fake_api, TelegramUser(STAFF_ID, "Zhou", "en"))
+    resident = Chatter(fake_api, TelegramUser(1101, "Bob", "en"))
+    process = open_street(bot, fake_api, database_url, instructor, staff)
+    join(resident, "dfht", "东方华庭")
+    description = "Building 5 has no shed for charging electric bikes; people charge them in the stairwell."
+    mark = fake_api.mark()
+    number = report(resident, category="ev_charging", description=description)
+
+    card = instructor.wait_message("Forward to enterprise", contains=number, since=mark)
+    mark = instructor.tap(card, "Forward to enterprise")
+    card = instructor.wait_message("Resolve", since=mark)
+    assert "Forwarded to: 海悦物业" in card["text"] and "Status: in progress" in card["text"]
+    resident.wait_text(
+        f"Your case {number} is being worked on by the property enterprise 海悦物业.", since=mark
+    )
+
+    staff_card = staff.wait_message("Work done", contains=number, since=mark)
+    assert description in staff_card["text"]
+    assert list(buttons(staff_card)) == ["Add progress note", "Work done"]
+
+    mark = staff.tap(staff_card, "Work done")
+    staff_card = staff.wait_message("Add progress note", contains="waiting for the resolution", since=mark)
+    assert "Work done" not in buttons(staff_card)
+    asked = instructor.wait_message("Resolve", contains="Please confirm the resolution", since=mark)
+    assert asked["text"] == (
+        f"The enterprise reports the work on case {number} is done. Please confirm the resolution."
+    )
+
+    mark = instructor.tap(asked, "Resolve")
+    instructor.wait_text(f"Case {number}: send the resolution note", since=mark)
+    mark = instructor.send("A charging shed with 20 sockets was built next to building 5.")
+    instructor.wait_text(f"Case {number} is resolved; the resident is told.", since=mark)
+    resolved = resident.wait_text(f"Your case {number} has been resolved:", since=mark)
+    assert resolved.endswith(": A charging shed with 20 sockets was built next to building 5.")
+
+    [case] = cases_reported_by(database_url, resident.id)
+    assert case.status == "resolved" and case.owner_telegram_id == INSTRUCTOR_ID
+    assert case.events[-3:] == ["forwarded", "work_done", "resolved"]
+    stop_cleanly(bot, process)
+
+
+def test_not_our_responsibility_goes_to_the_street_office_with_the_reason(
+    bot: BotRunner, fake_api: FakeBotApiServer, database_url: str
+) -> None:
+    instructor = Chatter(fake_api, TelegramUser(INSTRUCTOR_ID, "Wang", "en"))
+    office = Chatter(fake_api, TelegramUser(OFFICE_ID, "Liu", "en"))
+    resident = Chatter(fake_api, TelegramUser(1201, "Carol", "en"))
+    process = open_street(bot, fake_api, database_url, instructor, office)
+    join(resident, "dfht", "东方华庭")
+    description = "Cars from the mall block the fire lane by building 2 every weekend."
+    mark = fake_api.mark()
+    number = report(resident, category="parking", description=description)
+
+    card = instructor.wait_message("Not our responsibility", contains=number, since=mark)
+    mark = instructor.tap(card, "Not our responsibility")
+    instructor.wait_text(f"Case {number}: why is it not our responsibility?", since=mark)
+    reason = "That lane belongs to the shopping mall, not to the community."
+    mark = instructor.send(reason)
+    instructor.wait_text(f"Case {number} went back to the street property office.", since=mark)
+
+    told = resident.wait_text("not the responsibility", since=mark)
+    assert told == (
+        f"Your case {number} is not the responsibility of 海悦物业: {reason}\n"
+        "The street property office will follow up."
+    )
+    office_card = office.wait_message("Accept", contains=number, since=mark)
+    assert description in office_card["text"]
+    assert "Status: not our responsibility" in office_card["text"]
+
+    [case] = cases_reported_by(database_url, resident.id)
+    assert (case.status, case.owner_level, case.owner_telegram_id) == ("rejected", "office", OFFICE_ID)
+    assert case.texts == [reason]
+    stop_cleanly(bot, process)
+
+
+def test_a_duplicate_names_the_case_it_duplicates(
+    bot: BotRunner, fake_api: FakeBotApiServer, database_url: str
+) -> None:
+    instructor = Chatter(fake_api, TelegramUser(INSTRUCTOR_ID, "Wang", "en"))
+    alice = Chatter(fake_api, TelegramUser(1301, "Alice", "en"))
+    dave = Chatter(fake_api, TelegramUser(1302, "Dave", "en"))
+    process = open_street(bot, fake_api, database_url, instructor)
+    join(alice, "dfht", "东方华庭")
+    join(dave, "dfht", "东方华庭")
+    first = report(alice, category="elevator", description="The lift in building 4 stops between floors.")
+    mark = fake_api.mark()
+    second = report(dave, category="elevator", description="Building 4 lift is stuck again.")
+    assert first != second
+
+    card = instructor.wait_message("Duplicate of…", contains=second, since=mark)
+    mark = instructor.tap(card, "Duplicate of…")
+    instructor.wait_text(f"Case {second}: send the number of the open case it duplicates", since=mark)
+    mark = instructor.send("LSW-2001-999999")
+    refusal = instructor.wait_text("LSW-2001-999999", since=mark)
+    assert refusal == (
+        "Case LSW-2001-999999 is not an open case of the same community.\n"
+        "Send another case number, or /cancel."
+    )
+    mark = instructor.send(first.lower())
+    instructor.wait_text(
+        f"Case {second} is marked as a duplicate of {first}; the resident is told.", since=mark
+    )
+    dave.wait_text(
+        f"Your case {second} is a duplicate of {first}; you will hear about that case.", since=mark
+    )
+
+    [duplicate] = cases_reported_by(database_url, dave.id)
+    assert (duplicate.status, duplicate.duplicate_of) == ("duplicate", first)
+    [original] = cases_reported_by(database_url, alice.id)
+    assert original.status == "assigned"
+    assert not [text for text in alice.texts(since=mark) if first in text]  # Alice's case is untouched
+    stop_cleanly(bot, process)

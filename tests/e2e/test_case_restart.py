@@ -1,0 +1,123 @@
+"""SIGKILL in the middle of /report, and between two taps on Confirm: nothing lost, nothing doubled.
+
+The bot is killed with SIGKILL (no shutdown hook runs) and started again on the same
+database. Telegram may hand the last update to the new process again; the resident must
+still carry on where they were, and the database must hold exactly the one case the
+resident was told about.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import time
+
+from tests.e2e.case_loop import (
+    INSTRUCTOR_ID,
+    WAIT,
+    Chatter,
+    cases_reported_by,
+    confirm,
+    confirm_data,
+    count_cases,
+    finish_report,
+    import_street,
+    join,
+    photo,
+    report,
+    send_photo,
+    start_report,
+    stop_cleanly,
+    told_number,
+)
+from tests.e2e.conftest import BotProcess, BotRunner
+from tests.fakes.server import FakeBotApiServer
+from tests.fakes.telegram import Call
+from tests.fakes.updates import TelegramUser
+
+SETTLE = 2.0  # seconds between the last reply and the SIGKILL
+
+
+def sigkill(process: BotProcess) -> None:
+    process.process.send_signal(signal.SIGKILL)
+    assert process.process.wait(5) == -signal.SIGKILL
+
+
+def test_a_report_survives_sigkill_at_the_photos_and_at_the_summary(
+    bot: BotRunner, fake_api: FakeBotApiServer, database_url: str
+) -> None:
+    import_street(database_url)
+    process = bot.start()
+    resident = Chatter(fake_api, TelegramUser(1401, "Erin", "en"))
+    join(resident, "dfht", "东方华庭")
+    description = "The drain in front of building 6 overflows."
+    start_report(resident, category="sewer", description=description)
+    send_photo(resident, "drain-1")
+
+    time.sleep(SETTLE)
+    sigkill(process)
+    process = bot.start()
+
+    mark = resident.send(photo=photo("drain-2"))
+    answer = resident.wait_data("r:photos:done", since=mark)
+    # "Photo 2": the draft kept the first photo (a replayed first photo is not counted twice).
+    assert re.fullmatch(r"Photo 2 received \(up to 5\)\. Send more, or tap Done\.", answer["text"]), answer
+    summary = finish_report(resident, answer, location=(35.9, 120.2))
+    assert "Photos: " in summary["text"] and description in summary["text"]
+
+    time.sleep(SETTLE)
+    sigkill(process)
+    process = bot.start()
+
+    number = confirm(resident, summary)
+    [case] = cases_reported_by(database_url, resident.id)
+    assert case.number == number
+    assert case.description == description
+    assert set(case.photos) == {"drain-1", "drain-2"}
+    assert (case.latitude, case.longitude) == (35.9, 120.2)
+    # The new process delivers the card (in Chinese: the instructor never set a language).
+    card = fake_api.wait_for_call(
+        "sendMessage",
+        lambda call: call.chat_id == INSTRUCTOR_ID and number in str(call.params.get("text")),
+        timeout=WAIT,
+    )
+    assert description in card.params["text"]
+    stop_cleanly(bot, process)
+
+
+def test_confirm_tapped_again_after_sigkill_makes_no_second_case(
+    bot: BotRunner, fake_api: FakeBotApiServer, database_url: str
+) -> None:
+    import_street(database_url)
+    process = bot.start()
+    resident = Chatter(fake_api, TelegramUser(1501, "Frank", "en"))
+    join(resident, "dfht", "东方华庭")
+    answer = start_report(resident, category="greening", description="The hedge by gate 2 is dead.")
+    summary = finish_report(resident, answer, location=None)
+
+    mark = resident.press(summary, confirm_data(summary))
+    number = told_number(resident, mark)
+    sigkill(process)  # right after the receipt: the chat state may not have been written yet
+    process = bot.start()
+
+    mark = resident.press(summary, confirm_data(summary))
+
+    def names_the_case(call: Call) -> bool:
+        if call.method == "answerCallbackQuery":
+            return number in str(call.params.get("text", ""))
+        return call.chat_id == resident.id and number in str(call.params.get("text", ""))
+
+    again = resident.wait_call(("answerCallbackQuery", "sendMessage"), names_the_case, since=mark)
+    if again.method == "answerCallbackQuery":
+        assert again.params["text"] == f"This report was already sent as case {number}."
+    else:
+        assert again.params["text"].startswith(f"Thank you! Your case number is {number}.")
+
+    [case] = cases_reported_by(database_url, resident.id)
+    assert case.number == number
+    assert count_cases(database_url) == 1
+    # And the next report gets the next number.
+    second = report(resident, category="other", description="A street lamp by gate 2 is out.")
+    assert [case.number for case in cases_reported_by(database_url, resident.id)] == [number, second]
+    assert second != number
+    stop_cleanly(bot, process)

@@ -1,0 +1,180 @@
+"""Surveys end to end, against the real ``redprop run`` with second-long durations.
+
+Cases are resolved in the test process (with the domain, as the instructor's Resolve does)
+with a 2-second survey delay; the bot's survey job (every second, no quiet hours) sends the
+surveys, a reminder after 2 seconds and closes them after 4. Then the kill test: 500 surveys
+due at start, SIGKILL while they go out, restart: each resident has exactly one.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from datetime import timedelta
+
+from tests.e2e.case_loop import INSTRUCTOR_ID, Chatter, import_street
+from tests.e2e.conftest import BotProcess, BotRunner
+from tests.e2e.survey_setup import ask_rows, resolve_cases, survey_of
+from tests.fakes.server import FakeBotApiServer
+from tests.fakes.updates import TelegramUser
+
+SHORT = {
+    "REDPROP_SURVEYS__DELAY": "2s",
+    "REDPROP_SURVEYS__REMINDER_AFTER": "2s",
+    "REDPROP_SURVEYS__EXPIRE_AFTER": "4s",
+    "REDPROP_SURVEYS__CHECK_INTERVAL": "1s",
+    "REDPROP_SURVEYS__QUIET_HOURS": "",
+}
+QUESTION = "Is the problem solved?"
+
+
+def test_answered_reopened_and_unanswered_surveys(
+    bot: BotRunner, fake_api: FakeBotApiServer, database_url: str
+) -> None:
+    import_street(database_url)
+    alice = Chatter(fake_api, TelegramUser(1501, "Alice", "en"))
+    bob = Chatter(fake_api, TelegramUser(1502, "Bob", "en"))
+    carol = Chatter(fake_api, TelegramUser(1503, "Carol", "en"))
+    numbers = resolve_cases(
+        database_url,
+        [(alice.id, "Alice"), (bob.id, "Bob"), (carol.id, "Carol")],
+        survey_delay=timedelta(seconds=2),
+    )
+    process = bot.start(**SHORT)
+
+    # Alice: Solved, 5 stars, willing to pay, a comment; the case closes.
+    asked = alice.wait_message("Solved", contains=QUESTION)
+    assert asked["text"] == f"Case {numbers[0]} was resolved: The lift is repaired.\n\n{QUESTION}"
+    mark = alice.tap(asked, "Solved")
+    stars = alice.wait_message("5★", since=mark)
+    mark = alice.tap(stars, "5★")
+    pay = alice.wait_message("Yes", since=mark, contains="Are you willing to pay")
+    mark = alice.tap(pay, "Yes")
+    alice.wait_message("Skip", since=mark, contains="Any comment?")
+    mark = alice.send("Quick and tidy, thank you.")
+    alice.wait_text(f"Thank you for your answers! Case {numbers[0]} is now closed.", since=mark)
+
+    # Bob: Not solved; the case reopens with the instructor, who gets its card.
+    asked = bob.wait_message("Not solved", contains=QUESTION)
+    owner_mark = fake_api.mark()
+    mark = bob.tap(asked, "Not solved")
+    bob.wait_message("1★", since=mark)
+    fake_api.wait_for_text(INSTRUCTOR_ID, numbers[1], timeout=10, since=owner_mark)
+
+    # Carol never answers: one reminder, then the survey closes.
+    carol.wait_message("Solved", contains=QUESTION)
+    carol.wait_text("A reminder: we would like to hear from you.", timeout=10)
+
+    def expired() -> bool:
+        return survey_of(database_url, carol.id).status == "expired"
+
+    fake_api.wait_for(expired, timeout=15, what="Carol's survey to expire")
+    time.sleep(2.5)  # more checks run: still no second reminder
+    assert [text for text in carol.texts() if text.startswith("A reminder")] == [
+        f"A reminder: we would like to hear from you. Case {numbers[2]} was resolved: The lift is repaired."
+        f"\n\n{QUESTION}"
+    ]
+    assert sum(QUESTION in text for text in carol.texts()) == 2  # the survey and the reminder
+
+    row = survey_of(database_url, alice.id)
+    assert (row.status, row.solved, row.stars, row.willing_to_pay, row.comment, row.case_status) == (
+        "answered",
+        "solved",
+        5,
+        True,
+        "Quick and tidy, thank you.",
+        "closed",
+    )
+    row = survey_of(database_url, bob.id)
+    assert (row.solved, row.case_status, row.case_owner_telegram_id) == ("not", "reopened", INSTRUCTOR_ID)
+    assert survey_of(database_url, carol.id).case_status == "closed"
+    assert process.stop() == 0
+
+
+def _surveys_delivered(fake_api: FakeBotApiServer, chats: set[int]) -> dict[int, int]:
+    counts: dict[int, int] = {}
+    for call in fake_api.calls:
+        if (
+            call.method == "sendMessage"
+            and call.result is not None
+            and call.chat_id in chats
+            and QUESTION in str(call.params.get("text", ""))
+        ):
+            counts[call.chat_id] = counts.get(call.chat_id, 0) + 1
+    return counts
+
+
+def sigkill(process: BotProcess) -> None:
+    process.process.send_signal(signal.SIGKILL)
+    assert process.process.wait(5) == -signal.SIGKILL
+
+
+def test_five_hundred_due_surveys_survive_sigkill_each_sent_at_most_once(
+    bot: BotRunner, fake_api: FakeBotApiServer, database_url: str
+) -> None:
+    """Killed while 500 surveys go out: after the restart nobody has two, and everyone has one
+    except a resident whose survey was on the wire at the kill and did not reach Telegram.
+
+    The outbox is at-most-once: a row marked "sending" when the process died is marked
+    "uncertain" and never resent, since Telegram cannot tell whether it arrived. Such a
+    resident's survey stays open, so the one reminder still asks them. Exactly once for all
+    500 would need Telegram to de-duplicate sends, which the Bot API cannot.
+    """
+    import_street(database_url)
+    residents = [(20000 + index, f"Resident {index}") for index in range(500)]
+    resolve_cases(database_url, residents, survey_delay=timedelta(0))
+    chats = {telegram_id for telegram_id, _name in residents}
+    # A short lease: the rows the killed process had claimed (not sent) are free 10s later.
+    env = {
+        "REDPROP_SURVEYS__CHECK_INTERVAL": "1s",
+        "REDPROP_SURVEYS__QUIET_HOURS": "",
+        "REDPROP_OUTBOX__LEASE": "10s",
+    }
+
+    process = bot.start(**env)
+    fake_api.wait_for(lambda: len(_surveys_delivered(fake_api, chats)) >= 50, timeout=30, what="50 surveys")
+    sigkill(process)
+    assert len(_surveys_delivered(fake_api, chats)) < 500, "all were sent before the kill: nothing tested"
+
+    process = bot.start(**env)
+    fake_api.wait_for(lambda: not ask_rows(database_url, "pending"), timeout=90, what="the outbox to drain")
+    time.sleep(3)  # a few more job runs and sender polls: nothing is sent twice
+    counts = _surveys_delivered(fake_api, chats)
+    assert {chat: count for chat, count in counts.items() if count != 1} == {}
+    missing = chats - set(counts)
+    uncertain = ask_rows(database_url, "uncertain")
+    assert missing <= uncertain  # never lost without the database knowing
+    assert len(uncertain) <= 30  # at most what was on the wire (the sender's concurrency)
+    assert ask_rows(database_url, "sent") | uncertain == chats
+    for chat in missing:
+        assert survey_of(database_url, chat).status == "sent"  # open: the reminder will ask
+    assert process.stop() == 0
+
+
+def test_five_hundred_due_surveys_survive_a_stop_and_restart_each_sent_exactly_once(
+    bot: BotRunner, fake_api: FakeBotApiServer, database_url: str
+) -> None:
+    """Stopped (SIGTERM, as a service manager does) while 500 surveys go out, then started
+    again: every resident gets exactly one survey. The sender lets requests already on the
+    wire finish and hands back what it had claimed, so nothing is uncertain."""
+    import_street(database_url)
+    residents = [(30000 + index, f"Resident {index}") for index in range(500)]
+    resolve_cases(database_url, residents, survey_delay=timedelta(0))
+    chats = {telegram_id for telegram_id, _name in residents}
+    env = {"REDPROP_SURVEYS__CHECK_INTERVAL": "1s", "REDPROP_SURVEYS__QUIET_HOURS": ""}
+
+    process = bot.start(**env)
+    fake_api.wait_for(lambda: len(_surveys_delivered(fake_api, chats)) >= 50, timeout=30, what="50 surveys")
+    assert process.stop() == 0
+    assert len(_surveys_delivered(fake_api, chats)) < 500, "all were sent before the stop: nothing tested"
+    assert ask_rows(database_url, "uncertain") == set()
+
+    process = bot.start(**env)
+    fake_api.wait_for(
+        lambda: len(_surveys_delivered(fake_api, chats)) == 500, timeout=90, what="all 500 surveys"
+    )
+    time.sleep(3)  # a few more job runs and sender polls: nothing is sent twice
+    counts = _surveys_delivered(fake_api, chats)
+    assert set(counts) == chats
+    assert {chat: count for chat, count in counts.items() if count != 1} == {}
+    assert process.stop() == 0
