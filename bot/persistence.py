@@ -85,17 +85,19 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
         ]
         deletes = [item for item, value in pending.items() if value is None]
         async with self.database.write() as session:
+            # Core statements, not ORM queries: run them on the transaction's connection.
+            connection = await session.connection()
             if upserts:
                 insert = sqlite_insert if self.database.is_sqlite else postgresql_insert
                 statement = insert(ChatState).values(upserts)
-                await session.execute(
+                await connection.execute(
                     statement.on_conflict_do_update(
                         index_elements=["kind", "key"],
                         set_={"value": statement.excluded.value, "updated_at": statement.excluded.updated_at},
                     )
                 )
             for kind, key in deletes:
-                await session.execute(
+                await connection.execute(
                     delete(ChatState).where(col(ChatState.kind) == kind, col(ChatState.key) == key)
                 )
         for item, value in pending.items():

@@ -7,7 +7,9 @@ Every press is authorized again in the domain, so a card can never do more than 
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -17,9 +19,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.i18n import N_, format_time
 from bot.i18n import gettext as _
 from models.case_actions import Action, CaseActionRefused, allowed_actions
-from models.cases import STATUS_NAMES, Case, CasePhoto, CaseStatus
+from models.cases import STATUS_NAMES, Case, CaseEvent, CasePhoto, CaseStatus
 from models.categories import CATEGORY_NAMES, ReportCategory
 from models.directory import Community, Enterprise, Person
+from models.routing import reason_text
 
 CASE_PREFIX = "c"
 PAGE = "pg"  # c:pg:<page>: a page of the /cases list
@@ -168,3 +171,15 @@ async def case_card(
         InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)]) if buttons else None
     )
     return "\n".join(lines), keyboard
+
+
+def routing_reason(event: CaseEvent) -> str:
+    """Why routing chose the case's owner, translated, with its placeholders filled."""
+    text = reason_text(event.reason or "")
+    if text is None:
+        return ""
+    params: dict[str, Any] = json.loads(event.reason_params) if event.reason_params else {}
+    try:
+        return _(text).format(**params)
+    except (KeyError, IndexError, ValueError):
+        return _(text)

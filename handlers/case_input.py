@@ -157,7 +157,7 @@ async def _lost(update: Update, context: Context) -> int:
     _forget(context)
     message = update.effective_message
     if message is not None:
-        await message.reply_text(_("Nothing is waiting for this any more. Use /cases to open a case."))
+        await message.reply_text(_("This step has expired. Use /cases to open the case again."))
     return ConversationHandler.END
 
 

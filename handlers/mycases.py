@@ -17,7 +17,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 from bot.context import Context, RedPropApplication
 from bot.i18n import N_, format_time
 from bot.i18n import gettext as _
-from handlers.cards import category_name, refusal_text, status_name
+from handlers.cards import category_name, refusal_text, routing_reason, status_name
 from handlers.cases import wake_outbox
 from handlers.picker import edit_text
 from handlers.replies import refuse_button
@@ -137,10 +137,7 @@ def _entry_lines(entry: TimelineEntry) -> list[str]:
     if event.kind == EventKind.DUPLICATE and "original" in params:
         lines.append("   " + _("Duplicate of {number}").format(number=params["original"]))
     if event.reason:
-        try:
-            lines.append("   " + _(event.reason).format(**params))
-        except (KeyError, IndexError, ValueError):
-            lines.append("   " + _(event.reason))
+        lines.append("   " + routing_reason(event))
     if event.text:
         lines.append("   " + event.text)
     return lines

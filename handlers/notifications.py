@@ -18,7 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import gettext as _
-from handlers.cards import action_data, case_card
+from handlers.cards import action_data, case_card, routing_reason
 from models.case_actions import CARD, STATUS, WORK_DONE, Action, allowed_actions
 from models.cases import STATUS_NAMES, Case, CaseEvent, CasePhoto, EventKind
 from models.directory import Enterprise, Person
@@ -81,17 +81,6 @@ async def _name(session: AsyncSession, person_id: int | None) -> str:
     return person.name if person is not None else ""
 
 
-def _reason(event: CaseEvent) -> str:
-    """The translated system explanation of an event, with its placeholders filled."""
-    if not event.reason:
-        return ""
-    params: dict[str, Any] = json.loads(event.reason_params) if event.reason_params else {}
-    try:
-        return _(event.reason).format(**params)
-    except (KeyError, IndexError, ValueError):
-        return _(event.reason)
-
-
 def _to_handler(case: Case, event: CaseEvent) -> str:
     """What an owner is told of an event (a withdrawal, a resident's comment)."""
     number = case.number
@@ -137,12 +126,12 @@ async def _status_text(session: AsyncSession, case: Case, event: CaseEvent, reci
         )
     if event.kind == EventKind.DUPLICATE:
         params: dict[str, Any] = json.loads(event.reason_params) if event.reason_params else {}
-        return _("Your case {number} is a duplicate of {original}; you will hear about that case.").format(
-            number=number, original=params.get("original", "?")
-        )
+        return _(
+            "Your case {number} is the same problem as case {original}, which is already being handled."
+        ).format(number=number, original=params.get("original", "?"))
     if event.kind == EventKind.ROUTED:
         return _("Your case {number} has been passed on: {reason}").format(
-            number=number, reason=_reason(event)
+            number=number, reason=routing_reason(event)
         )
     return _("Your case {number} is now {status}.").format(
         number=number, status=_(STATUS_NAMES[event.status])

@@ -287,7 +287,7 @@ async def location_skipped(update: Update, context: Context, draft: dict[str, An
     """Go on without a location."""
     draft["lat"] = draft["lon"] = None
     await close_buttons(update)
-    await say(update, context, _("No location, then."), remove_keyboard())
+    await say(update, context, _("OK, no location."), remove_keyboard())
     return await show_summary(update, context, draft)
 
 

@@ -153,7 +153,7 @@ async def confirm(update: Update, context: Context, draft: dict[str, Any]) -> in
     await say(
         update,
         context,
-        _("Thank you! Your suggestion was passed to {community} community.").format(community=name),
+        _("Thank you! Your suggestion was passed on to {community}.").format(community=name),
     )
     return END
 

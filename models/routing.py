@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import func
@@ -37,18 +38,41 @@ class SharedProperty(SQLModel, table=True):
 class Routing:
     level: OwnerLevel
     owner: Person | None
-    reason: str  # an N_ message id with {placeholders}
+    reason: RoutingReason
     params: dict[str, Any] = field(default_factory=dict)
 
 
-ROUTED_TO_INSTRUCTOR = N_("Paired instructor of {enterprise}.")
-ROUTED_SHARED = N_("No property enterprise; {enterprise} looks after this community under shared property.")
-ROUTED_COMMITTEE = N_(
-    "No instructor reachable for this community; its party committee ({community}) takes it."
-)
-ROUTED_COMMITTEE_UP = N_("Escalated to the community party committee of {community}.")
-ROUTED_OFFICE = N_("Nobody else reachable: the street property office takes it.")
-ROUTED_OFFICE_UP = N_("Escalated to the street property office.")
+class RoutingReason(StrEnum):
+    """Why a case went to its owner; stored in the timeline as this stable code, not as text."""
+
+    INSTRUCTOR = "instructor"
+    SHARED = "shared"
+    COMMITTEE = "committee"
+    COMMITTEE_UP = "committee_up"
+    OFFICE = "office"
+    OFFICE_UP = "office_up"
+
+
+REASON_TEXTS: dict[RoutingReason, str] = {
+    RoutingReason.INSTRUCTOR: N_("Assigned to the instructor paired with {enterprise}."),
+    RoutingReason.SHARED: N_(
+        "No property enterprise; {enterprise} looks after this community under shared property."
+    ),
+    RoutingReason.COMMITTEE: N_(
+        "No instructor reachable for this community; its party committee ({community}) takes it."
+    ),
+    RoutingReason.COMMITTEE_UP: N_("Escalated to the community party committee of {community}."),
+    RoutingReason.OFFICE: N_("Nobody else reachable: the street property office takes it."),
+    RoutingReason.OFFICE_UP: N_("Escalated to the street property office."),
+}
+
+
+def reason_text(code: str) -> str | None:
+    """The message id (to translate) for a stored reason code; None for an unknown code."""
+    try:
+        return REASON_TEXTS[RoutingReason(code)]
+    except ValueError:
+        return None
 
 
 async def _least_loaded(
@@ -98,12 +122,12 @@ async def route_case(
     """Decide who owns a new case from ``community``."""
     exclude = exclude or set()
     enterprise = None
-    reason = ROUTED_TO_INSTRUCTOR
+    reason = RoutingReason.INSTRUCTOR
     if community.enterprise_id is not None:
         enterprise = await session.get(Enterprise, community.enterprise_id)
     else:
         enterprise = await shared_enterprise(session=session, community=community, now=now)
-        reason = ROUTED_SHARED
+        reason = RoutingReason.SHARED
     if enterprise is not None:
         instructor = await _least_loaded(
             session=session, kind=RoleKind.INSTRUCTOR, exclude=exclude, enterprise_id=enterprise.id
@@ -130,9 +154,9 @@ async def route_up(
             session=session, kind=RoleKind.PARTY_COMMITTEE, exclude=exclude, community_id=community.id
         )
         if member is not None:
-            reason = ROUTED_COMMITTEE_UP if escalating else ROUTED_COMMITTEE
+            reason = RoutingReason.COMMITTEE_UP if escalating else RoutingReason.COMMITTEE
             return Routing(OwnerLevel.PARTY_COMMITTEE, member, reason, {"community": community.name})
     admin = await _least_loaded(
         session=session, kind=RoleKind.OFFICE_ADMIN, exclude=exclude, street_id=community.street_id
     )
-    return Routing(OwnerLevel.OFFICE, admin, ROUTED_OFFICE_UP if escalating else ROUTED_OFFICE)
+    return Routing(OwnerLevel.OFFICE, admin, RoutingReason.OFFICE_UP if escalating else RoutingReason.OFFICE)

@@ -21,7 +21,7 @@ from models.cases import Case, CaseEvent, EventKind, OwnerLevel
 from models.db import Database
 from models.directory import Person
 from models.outbox import OutboxMessage, OutboxStatus, enqueue
-from models.routing import ROUTED_COMMITTEE_UP
+from models.routing import RoutingReason
 from tests.case_world import INSTRUCTOR_ID, RESIDENT_ID, World, make_world, report
 from tests.fakes.request import FakeRequest
 from tests.fakes.telegram import Call, FakeTelegram
@@ -222,7 +222,7 @@ async def test_a_blocked_owner_is_unreachable_and_the_case_moves_up(
     assert instructor is not None and instructor.reachable is False
     assert moved is not None
     assert (moved.owner_level, moved.owner_id) == (OwnerLevel.PARTY_COMMITTEE, world.committee.id)
-    assert events[-1].kind == EventKind.ROUTED and events[-1].reason == ROUTED_COMMITTEE_UP
+    assert events[-1].kind == EventKind.ROUTED and events[-1].reason == RoutingReason.COMMITTEE_UP
     statuses = {row.chat_id: row.status for row in await rows(db)}
     assert statuses == {
         world.instructor.telegram_id: OutboxStatus.BLOCKED,

@@ -137,7 +137,7 @@ def test_a_duplicate_names_the_case_it_duplicates(
         f"Case {second} is marked as a duplicate of {first}; the resident is told.", since=mark
     )
     dave.wait_text(
-        f"Your case {second} is a duplicate of {first}; you will hear about that case.", since=mark
+        f"Your case {second} is the same problem as case {first}, which is already being handled.", since=mark
     )
 
     [duplicate] = cases_reported_by(database_url, dave.id)

@@ -89,7 +89,7 @@ async def test_timeline_shows_who_did_what_and_no_phone(
     assert "Water leaks from the roof." in lines
     assert lines[lines.index("Progress:") + 1].endswith(" Reported — Li")
     assert any(line.endswith(" Assigned — system") for line in lines)
-    assert "   Paired instructor of 海悦物业." in lines
+    assert "   Assigned to the instructor paired with 海悦物业." in lines
     assert any(line.endswith(" Progress note — Wang Instructor") for line in lines)
     assert "   A plumber comes on Monday." in lines
     assert "+8613800000004" not in text and "Phone" not in text

@@ -106,7 +106,8 @@ async def test_forward_reject_and_duplicate_texts_name_no_phone_numbers(db: Data
         f"Your case {first.number} is being worked on by the property enterprise 幸福物业.",
         f"Your case {second.number} is not the responsibility of 幸福物业: "
         "This is the water company's main pipe\nThe street property office will follow up.",
-        f"Your case {third.number} is a duplicate of {first.number}; you will hear about that case.",
+        f"Your case {third.number} is the same problem as case {first.number}, "
+        "which is already being handled.",
     ]
     assert not [text for text in texts for phone in PHONES if phone in text]
 

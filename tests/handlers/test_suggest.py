@@ -51,7 +51,7 @@ async def test_suggestion_is_stored_for_the_community(li: ChatDriver, world: Wor
     buttons = li.buttons()
     assert set(buttons) == {"Confirm", "Cancel"}
     said = await li.tap(buttons["Confirm"])
-    assert said[-1] == "Thank you! Your suggestion was passed to 东方华庭 community."
+    assert said[-1] == "Thank you! Your suggestion was passed on to 东方华庭."
     (stored,) = await suggestions(app_db)
     assert (stored.author_id, stored.community_id, stored.text) == (world.resident, world.community, IDEA)
     async with app_db.read() as session:

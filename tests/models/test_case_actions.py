@@ -37,11 +37,7 @@ from models.db import Database
 from models.directory import Person, Role, RoleKind
 from models.outbox import OutboxMessage
 from models.routing import (
-    ROUTED_COMMITTEE,
-    ROUTED_COMMITTEE_UP,
-    ROUTED_OFFICE,
-    ROUTED_SHARED,
-    ROUTED_TO_INSTRUCTOR,
+    RoutingReason,
     SharedProperty,
 )
 from tests.cases_world import World, make_world, report
@@ -103,7 +99,7 @@ async def test_case_goes_to_the_paired_instructor_with_a_reason(db: Database, wo
     assert (case.owner_level, case.owner_id) == (OwnerLevel.INSTRUCTOR, world.instructor)
     assert case.enterprise_id == world.enterprise and case.building == "3号楼"
     routed = [event for event in await events(db, case.id or 0) if event.kind == EventKind.ROUTED]
-    assert len(routed) == 1 and routed[0].reason == ROUTED_TO_INSTRUCTOR
+    assert len(routed) == 1 and routed[0].reason == RoutingReason.INSTRUCTOR
     assert json.loads(routed[0].reason_params or "{}")["enterprise"] == "东方物业"
     cards = await outbox(db, CARD)
     assert [(row.recipient_id, row.case_id) for row in cards] == [(world.instructor, case.id)]
@@ -137,14 +133,14 @@ async def test_no_property_community_goes_to_the_shared_property_enterprise(
     case = await report(db, world.neighbour)
     assert (case.owner_level, case.owner_id) == (OwnerLevel.INSTRUCTOR, world.other_instructor)
     routed = [event for event in await events(db, case.id or 0) if event.kind == EventKind.ROUTED]
-    assert routed[0].reason == ROUTED_SHARED
+    assert routed[0].reason == RoutingReason.SHARED
 
 
 async def test_no_property_community_goes_to_its_party_committee(db: Database, world: World) -> None:
     case = await report(db, world.neighbour)
     assert (case.owner_level, case.owner_id) == (OwnerLevel.PARTY_COMMITTEE, world.committee)
     routed = [event for event in await events(db, case.id or 0) if event.kind == EventKind.ROUTED]
-    assert routed[0].reason == ROUTED_COMMITTEE
+    assert routed[0].reason == RoutingReason.COMMITTEE
 
 
 async def test_a_no_property_case_offers_no_forward(db: Database, world: World) -> None:
@@ -167,7 +163,7 @@ async def test_without_committee_the_office_takes_it(db: Database, world: World)
     case = await report(db, world.neighbour)
     assert (case.owner_level, case.owner_id) == (OwnerLevel.OFFICE, world.admin)
     routed = [event for event in await events(db, case.id or 0) if event.kind == EventKind.ROUTED]
-    assert routed[0].reason == ROUTED_OFFICE
+    assert routed[0].reason == RoutingReason.OFFICE
 
 
 # --- the status machine, action by action -----------------------------------------------------
@@ -354,4 +350,4 @@ async def test_reroute_from_unreachable_goes_one_level_up(db: Database, world: W
     after = await load(db, case.id or 0)
     assert (after.owner_level, after.owner_id) == (OwnerLevel.PARTY_COMMITTEE, world.committee)
     last = (await events(db, case.id or 0))[-1]
-    assert (last.kind, last.reason) == (EventKind.ROUTED, ROUTED_COMMITTEE_UP)
+    assert (last.kind, last.reason) == (EventKind.ROUTED, RoutingReason.COMMITTEE_UP)

@@ -10,7 +10,7 @@ from models.case_views import case_timeline, cases_of_reporter
 from models.cases import CaseStatus, EventKind
 from models.db import Database
 from models.directory import Person, Role, RoleKind, Street
-from models.routing import ROUTED_TO_INSTRUCTOR
+from models.routing import RoutingReason
 from tests.residence_world import add_resident, make_world, report
 
 
@@ -53,7 +53,7 @@ async def test_timeline_names_who_did_what(db: Database) -> None:
         (EventKind.ROUTED, None),
         (EventKind.ACCEPTED, "Wang Instructor"),
     ]
-    assert timeline.entries[1].event.reason == ROUTED_TO_INSTRUCTOR
+    assert timeline.entries[1].event.reason == RoutingReason.INSTRUCTOR
 
 
 async def test_only_the_reporter_and_those_handling_it_see_the_timeline(db: Database) -> None:

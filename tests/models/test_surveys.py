@@ -16,7 +16,7 @@ from models.cases import Case, CaseEvent, CaseStatus, EventKind, OwnerLevel
 from models.db import Database
 from models.directory import Person, Role, RoleKind
 from models.outbox import OutboxMessage
-from models.routing import ROUTED_COMMITTEE_UP
+from models.routing import RoutingReason
 from models.survey_answers import (
     ALREADY_ANSWERED,
     INVALID_ANSWER,
@@ -399,7 +399,7 @@ async def test_once_per_resolution_and_the_second_reopen_goes_to_the_committee(
     assert case.status == CaseStatus.REOPENED and case.reopen_count == 2
     assert (case.owner_level, case.owner_id) == (OwnerLevel.PARTY_COMMITTEE, world.committee)
     routed = (await case_events(db, id_of(case)))[-1]
-    assert (routed.kind, routed.reason) == (EventKind.ROUTED, ROUTED_COMMITTEE_UP)
+    assert (routed.kind, routed.reason) == (EventKind.ROUTED, RoutingReason.COMMITTEE_UP)
     assert (await cards(db))[-1] == (world.committee, case.id)
 
 
