@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+
+from telegram import Bot, BotCommand, BotCommandScopeChat
+from telegram.error import TelegramError
 
 from bot.i18n import N_, gettext
 from models.directory import RoleKind
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,15 @@ COMMANDS: tuple[Command, ...] = (
 def commands_for(kinds: set[RoleKind]) -> list[Command]:
     """The commands a person with these roles may use, in menu order."""
     return [command for command in COMMANDS if command.roles is None or command.roles & kinds]
+
+
+async def publish_role_menu(bot: Bot, *, chat_id: int, kinds: set[RoleKind]) -> None:
+    """Give someone listed in the directory the command menu of their roles, in their language."""
+    menu = [BotCommand(command.name, gettext(command.description)) for command in commands_for(kinds)]
+    try:
+        await bot.set_my_commands(menu, scope=BotCommandScopeChat(chat_id))
+    except TelegramError as error:  # the menu is a convenience; /help lists the same
+        logger.warning("could not set the command menu of chat %s: %s", chat_id, error)
 
 
 def describe(commands: list[Command]) -> str:

@@ -10,7 +10,7 @@ from telegram.ext import CommandHandler, MessageHandler, filters
 from bot.context import Context, RedPropApplication
 from bot.i18n import N_, set_locale
 from bot.i18n import gettext as _
-from handlers.commands import commands_for, describe
+from handlers.commands import commands_for, describe, publish_role_menu
 from handlers.locale import resolve_locale
 from handlers.picker import send_picker
 from models.base import utcnow
@@ -108,6 +108,8 @@ async def start(update: Update, context: Context) -> None:
     if joined is not None:
         text = _("You are now registered in {community}.").format(community=joined.name) + "\n\n" + text
     await message.reply_text(text)
+    if profile.roles:
+        await publish_role_menu(context.bot, chat_id=user.id, kinds=profile.kinds)
     if join_refused is not None or (profile.is_resident_only and profile.person.community_id is None):
         await send_picker(message, context)
 

@@ -159,13 +159,21 @@ class FakeTelegram:
                 return True
             return self._message(params, message_id=int(params["message_id"]))
         if method == "setMyCommands":
-            self.commands[str(params.get("language_code", ""))] = list(params["commands"])
+            self.commands[self._menu_key(params)] = list(params["commands"])
             return True
         if method == "getMyCommands":
-            return self.commands.get(str(params.get("language_code", "")), [])
+            return self.commands.get(self._menu_key(params), [])
         if method == "getChat":
             return {"id": int(params["chat_id"]), "type": "private", "first_name": "User"}
         return True
+
+    @staticmethod
+    def _menu_key(params: dict[str, Any]) -> str:
+        """Menus by language code ("" for the default), or "chat:<id>" for one chat's menu."""
+        scope = params.get("scope")
+        if isinstance(scope, dict) and scope.get("type") == "chat":
+            return f"chat:{scope['chat_id']}"
+        return str(params.get("language_code", ""))
 
     def _take_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         offset = int(params.get("offset") or 0)

@@ -81,3 +81,19 @@ async def test_commands_are_published_per_language(telegram: FakeTelegram, setti
     assert telegram.commands["en"][1]["description"] == "List the commands you can use"
     assert telegram.commands["zh"][1]["description"] != telegram.commands["en"][1]["description"]
     assert telegram.commands[""] == telegram.commands["zh"]
+
+
+async def test_someone_with_a_role_gets_the_menu_of_their_roles_in_their_chat(
+    chat, telegram: FakeTelegram, app_db: Database
+) -> None:  # type: ignore[no-untyped-def]
+    from tests.cases_world import INSTRUCTOR_TG, RESIDENT_TG, make_world
+
+    await make_world(app_db)
+    await chat(TelegramUser(INSTRUCTOR_TG, "Wang", "en")).send("/start")
+    await chat(TelegramUser(RESIDENT_TG, "Li", "en")).send("/start")
+    menu = telegram.commands[f"chat:{INSTRUCTOR_TG}"]
+    assert "cases" in [command["command"] for command in menu]
+    assert menu[0]["description"] == "Start, and see what I can do for you"
+    # Residents keep the default menu, which has no /cases.
+    assert f"chat:{RESIDENT_TG}" not in telegram.commands
+    assert "cases" not in [command["command"] for command in telegram.commands["en"]]
