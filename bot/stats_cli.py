@@ -55,20 +55,20 @@ def duration(value: timedelta | None) -> str:
 
 
 COLUMNS: list[_Column] = [
-    (N_("Sent"), "sent", lambda row: str(row.sent)),
+    (N_("Surveys sent"), "sent", lambda row: str(row.sent)),
     (N_("Answered"), "answered", lambda row: str(row.answered)),
-    (N_("Response"), "response_rate", lambda row: percent(row.response_rate)),
-    (N_("Solved"), "resolution_rate", lambda row: percent(row.resolution_rate)),
-    (N_("Satisfied"), "satisfaction_rate", lambda row: percent(row.satisfaction_rate)),
-    (N_("Will pay"), "pay_rate", lambda row: percent(row.pay_rate)),
+    (N_("Response rate"), "response_rate", lambda row: percent(row.response_rate)),
+    (N_("Resolution rate"), "resolution_rate", lambda row: percent(row.resolution_rate)),
+    (N_("Satisfaction rate"), "satisfaction_rate", lambda row: percent(row.satisfaction_rate)),
+    (N_("Willing to pay"), "pay_rate", lambda row: percent(row.pay_rate)),
     (N_("Cases"), "cases", lambda row: str(row.cases)),
-    (N_("Reopened"), "reopen_rate", lambda row: percent(row.reopen_rate)),
+    (N_("Reopen rate"), "reopen_rate", lambda row: percent(row.reopen_rate)),
     (
         N_("First response (median)"),
         "median_first_response_seconds",
         lambda row: duration(row.median_first_response),
     ),
-    (N_("On time"), "on_time_share", lambda row: percent(row.on_time_share)),
+    (N_("Resolved on time"), "on_time_share", lambda row: percent(row.on_time_share)),
 ]
 
 

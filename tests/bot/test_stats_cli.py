@@ -6,6 +6,7 @@ import asyncio
 import csv
 import io
 import json
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -42,7 +43,12 @@ async def test_the_table_shows_the_known_rates_aligned(
     assert (code, err) == (0, "")
     title, header, rule, *rows = out.rstrip("\n").split("\n")
     assert title == "Numbers for 2026-07-01 to 2026-09-30"
-    assert header.split()[:4] == ["Enterprise", "Sent", "Answered", "Response"]
+    assert re.split(r"\s{2,}", header.strip())[:4] == [
+        "Enterprise",
+        "Surveys sent",
+        "Answered",
+        "Response rate",
+    ]
     assert [row.split() for row in rows] == [
         ["东方物业", "10", "8", "80.0%", "75.0%", "62.5%", "87.5%", "4", "33.3%", "25m", "66.7%"],
         ["华庭物业", "3", "3", "100.0%", "33.3%", "100.0%", "0.0%", "1", "-", "1h", "00m", "-"],
