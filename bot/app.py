@@ -11,10 +11,10 @@ from telegram.request import BaseRequest
 import handlers
 from bot import persistence
 from bot.config import SUPPORTED_LOCALES, Settings
-from bot.context import DB_KEY, SETTINGS_KEY, Context, RedPropApplication
+from bot.context import DB_KEY, OUTBOX_KEY, SETTINGS_KEY, Context, RedPropApplication
 from bot.i18n import gettext, set_timezone, use_locale
 from bot.jobs import start_jobs
-from bot.outbox_sender import OUTBOX_KEY, OutboxSender
+from bot.outbox_sender import OutboxSender
 from bot.outbox_transport import sender_bot
 from bot.persistence import DatabasePersistence
 from bot.updates import PerUserUpdates

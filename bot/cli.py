@@ -48,10 +48,16 @@ def build_parser() -> argparse.ArgumentParser:
         action=run
     )
 
-    db = commands.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
+    db = commands.add_parser("db", help="database schema: db upgrade").add_subparsers(
+        dest="db_command", required=True
+    )
     db.add_parser("upgrade", help="apply every pending migration").set_defaults(action=db_upgrade)
 
-    directory = commands.add_parser("directory", help="streets, communities, enterprises and people")
+    directory = commands.add_parser(
+        "directory",
+        help="streets, communities, enterprises and people: directory import FILE, directory export, "
+        "directory invites",
+    )
     directory_commands = directory.add_subparsers(dest="directory_command", required=True)
     importing = directory_commands.add_parser(
         "import", help="load a directory file (idempotent, all or nothing)"

@@ -1,4 +1,4 @@
-"""The callback context every handler receives, with the database and settings at hand."""
+"""The callback context every handler receives, with the database and settings at hand; the outbox wake-up."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from models.db import Database
 
 DB_KEY = "redprop.db"
 SETTINGS_KEY = "redprop.settings"
+OUTBOX_KEY = "redprop.outbox"
 
 
 class Context(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -28,3 +29,10 @@ class Context(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict
 RedPropApplication = Application[
     ExtBot[None], Context, dict[Any, Any], dict[Any, Any], dict[Any, Any], JobQueue[Context]
 ]
+
+
+def wake_outbox(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Tell the running outbox sender, if any, that rows were just committed."""
+    sender = application.bot_data.get(OUTBOX_KEY)
+    if sender is not None:
+        sender.wake()

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.config import Settings
-from bot.context import SETTINGS_KEY, Context, RedPropApplication
-from bot.outbox_sender import OUTBOX_KEY, OutboxSender
+from bot.context import SETTINGS_KEY, Context, RedPropApplication, wake_outbox
 from models.base import utcnow
 from models.db import Database
 from models.surveys import QuietHours, due_reminders, due_surveys, expire_surveys
@@ -78,9 +77,7 @@ async def surveys_job(context: Context) -> None:
     batch = await check_surveys(database=context.db, settings=context.settings, now=utcnow())
     if batch.any:
         logger.info("surveys: %d sent, %d reminded, %d expired", batch.sent, batch.reminded, batch.expired)
-        sender = context.application.bot_data.get(OUTBOX_KEY)
-        if isinstance(sender, OutboxSender):
-            sender.wake()
+        wake_outbox(context.application)
 
 
 def start_jobs(application: RedPropApplication) -> None:

@@ -31,7 +31,6 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
 
 from bot.config import Settings
-from bot.context import RedPropApplication
 from bot.i18n import locale_for, use_locale
 from bot.outbox_transport import retry_seconds, send_part, worker_id
 from bot.pacing import Pacer
@@ -52,7 +51,6 @@ from models.outbox_delivery import (
 
 logger = logging.getLogger(__name__)
 
-OUTBOX_KEY = "redprop.outbox"
 POLL_INTERVAL = 0.25  # seconds between looks at the outbox when nobody calls wake()
 MAX_BACKOFF = 300.0
 INVALID_TOKEN_PAUSE = 60.0
@@ -419,10 +417,3 @@ class OutboxSender:
         async with self.database.write() as session:
             await mark_failed(session=session, message_id=row, error=text)
         return False
-
-
-def wake_outbox(application: RedPropApplication) -> None:
-    """Tell the running sender, if any, that rows were just committed."""
-    sender = application.bot_data.get(OUTBOX_KEY)
-    if isinstance(sender, OutboxSender):
-        sender.wake()

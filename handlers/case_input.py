@@ -19,11 +19,11 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandl
 from telegram.warnings import PTBUserWarning
 
 from bot.config import Settings
-from bot.context import Context, RedPropApplication
+from bot.context import Context, RedPropApplication, wake_outbox
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from handlers.cards import CASE_PREFIX, case_card, parse_action_data, refusal_text
-from handlers.cases import may_view, wake_outbox
+from handlers.cases import may_view
 from handlers.replies import refuse_button
 from handlers.start import help_command, start
 from models.base import utcnow
@@ -208,7 +208,7 @@ async def _submit(update: Update, context: Context, text: str, photos: list[str]
         return ConversationHandler.END
     logger.info("case %s: %s by user %s", case_id, action.value, user.id)
     _forget(context)
-    await wake_outbox(context)
+    wake_outbox(context.application)
     await message.reply_text(_(DONE[action]).format(number=number, original=original or text))
     await _redraw_card(context, user.id, case_id, stored.get("message_id"))
     return ConversationHandler.END

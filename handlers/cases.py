@@ -7,7 +7,6 @@ card. The buttons that need words (reasons, notes) are in ``handlers/case_input.
 
 from __future__ import annotations
 
-import inspect
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -17,7 +16,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.context import Context, RedPropApplication
+from bot.context import Context, RedPropApplication, wake_outbox
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from handlers.cards import (
@@ -51,7 +50,6 @@ from models.worklist import open_cases_for
 
 logger = logging.getLogger(__name__)
 
-OUTBOX_KEY = "redprop.outbox"
 PER_PAGE = 8
 HANDLER_ROLES = frozenset(
     {RoleKind.INSTRUCTOR, RoleKind.ENTERPRISE_STAFF, RoleKind.PARTY_COMMITTEE, RoleKind.OFFICE_ADMIN}
@@ -64,16 +62,6 @@ DIRECT_ACTIONS: dict[Action, tuple[CaseOperation, str]] = {
     Action.FORWARD: (forward_case, N_("Forwarded to the property enterprise.")),
     Action.WORK_DONE: (mark_work_done, N_("Marked as done; the case owner is asked to confirm.")),
 }
-
-
-async def wake_outbox(context: Context) -> None:
-    """Tell the outbox sender, if one runs, that new messages are waiting."""
-    sender = context.application.bot_data.get(OUTBOX_KEY)
-    wake = getattr(sender, "wake", None)
-    if callable(wake):
-        result = wake()
-        if inspect.isawaitable(result):
-            await result
 
 
 async def may_view(*, session: AsyncSession, case: Case, person: Person) -> bool:
@@ -229,7 +217,7 @@ async def act_on_case(update: Update, context: Context) -> None:
         await send_or_edit_card(update, context, case_id=case_id, telegram_id=user.id, edit=True)
         return
     logger.info("case %s: %s by user %s", case_id, action.value, user.id)
-    await wake_outbox(context)
+    wake_outbox(context.application)
     await query.answer(_(done))
     await send_or_edit_card(update, context, case_id=case_id, telegram_id=user.id, edit=True)
 

@@ -93,6 +93,18 @@ def text_problem(text: str, limit: int) -> str | None:
     return None
 
 
+async def text_taken(update: Update, context: Context) -> str | None:
+    """The message's text, stripped; None once the user is told it is too long."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    text = message.text.strip()
+    problem = text_problem(text, context.settings.cases.max_text_length)
+    if problem is not None:
+        await say(update, context, problem)
+        return None
+    return text
+
+
 def is_private(update: Update) -> bool:
     chat = update.effective_chat
     return chat is not None and chat.type == ChatType.PRIVATE
@@ -112,6 +124,22 @@ async def close_buttons(update: Update) -> None:
         return
     await query.answer()
     await query.edit_message_reply_markup(reply_markup=None)
+
+
+async def leave_for(
+    update: Update,
+    context: Context,
+    command: Handler,
+    *,
+    kind: str,
+    discarded: str,
+    reply_markup: Markup = None,
+) -> int:
+    """End the conversation for ``command``, dropping the draft and saying ``discarded`` if there was one."""
+    if drop_draft(context, kind) is not None:
+        await say(update, context, discarded, reply_markup)
+    await command(update, context)
+    return END
 
 
 def remove_keyboard() -> ReplyKeyboardRemove:

@@ -14,11 +14,10 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.context import Context, RedPropApplication
+from bot.context import Context, RedPropApplication, wake_outbox
 from bot.i18n import N_, format_time
 from bot.i18n import gettext as _
 from handlers.cards import category_name, refusal_text, routing_reason, status_name
-from handlers.cases import wake_outbox
 from handlers.picker import edit_text
 from handlers.replies import refuse_button
 from models.base import id_of, utcnow
@@ -188,26 +187,28 @@ async def _own_timeline(update: Update, context: Context) -> Timeline | None:
     return timeline
 
 
-async def case_opened(update: Update, context: Context) -> None:
-    """Send the case's timeline as a new message."""
+async def _show_own_timeline(update: Update, context: Context, *, in_place: bool) -> None:
+    """Show the user's own case's timeline, in place or as a new message."""
     timeline = await _own_timeline(update, context)
     query = update.callback_query
     if timeline is None or query is None:
         return
     await query.answer()
-    await context.bot.send_message(
-        query.from_user.id, timeline_text(timeline), reply_markup=timeline_keyboard(timeline)
-    )
+    text, keyboard = timeline_text(timeline), timeline_keyboard(timeline)
+    if in_place:
+        await edit_text(update, text, keyboard)
+    else:
+        await context.bot.send_message(query.from_user.id, text, reply_markup=keyboard)
+
+
+async def case_opened(update: Update, context: Context) -> None:
+    """Send the case's timeline as a new message."""
+    await _show_own_timeline(update, context, in_place=False)
 
 
 async def case_redrawn(update: Update, context: Context) -> None:
     """Redraw the case's timeline in place (back from the withdraw question)."""
-    timeline = await _own_timeline(update, context)
-    query = update.callback_query
-    if timeline is None or query is None:
-        return
-    await query.answer()
-    await edit_text(update, timeline_text(timeline), timeline_keyboard(timeline))
+    await _show_own_timeline(update, context, in_place=True)
 
 
 async def withdraw_asked(update: Update, context: Context) -> None:
@@ -260,7 +261,7 @@ async def withdraw_confirmed(update: Update, context: Context) -> None:
         await _redraw_after(update, context, person, case_id)
         return
     logger.info("case %s withdrawn by its reporter", number)
-    await wake_outbox(context)
+    wake_outbox(context.application)
     await query.answer(_("Case {number} is withdrawn.").format(number=number))
     await _redraw_after(update, context, person, case_id)
 

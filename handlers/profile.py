@@ -128,6 +128,13 @@ def _building_prompt() -> tuple[str, InlineKeyboardMarkup]:
     return text, InlineKeyboardMarkup([[InlineKeyboardButton(_("Skip"), callback_data=f"{PREFIX}:bskip")]])
 
 
+async def _hint(update: Update, text: str) -> None:
+    """Reply with what the current step expects; the conversation stays where it was."""
+    message = update.effective_message
+    if message is not None:
+        await message.reply_text(text)
+
+
 async def community_chosen(update: Update, context: Context) -> int | None:
     """Join the picked community, then ask for the building."""
     query = update.callback_query
@@ -198,9 +205,7 @@ async def building_skipped(update: Update, context: Context) -> int:
 
 async def building_hint(update: Update, context: Context) -> int:
     """Remind the user that the building is typed as text."""
-    message = update.effective_message
-    if message is not None:
-        await message.reply_text(_("Please type your building and unit as text, or tap Skip."))
+    await _hint(update, _("Please type your building and unit as text, or tap Skip."))
     return BUILDING
 
 
@@ -255,9 +260,7 @@ async def phone_not_now(update: Update, context: Context) -> int:
 
 async def phone_hint(update: Update, context: Context) -> int:
     """Point at the contact button."""
-    message = update.effective_message
-    if message is not None:
-        await message.reply_text(_("Please tap “Share my phone number” below, or “Not now”."))
+    await _hint(update, _("Please tap “Share my phone number” below, or “Not now”."))
     return PHONE
 
 

@@ -24,11 +24,10 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.context import SETTINGS_KEY, Context, RedPropApplication
+from bot.context import SETTINGS_KEY, Context, RedPropApplication, wake_outbox
 from bot.i18n import N_, format_time
 from bot.i18n import gettext as _
 from handlers import report_steps as steps
-from handlers.cases import wake_outbox
 from handlers.drafts import (
     ANY_INPUT,
     END,
@@ -36,8 +35,10 @@ from handlers.drafts import (
     OTHER_COMMAND,
     PRIVATE_MESSAGE,
     TEXT,
+    Handler,
     close_buttons,
     drop_draft,
+    leave_for,
     live_draft,
     new_draft,
     remove_keyboard,
@@ -160,7 +161,7 @@ async def confirm(update: Update, context: Context, draft: dict[str, Any]) -> in
         return END
     await close_buttons(update)
     drop_draft(context, KIND)
-    await wake_outbox(context)
+    wake_outbox(context.application)
     await say(update, context, text)
     return END
 
@@ -190,23 +191,20 @@ async def cancel(update: Update, context: Context) -> int:
     return END
 
 
-async def _leave(update: Update, context: Context) -> None:
-    if drop_draft(context, KIND) is not None:
-        await say(update, context, _("Your unfinished report was discarded."), remove_keyboard())
+async def _leave_for(update: Update, context: Context, command: Handler) -> int:
+    discarded = _("Your unfinished report was discarded.")
+    markup = remove_keyboard()
+    return await leave_for(update, context, command, kind=KIND, discarded=discarded, reply_markup=markup)
 
 
 async def restart(update: Update, context: Context) -> int:
     """End the report, dropping the draft, and run /start."""
-    await _leave(update, context)
-    await start(update, context)
-    return END
+    return await _leave_for(update, context, start)
 
 
 async def help_instead(update: Update, context: Context) -> int:
     """End the report, dropping the draft, and run /help."""
-    await _leave(update, context)
-    await help_command(update, context)
-    return END
+    return await _leave_for(update, context, help_command)
 
 
 @steps.report_step

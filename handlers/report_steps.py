@@ -14,7 +14,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton,
 from bot.context import Context
 from bot.i18n import N_
 from bot.i18n import gettext as _
-from handlers.drafts import close_buttons, draft_step, remove_keyboard, reply_keyboard, say, text_problem
+from handlers.drafts import close_buttons, draft_step, remove_keyboard, reply_keyboard, say, text_taken
 from handlers.replies import refuse_button
 from models.categories import CATEGORY_NAMES, ReportCategory
 from models.directory import Community
@@ -210,12 +210,8 @@ async def category_hint(update: Update, context: Context, draft: dict[str, Any])
 @report_step
 async def description_given(update: Update, context: Context, draft: dict[str, Any]) -> int | None:
     """Take the description, if it is not too long."""
-    message = update.effective_message
-    assert message is not None and message.text is not None
-    text = message.text.strip()
-    problem = text_problem(text, context.settings.cases.max_text_length)
-    if problem is not None:
-        await say(update, context, problem)
+    text = await text_taken(update, context)
+    if text is None:
         return None
     draft["description"] = text
     if draft.get("editing"):

@@ -29,14 +29,16 @@ from handlers.drafts import (
     OTHER_COMMAND,
     PRIVATE_MESSAGE,
     TEXT,
+    Handler,
     close_buttons,
     draft_step,
     drop_draft,
+    leave_for,
     live_draft,
     new_draft,
     remove_keyboard,
     say,
-    text_problem,
+    text_taken,
     timeout_handler,
 )
 from handlers.replies import refuse_button
@@ -99,12 +101,8 @@ async def start_suggestion(update: Update, context: Context) -> int:
 @suggest_step
 async def text_given(update: Update, context: Context, draft: dict[str, Any]) -> int | None:
     """Take the suggestion's text, if it is not too long, and ask to confirm it."""
-    message = update.effective_message
-    assert message is not None and message.text is not None
-    text = message.text.strip()
-    problem = text_problem(text, context.settings.cases.max_text_length)
-    if problem is not None:
-        await say(update, context, problem)
+    text = await text_taken(update, context)
+    if text is None:
         return None
     draft["text"] = text
     summary = _("Your suggestion for {community}:").format(community=draft.get("community", "—"))
@@ -166,23 +164,19 @@ async def cancel(update: Update, context: Context) -> int:
     return END
 
 
-async def _leave(update: Update, context: Context) -> None:
-    if drop_draft(context, KIND) is not None:
-        await say(update, context, _("Your unfinished suggestion was discarded."))
+async def _leave_for(update: Update, context: Context, command: Handler) -> int:
+    discarded = _("Your unfinished suggestion was discarded.")
+    return await leave_for(update, context, command, kind=KIND, discarded=discarded)
 
 
 async def restart(update: Update, context: Context) -> int:
     """End the suggestion, dropping the draft, and run /start."""
-    await _leave(update, context)
-    await start(update, context)
-    return END
+    return await _leave_for(update, context, start)
 
 
 async def help_instead(update: Update, context: Context) -> int:
     """End the suggestion, dropping the draft, and run /help."""
-    await _leave(update, context)
-    await help_command(update, context)
-    return END
+    return await _leave_for(update, context, help_command)
 
 
 @suggest_step

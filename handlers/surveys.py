@@ -20,10 +20,9 @@ from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
-from bot.context import Context, RedPropApplication
+from bot.context import Context, RedPropApplication, wake_outbox
 from bot.i18n import gettext as _
 from handlers.cards import refusal_text
-from handlers.cases import wake_outbox
 from handlers.replies import refuse_button
 from handlers.survey_view import PREFIX, SKIP, parse_answer_data, register_renderers, survey_message
 from models.base import utcnow
@@ -83,7 +82,7 @@ async def answer_pressed(update: Update, context: Context) -> None:
         await query.answer(refusal_text(refused), show_alert=True)
         return
     logger.info("survey %s: %s answered by user %s", survey_id, step.value, user.id)
-    await wake_outbox(context)  # a reopened case's card, or the owner's note
+    wake_outbox(context.application)  # a reopened case's card, or the owner's note
     await query.answer()
     message_id = query.message.message_id if query.message is not None else None
     marker = _marker(context)
@@ -123,7 +122,7 @@ async def comment_received(update: Update, context: Context) -> None:
         return
     logger.info("survey %s: comment given by user %s", survey_id, user.id)
     _forget(context)
-    await wake_outbox(context)
+    wake_outbox(context.application)
     await _close_survey_message(context, user.id, marker.get("message_id"), text)
     await message.reply_text(text.rsplit("\n", 1)[-1])  # the thank-you line
 

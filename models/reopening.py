@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.base import N_
-from models.case_actions import CARD, CaseActionRefused, _give_to, _load, _move
+from models.case_timeline import CARD, CaseActionRefused, give_to, load_case, move_case
 from models.cases import Case, CaseStatus, EventKind, OwnerLevel
 from models.directory import Community, Person
 from models.outbox import enqueue
@@ -26,17 +26,17 @@ ESCALATE_AFTER = 2
 
 async def reopen_case(*, session: AsyncSession, case_id: int, reporter: Person, now: datetime) -> Case:
     """The reporter says the problem is not solved: reopen it with its owner (or one level up)."""
-    case = await _load(session, case_id)
+    case = await load_case(session, case_id)
     if case.reporter_id != reporter.id:
         raise CaseActionRefused(NOT_REPORTER)
     case.reopen_count += 1
     case.work_done_at = None
-    await _move(session, case, to=CaseStatus.REOPENED, kind=EventKind.REOPENED, actor=reporter, now=now)
+    await move_case(session, case, to=CaseStatus.REOPENED, kind=EventKind.REOPENED, actor=reporter, now=now)
     if case.reopen_count >= ESCALATE_AFTER and case.owner_level == OwnerLevel.INSTRUCTOR:
         community = await session.get(Community, case.community_id)
         assert community is not None
         routing = await route_up(session=session, community=community, level=case.owner_level)
-        await _give_to(session, case, routing, now)
+        await give_to(session, case, routing, now)
         return case
     owner = await session.get(Person, case.owner_id) if case.owner_id is not None else None
     if owner is not None:
@@ -46,8 +46,8 @@ async def reopen_case(*, session: AsyncSession, case_id: int, reporter: Person, 
 
 async def close_case(*, session: AsyncSession, case_id: int, actor: Person | None, now: datetime) -> Case:
     """Close a resolved case (the resident confirmed it, or never answered); refused otherwise."""
-    case = await _load(session, case_id)
-    await _move(session, case, to=CaseStatus.CLOSED, kind=EventKind.CLOSED, actor=actor, now=now)
+    case = await load_case(session, case_id)
+    await move_case(session, case, to=CaseStatus.CLOSED, kind=EventKind.CLOSED, actor=actor, now=now)
     case.closed_at = now
     session.add(case)
     return case

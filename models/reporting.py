@@ -14,7 +14,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.base import N_, id_of
-from models.case_actions import NO_COMMUNITY, CaseActionRefused, CaseDraft, Deadlines, open_case
+from models.case_opening import NO_COMMUNITY, CaseDraft, Deadlines, open_case
+from models.case_timeline import CaseActionRefused
 from models.cases import Case, Suggestion
 from models.directory import Person
 

@@ -9,7 +9,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.base import N_
-from models.case_actions import CaseActionRefused
+from models.case_timeline import CaseActionRefused
 from models.directory import Community, Person, Role, RoleKind, Street
 
 STATS_NOT_ALLOWED = N_("These numbers are for the street property office and the community party committees.")

@@ -18,7 +18,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.base import N_
-from models.case_actions import STATUS, CaseActionRefused, _record
+from models.case_timeline import STATUS, CaseActionRefused, record_event
 from models.cases import Case, EventKind
 from models.directory import Person
 from models.outbox import enqueue
@@ -127,7 +127,7 @@ async def _tell_owner(
     """Put what is still wrong in the reopened case's timeline and tell its owner."""
     case = await session.get(Case, survey.case_id)
     assert case is not None
-    event = await _record(session, case, kind=EventKind.NOTE, actor=reporter, now=now, text=text)
+    event = await record_event(session, case, kind=EventKind.NOTE, actor=reporter, now=now, text=text)
     owner = await session.get(Person, case.owner_id) if case.owner_id is not None else None
     if owner is not None:
         await enqueue(

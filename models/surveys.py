@@ -20,11 +20,12 @@ from enum import StrEnum
 from sqlalchemy import Column, Index, String, Text, UniqueConstraint, func
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from models.base import EnumText, UTCDateTime, id_of, timestamp_field
 from models.cases import Case, CaseEvent, CaseStatus, EventKind, OwnerLevel
 from models.directory import Community, Person, Role, RoleKind
-from models.outbox import enqueue
+from models.outbox import OutboxMessage, enqueue
 from models.reopening import close_case
 
 # Outbox kinds; the sender renders each.
@@ -184,6 +185,34 @@ async def close_if_current(
     await close_case(session=session, case_id=survey.case_id, actor=actor, now=now)
 
 
+async def _claim(session: AsyncSession, query: SelectOfScalar[Survey], limit: int) -> list[Survey]:
+    """Lock up to ``limit`` rows of ``query``, skipping those another job has claimed."""
+    return list(await session.exec(query.limit(limit).with_for_update(skip_locked=True)))
+
+
+async def _send(
+    session: AsyncSession, survey: Survey, reporter: Person, kind: str, *, now: datetime, at: datetime
+) -> OutboxMessage | None:
+    """Queue the survey's ``kind`` message for its reporter, to go out at ``at``."""
+    return await enqueue(
+        session=session,
+        recipient=reporter,
+        kind=kind,
+        now=now,
+        case_id=survey.case_id,
+        not_before=at,
+        survey_id=id_of(survey),
+    )
+
+
+async def _expire(session: AsyncSession, survey: Survey, now: datetime) -> None:
+    """Close the survey unanswered; its case closes if this survey is about its latest resolution."""
+    survey.status = SurveyStatus.EXPIRED
+    survey.expired_at = now
+    session.add(survey)
+    await close_if_current(session=session, survey=survey, actor=None, now=now)
+
+
 async def due_surveys(
     *, session: AsyncSession, now: datetime, limit: int, quiet: QuietHours | None = None
 ) -> list[Survey]:
@@ -193,31 +222,18 @@ async def due_surveys(
         .where(Survey.status == SurveyStatus.SCHEDULED)
         .where(col(Survey.due_at) <= now)
         .order_by(col(Survey.due_at), col(Survey.id))
-        .limit(limit)
-        .with_for_update(skip_locked=True)
     )
-    claimed = list(await session.exec(query))
+    claimed = await _claim(session, query, limit)
     send_at = quiet.next_allowed(now) if quiet is not None else now
     for survey in claimed:
         case = await session.get(Case, survey.case_id)
         reporter = await session.get(Person, survey.reporter_id)
         message = None
         if case is not None and case.status == CaseStatus.RESOLVED and reporter is not None:
-            message = await enqueue(
-                session=session,
-                recipient=reporter,
-                kind=ASK,
-                now=now,
-                case_id=survey.case_id,
-                not_before=send_at,
-                survey_id=id_of(survey),
-            )
+            message = await _send(session, survey, reporter, ASK, now=now, at=send_at)
         if message is None:
             # Nobody to ask (no Telegram account, blocked the bot): as if never answered.
-            survey.status = SurveyStatus.EXPIRED
-            survey.expired_at = now
-            session.add(survey)
-            await close_if_current(session=session, survey=survey, actor=None, now=now)
+            await _expire(session, survey, now)
             continue
         survey.status = SurveyStatus.SENT
         survey.sent_at = send_at
@@ -241,23 +257,13 @@ async def due_reminders(
         .where(col(Survey.answered_at).is_(None))
         .where(col(Survey.sent_at) <= now - reminder_after)
         .order_by(col(Survey.sent_at), col(Survey.id))
-        .limit(limit)
-        .with_for_update(skip_locked=True)
     )
-    claimed = list(await session.exec(query))
+    claimed = await _claim(session, query, limit)
     send_at = quiet.next_allowed(now) if quiet is not None else now
     for survey in claimed:
         reporter = await session.get(Person, survey.reporter_id)
         if reporter is not None:
-            await enqueue(
-                session=session,
-                recipient=reporter,
-                kind=REMIND,
-                now=now,
-                case_id=survey.case_id,
-                not_before=send_at,
-                survey_id=id_of(survey),
-            )
+            await _send(session, survey, reporter, REMIND, now=now, at=send_at)
         survey.status = SurveyStatus.REMINDED
         survey.reminded_at = send_at
         session.add(survey)
@@ -274,14 +280,9 @@ async def expire_surveys(
         .where(col(Survey.status).in_([SurveyStatus.SENT, SurveyStatus.REMINDED]))
         .where(col(Survey.sent_at) <= now - expire_after)
         .order_by(col(Survey.sent_at), col(Survey.id))
-        .limit(limit)
-        .with_for_update(skip_locked=True)
     )
-    claimed = list(await session.exec(query))
+    claimed = await _claim(session, query, limit)
     for survey in claimed:
-        survey.status = SurveyStatus.EXPIRED
-        survey.expired_at = now
-        session.add(survey)
-        await close_if_current(session=session, survey=survey, actor=None, now=now)
+        await _expire(session, survey, now)
     await session.flush()
     return claimed

@@ -13,7 +13,8 @@ from sqlmodel import col, select
 
 from bot.app import build_application
 from bot.config import Settings, load_settings
-from bot.outbox_sender import OUTBOX_KEY, OutboxSender, wake_outbox
+from bot.context import OUTBOX_KEY, wake_outbox
+from bot.outbox_sender import OutboxSender
 from bot.outbox_transport import sender_bot
 from models.base import id_of, utcnow
 from models.case_actions import CARD, accept_case

@@ -1,0 +1,101 @@
+"""Opening a case: a resident's confirmed report becomes a numbered, routed case."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models.base import N_, id_of
+from models.case_timeline import CaseActionRefused, assign_case, record_event
+from models.cases import Case, CaseCounter, CasePhoto, CaseStatus, EventKind, OwnerLevel
+from models.categories import DUTY_OF, ReportCategory
+from models.directory import Community, Person, Street
+from models.routing import route_case, shared_enterprise
+
+NO_COMMUNITY = N_("Please choose your community first (/profile).")
+
+
+@dataclass(frozen=True)
+class CaseDraft:
+    """What a resident confirmed in /report."""
+
+    key: str  # unique per draft: confirming twice makes one case
+    category: ReportCategory
+    description: str
+    photo_file_ids: list[str] = field(default_factory=list)
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    response: timedelta
+    resolution: timedelta
+
+
+async def _next_number(session: AsyncSession, street: Street, now: datetime) -> str:
+    counter = (
+        await session.exec(
+            select(CaseCounter)
+            .where(CaseCounter.street_id == street.id)
+            .where(CaseCounter.year == now.year)
+            .with_for_update()
+        )
+    ).first()
+    if counter is None:
+        counter = CaseCounter(street_id=id_of(street), year=now.year, last=0)
+    counter.last += 1
+    session.add(counter)
+    await session.flush()
+    return f"{street.code.upper()}-{now.year}-{counter.last:06d}"
+
+
+async def _answerable_enterprise(session: AsyncSession, community: Community, now: datetime) -> int | None:
+    """The community's enterprise, or the one looking after it under shared property."""
+    if community.enterprise_id is not None:
+        return community.enterprise_id
+    shared = await shared_enterprise(session=session, community=community, now=now)
+    return shared.id if shared is not None else None
+
+
+async def open_case(
+    *, session: AsyncSession, reporter: Person, draft: CaseDraft, deadlines: Deadlines, now: datetime
+) -> Case:
+    """Turn a confirmed draft into a routed case; the same draft confirmed again returns the same case."""
+    existing = (await session.exec(select(Case).where(Case.draft_key == draft.key))).first()
+    if existing is not None:
+        return existing
+    if reporter.community_id is None:
+        raise CaseActionRefused(NO_COMMUNITY)
+    community = await session.get(Community, reporter.community_id)
+    assert community is not None
+    street = await session.get(Street, community.street_id)
+    assert street is not None
+    case = Case(
+        number=await _next_number(session, street, now),
+        reporter_id=id_of(reporter),
+        community_id=id_of(community),
+        enterprise_id=await _answerable_enterprise(session, community, now),
+        category=draft.category.value,
+        duty=DUTY_OF[draft.category].value,
+        description=draft.description,
+        building=reporter.building,
+        latitude=draft.latitude,
+        longitude=draft.longitude,
+        status=CaseStatus.NEW,
+        owner_level=OwnerLevel.OFFICE,
+        created_at=now,
+        response_due_at=now + deadlines.response,
+        resolution_due_at=now + deadlines.resolution,
+        draft_key=draft.key,
+    )
+    session.add(case)
+    await session.flush()
+    await record_event(session, case, kind=EventKind.REPORTED, actor=reporter, now=now)
+    for file_id in draft.photo_file_ids:
+        session.add(CasePhoto(case_id=id_of(case), file_id=file_id))
+    await assign_case(session, case, await route_case(session=session, community=community, now=now), now)
+    return case
