@@ -1,18 +1,17 @@
-"""A small street for tests of cases and notifications: one community, its enterprise and people."""
+"""A small street for tests of cases and notifications: one community, its enterprise and people.
+
+Built with the helpers of ``tests/cases_world.py``; its own ids and names, as the tests expect them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
-from models.base import id_of, utcnow
-from models.case_actions import CaseDraft, Deadlines, open_case
+from models.base import id_of
 from models.cases import Case
 from models.categories import ReportCategory
 from models.db import Database
-from models.directory import Community, Enterprise, Person, Role, RoleKind, Street
-
-DEADLINES = Deadlines(response=timedelta(hours=24), resolution=timedelta(days=7))
+from models.directory import Community, Enterprise, Person, Role, RoleKind
+from tests.cases_world import lsw_street, new_person, open_report
 
 RESIDENT_ID = 501
 INSTRUCTOR_ID = 601
@@ -35,7 +34,7 @@ class World:
 async def make_world(db: Database, *, locale: str | None = "en") -> World:
     """Street LSW with 阳光小区 run by 幸福物业; an instructor, staff, committee member, office admin."""
     async with db.write() as session:
-        street = Street(code="lsw", name="灵山卫街道")
+        street = lsw_street()
         session.add(street)
         await session.flush()
         enterprise = Enterprise(code="xf", name="幸福物业")
@@ -48,14 +47,8 @@ async def make_world(db: Database, *, locale: str | None = "en") -> World:
         await session.flush()
 
         def person(telegram_id: int, name: str, phone: str) -> Person:
-            return Person(
-                telegram_id=telegram_id,
-                name=name,
-                phone=phone,
-                phone_shared=True,
-                locale=locale,
-                language_code="en",
-                community_id=community.id,
+            return new_person(
+                telegram_id, name, phone=phone, phone_shared=True, locale=locale, community_id=community.id
             )
 
         resident = person(RESIDENT_ID, "Alice", "13800000001")
@@ -80,15 +73,11 @@ async def report(
     db: Database, world: World, *, key: str = "draft-1", photos: list[str] | None = None
 ) -> Case:
     """The resident reports a leak; the case goes to the instructor (a CARD row is queued)."""
-    draft = CaseDraft(
+    return await open_report(
+        db,
+        id_of(world.resident),
         key=key,
         category=ReportCategory.LEAK,
         description="Water drips from the ceiling of the stairwell.",
-        photo_file_ids=photos or [],
+        photos=photos or (),
     )
-    async with db.write() as session:
-        resident = await session.get(Person, world.resident.id)
-        assert resident is not None
-        return await open_case(
-            session=session, reporter=resident, draft=draft, deadlines=DEADLINES, now=utcnow()
-        )

@@ -1,17 +1,25 @@
-"""A small street for case tests: two enterprises, a no-property community, and who works where."""
+"""A small street for case tests: two enterprises, a no-property community, and who works where.
+
+Also the building helpers the other worlds (``tests/case_world.py``, ``tests/residence_world.py``)
+share, and the survey helpers: resolved cases of this street and what they queued."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlmodel import col, select
+
 from models.base import id_of, utcnow
-from models.case_actions import CaseDraft, Deadlines, open_case
+from models.case_actions import CaseDraft, Deadlines, accept_case, open_case, resolve_case
 from models.cases import Case
 from models.categories import ReportCategory
 from models.db import Database
 from models.directory import Community, Enterprise, Person, Role, RoleKind, Street
+from models.outbox import OutboxMessage
+from models.surveys import Survey
 
 DEADLINES = Deadlines(response=timedelta(hours=24), resolution=timedelta(days=7))
 
@@ -24,6 +32,37 @@ COMMITTEE_TG = 3001
 ADMIN_TG = 4001
 RESIDENT_TG = 5001
 NEIGHBOUR_TG = 5002
+
+
+def lsw_street() -> Street:
+    """灵山卫街道, the street every world is built on."""
+    return Street(code="lsw", name="灵山卫街道")
+
+
+def new_person(telegram_id: int, name: str, **extra: Any) -> Person:
+    """A person who speaks English to the bot; ``extra`` sets any other column."""
+    return Person(telegram_id=telegram_id, name=name, language_code="en", **extra)
+
+
+async def open_report(
+    db: Database,
+    reporter_id: int,
+    *,
+    key: str,
+    description: str,
+    category: ReportCategory,
+    photos: Sequence[str] = (),
+    now: datetime | None = None,
+    deadlines: Deadlines = DEADLINES,
+) -> Case:
+    """Open a case as ``reporter_id`` would through /report."""
+    async with db.write() as session:
+        reporter = await session.get(Person, reporter_id)
+        assert reporter is not None
+        draft = CaseDraft(key=key, category=category, description=description, photo_file_ids=list(photos))
+        return await open_case(
+            session=session, reporter=reporter, draft=draft, deadlines=deadlines, now=now or utcnow()
+        )
 
 
 @dataclass
@@ -46,7 +85,7 @@ class World:
 
 async def make_world(db: Database) -> World:
     async with db.write() as session:
-        street = Street(code="lsw", name="灵山卫街道")
+        street = lsw_street()
         session.add(street)
         east = Enterprise(code="E1", name="东方物业")
         hua = Enterprise(code="E2", name="华庭物业")
@@ -59,7 +98,7 @@ async def make_world(db: Database) -> World:
         await session.flush()
 
         def person(telegram_id: int, name: str, **extra: Any) -> Person:
-            row = Person(telegram_id=telegram_id, name=name, language_code="en", **extra)
+            row = new_person(telegram_id, name, **extra)
             session.add(row)
             return row
 
@@ -120,10 +159,69 @@ async def report(
     deadlines: Deadlines = DEADLINES,
 ) -> Case:
     """Open a case as ``reporter_id`` would through /report."""
+    return await open_report(
+        db,
+        reporter_id,
+        key=f"draft-{next(_keys)}",
+        description=description,
+        category=category,
+        now=now,
+        deadlines=deadlines,
+    )
+
+
+# 10:00 in Shanghai: outside the quiet hours.
+T0 = datetime(2026, 7, 6, 2, 0, tzinfo=UTC)
+DELAY = timedelta(hours=24)
+
+
+async def resolve(
+    db: Database, case_id: int, owner_id: int, now: datetime, delay: timedelta | None = DELAY
+) -> Case:
     async with db.write() as session:
-        reporter = await session.get(Person, reporter_id)
-        assert reporter is not None
-        draft = CaseDraft(key=f"draft-{next(_keys)}", category=category, description=description)
-        return await open_case(
-            session=session, reporter=reporter, draft=draft, deadlines=deadlines, now=now or utcnow()
+        owner = await session.get(Person, owner_id)
+        assert owner is not None
+        return await resolve_case(
+            session=session,
+            case_id=case_id,
+            actor=owner,
+            note="Fixed.",
+            photo_file_ids=[],
+            now=now,
+            survey_delay=delay,
         )
+
+
+async def resolved_case(
+    db: Database,
+    reporter_id: int,
+    owner_id: int,
+    *,
+    now: datetime = T0,
+    category: ReportCategory = ReportCategory.ELEVATOR,
+    delay: timedelta | None = DELAY,
+) -> Case:
+    """A case reported by ``reporter_id``, accepted and resolved by ``owner_id`` at ``now``."""
+    case = await report(db, reporter_id, now=now - timedelta(hours=2), category=category)
+    async with db.write() as session:
+        owner = await session.get(Person, owner_id)
+        assert owner is not None and case.id is not None
+        await accept_case(session=session, case_id=case.id, actor=owner, now=now - timedelta(hours=1))
+    assert case.id is not None
+    return await resolve(db, case.id, owner_id, now, delay)
+
+
+async def surveys(db: Database) -> list[Survey]:
+    async with db.read() as session:
+        return list(await session.exec(select(Survey).order_by(col(Survey.id))))
+
+
+async def survey_messages(db: Database) -> list[tuple[str, int | None, dict[str, Any], datetime]]:
+    """(kind, recipient, params, not_before) of every queued survey message."""
+    async with db.read() as session:
+        rows = await session.exec(
+            select(OutboxMessage)
+            .where(col(OutboxMessage.kind).startswith("survey."))
+            .order_by(col(OutboxMessage.id))
+        )
+        return [(row.kind, row.recipient_id, row.parameters(), row.not_before) for row in rows]

@@ -1,18 +1,18 @@
-"""Two streets for the joining, /profile and /mycases tests: one long list of communities, one short."""
+"""Two streets for the joining, /profile and /mycases tests: one long list of communities, one short.
+
+Built with the helpers of ``tests/cases_world.py``; its own ids and names, as the tests expect them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from models.base import id_of, utcnow
-from models.case_actions import CaseDraft, Deadlines, open_case
+from models.base import id_of
 from models.cases import Case
 from models.categories import ReportCategory
 from models.db import Database
-from models.directory import Community, Enterprise, Person, Role, RoleKind, Street
-
-DEADLINES = Deadlines(response=timedelta(hours=24), resolution=timedelta(days=7))
+from models.directory import Community, Enterprise, Role, RoleKind, Street
+from tests.cases_world import lsw_street, new_person, open_report
 
 INSTRUCTOR_TG = 7101
 STAFF_TG = 7201
@@ -35,7 +35,7 @@ class World:
 
 async def make_world(db: Database) -> World:
     async with db.write() as session:
-        street = Street(code="lsw", name="灵山卫街道")
+        street = lsw_street()
         other_street = Street(code="zs", name="珠山街道")
         enterprise = Enterprise(code="hy", name="海悦物业")
         session.add_all([street, other_street, enterprise])
@@ -51,9 +51,9 @@ async def make_world(db: Database) -> World:
             )
         far = Community(code="zs1", name="珠山小区", street_id=id_of(other_street))
         session.add(far)
-        instructor = Person(telegram_id=INSTRUCTOR_TG, name="Wang Instructor", language_code="en")
-        staff = Person(telegram_id=STAFF_TG, name="Liu Staff", language_code="en")
-        admin = Person(telegram_id=ADMIN_TG, name="Zhou Office", language_code="en")
+        instructor = new_person(INSTRUCTOR_TG, "Wang Instructor")
+        staff = new_person(STAFF_TG, "Liu Staff")
+        admin = new_person(ADMIN_TG, "Zhou Office")
         session.add_all([instructor, staff, admin])
         await session.flush()
         session.add_all(
@@ -79,13 +79,8 @@ async def add_resident(
     db: Database, telegram_id: int, name: str, *, community: int | None, phone: str | None = None
 ) -> int:
     async with db.write() as session:
-        person = Person(
-            telegram_id=telegram_id,
-            name=name,
-            language_code="en",
-            community_id=community,
-            phone=phone,
-            phone_shared=phone is not None,
+        person = new_person(
+            telegram_id, name, community_id=community, phone=phone, phone_shared=phone is not None
         )
         session.add(person)
         await session.flush()
@@ -104,10 +99,6 @@ async def report(
     now: datetime | None = None,
 ) -> Case:
     """Open a case as the reporter would through /report."""
-    async with db.write() as session:
-        reporter = await session.get(Person, reporter_id)
-        assert reporter is not None
-        draft = CaseDraft(key=f"res-draft-{next(_keys)}", category=category, description=description)
-        return await open_case(
-            session=session, reporter=reporter, draft=draft, deadlines=DEADLINES, now=now or utcnow()
-        )
+    return await open_report(
+        db, reporter_id, key=f"res-draft-{next(_keys)}", description=description, category=category, now=now
+    )

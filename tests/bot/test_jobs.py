@@ -13,8 +13,7 @@ from bot.jobs import SurveyBatch, check_surveys
 from models.cases import Case, CaseStatus
 from models.db import Database
 from models.surveys import ASK, REMIND, SurveyStatus
-from tests.cases_world import World, make_world
-from tests.survey_world import resolved_case, survey_messages, surveys
+from tests.cases_world import World, make_world, resolved_case, survey_messages, surveys
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -30,17 +30,28 @@ def open_street(bot: BotRunner, server: FakeBotApiServer, database_url: str, *st
     return process
 
 
+def english(fake_api: FakeBotApiServer, telegram_id: int, name: str) -> Chatter:
+    return Chatter(fake_api, TelegramUser(telegram_id, name, "en"))
+
+
+def join_and_report(
+    fake_api: FakeBotApiServer, resident: Chatter, *, category: str, description: str
+) -> tuple[int, str]:
+    """The resident joins 东方华庭 and reports; the mark taken just before the report, and the case number."""
+    join(resident, "dfht", "东方华庭")
+    mark = fake_api.mark()
+    return mark, report(resident, category=category, description=description)
+
+
 def test_forwarded_to_the_enterprise_then_work_done_then_resolved(
     bot: BotRunner, fake_api: FakeBotApiServer, database_url: str
 ) -> None:
-    instructor = Chatter(fake_api, TelegramUser(INSTRUCTOR_ID, "Wang", "en"))
-    staff = Chatter(fake_api, TelegramUser(STAFF_ID, "Zhou", "en"))
-    resident = Chatter(fake_api, TelegramUser(1101, "Bob", "en"))
+    instructor = english(fake_api, INSTRUCTOR_ID, "Wang")
+    staff = english(fake_api, STAFF_ID, "Zhou")
+    resident = english(fake_api, 1101, "Bob")
     process = open_street(bot, fake_api, database_url, instructor, staff)
-    join(resident, "dfht", "东方华庭")
     description = "Building 5 has no shed for charging electric bikes; people charge them in the stairwell."
-    mark = fake_api.mark()
-    number = report(resident, category="ev_charging", description=description)
+    mark, number = join_and_report(fake_api, resident, category="ev_charging", description=description)
 
     card = instructor.wait_message("Forward to enterprise", contains=number, since=mark)
     mark = instructor.tap(card, "Forward to enterprise")
@@ -78,14 +89,12 @@ def test_forwarded_to_the_enterprise_then_work_done_then_resolved(
 def test_not_our_responsibility_goes_to_the_street_office_with_the_reason(
     bot: BotRunner, fake_api: FakeBotApiServer, database_url: str
 ) -> None:
-    instructor = Chatter(fake_api, TelegramUser(INSTRUCTOR_ID, "Wang", "en"))
-    office = Chatter(fake_api, TelegramUser(OFFICE_ID, "Liu", "en"))
-    resident = Chatter(fake_api, TelegramUser(1201, "Carol", "en"))
+    instructor = english(fake_api, INSTRUCTOR_ID, "Wang")
+    office = english(fake_api, OFFICE_ID, "Liu")
+    resident = english(fake_api, 1201, "Carol")
     process = open_street(bot, fake_api, database_url, instructor, office)
-    join(resident, "dfht", "东方华庭")
     description = "Cars from the mall block the fire lane by building 2 every weekend."
-    mark = fake_api.mark()
-    number = report(resident, category="parking", description=description)
+    mark, number = join_and_report(fake_api, resident, category="parking", description=description)
 
     card = instructor.wait_message("Not our responsibility", contains=number, since=mark)
     mark = instructor.tap(card, "Not our responsibility")
@@ -112,9 +121,9 @@ def test_not_our_responsibility_goes_to_the_street_office_with_the_reason(
 def test_a_duplicate_names_the_case_it_duplicates(
     bot: BotRunner, fake_api: FakeBotApiServer, database_url: str
 ) -> None:
-    instructor = Chatter(fake_api, TelegramUser(INSTRUCTOR_ID, "Wang", "en"))
-    alice = Chatter(fake_api, TelegramUser(1301, "Alice", "en"))
-    dave = Chatter(fake_api, TelegramUser(1302, "Dave", "en"))
+    instructor = english(fake_api, INSTRUCTOR_ID, "Wang")
+    alice = english(fake_api, 1301, "Alice")
+    dave = english(fake_api, 1302, "Dave")
     process = open_street(bot, fake_api, database_url, instructor)
     join(alice, "dfht", "东方华庭")
     join(dave, "dfht", "东方华庭")

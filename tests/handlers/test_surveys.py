@@ -19,13 +19,20 @@ from models.categories import ReportCategory
 from models.db import Database
 from models.outbox import OutboxMessage
 from models.surveys import Solved, Survey, SurveyStatus
-from tests.cases_world import INSTRUCTOR_TG, NEIGHBOUR_TG, RESIDENT_TG, World, make_world, report
+from tests.cases_world import (
+    INSTRUCTOR_TG,
+    NEIGHBOUR_TG,
+    RESIDENT_TG,
+    World,
+    make_world,
+    report,
+    resolved_case,
+)
 from tests.fakes.outbox import deliver_outbox
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.updates import TelegramUser, callback_update
 from tests.handlers.conftest import ChatDriver
 from tests.handlers.resident_chat import STICKER
-from tests.survey_world import resolved_case
 
 RESIDENT = TelegramUser(RESIDENT_TG, "Li", "en")
 NEIGHBOUR = TelegramUser(NEIGHBOUR_TG, "Ma", "en")
@@ -50,6 +57,15 @@ async def survey_out(app: RedPropApplication, app_db: Database, settings: Settin
     assert batch.sent == 1
     await deliver_outbox(app)
     return case
+
+
+async def survey_chat(
+    app: RedPropApplication, app_db: Database, settings: Settings, world: World, chat: Any
+) -> tuple[Case, ChatDriver, int | None]:
+    """The survey is out (see ``survey_out``): its case, the resident's chat, and the survey's id."""
+    case = await survey_out(app, app_db, settings, world)
+    li: ChatDriver = chat(RESIDENT)
+    return case, li, (await survey_of(app_db, case)).id
 
 
 async def survey_of(db: Database, case: Case) -> Survey:
@@ -128,9 +144,7 @@ async def test_not_solved_reopens_to_the_same_owner_who_gets_the_card_and_the_co
     chat: Any,
     telegram: FakeTelegram,
 ) -> None:
-    case = await survey_out(app, app_db, settings, world)
-    li: ChatDriver = chat(RESIDENT)
-    sid = (await survey_of(app_db, case)).id
+    case, li, sid = await survey_chat(app, app_db, settings, world, chat)
     await li.tap(f"v:{sid}:solved:not")
     reopened = await load(app_db, case)
     assert (reopened.status, reopened.owner_id) == (CaseStatus.REOPENED, world.instructor)
@@ -162,9 +176,7 @@ async def test_not_solved_reopens_to_the_same_owner_who_gets_the_card_and_the_co
 async def test_partly_solved_asks_whether_to_reopen(
     app: RedPropApplication, app_db: Database, settings: Settings, world: World, chat: Any
 ) -> None:
-    case = await survey_out(app, app_db, settings, world)
-    li: ChatDriver = chat(RESIDENT)
-    sid = (await survey_of(app_db, case)).id
+    case, li, sid = await survey_chat(app, app_db, settings, world, chat)
     said = await li.tap(f"v:{sid}:solved:partly")
     assert edits(said).endswith("Should the case be reopened so the rest gets fixed?")
     await li.tap(f"v:{sid}:reopen:no")
@@ -185,9 +197,7 @@ async def test_twice_old_message_someone_else_and_after_expiry_are_refused(
     chat: Any,
     telegram: FakeTelegram,
 ) -> None:
-    case = await survey_out(app, app_db, settings, world)
-    li: ChatDriver = chat(RESIDENT)
-    sid = (await survey_of(app_db, case)).id
+    case, li, sid = await survey_chat(app, app_db, settings, world, chat)
     first = li.last_message_with_buttons()
     # The one reminder, as a new message with the same question.
     batch = await check_surveys(
@@ -238,9 +248,7 @@ async def test_twice_old_message_someone_else_and_after_expiry_are_refused(
 async def test_wrong_media_and_too_long_text_at_the_comment_are_hinted(
     app: RedPropApplication, app_db: Database, settings: Settings, world: World, chat: Any
 ) -> None:
-    case = await survey_out(app, app_db, settings, world)
-    li: ChatDriver = chat(RESIDENT)
-    sid = (await survey_of(app_db, case)).id
+    case, li, sid = await survey_chat(app, app_db, settings, world, chat)
     for data in (f"v:{sid}:solved:solved", f"v:{sid}:stars:5", f"v:{sid}:pay:yes"):
         await li.tap(data)
     assert await li.send(sticker=STICKER) == ["Please type your comment as text, or tap Skip."]
@@ -256,9 +264,7 @@ async def test_wrong_media_and_too_long_text_at_the_comment_are_hinted(
 async def test_a_command_leaves_the_comment_waiting_for_the_skip_button(
     app: RedPropApplication, app_db: Database, settings: Settings, world: World, chat: Any
 ) -> None:
-    case = await survey_out(app, app_db, settings, world)
-    li: ChatDriver = chat(RESIDENT)
-    sid = (await survey_of(app_db, case)).id
+    case, li, sid = await survey_chat(app, app_db, settings, world, chat)
     for data in (f"v:{sid}:solved:solved", f"v:{sid}:stars:5", f"v:{sid}:pay:yes"):
         await li.tap(data)
     await li.send("/help")

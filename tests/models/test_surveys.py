@@ -44,8 +44,7 @@ from models.surveys import (
     next_allowed_time,
     schedule_survey,
 )
-from tests.cases_world import World, make_world
-from tests.survey_world import DELAY, T0, resolve, resolved_case, survey_messages, surveys
+from tests.cases_world import DELAY, T0, World, make_world, resolve, resolved_case, survey_messages, surveys
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 QUIET = QuietHours(time(21), time(8), SHANGHAI)
