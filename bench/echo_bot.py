@@ -6,6 +6,9 @@ anything else); a button press is answered. Run by the benchmark as
 
     python bench/echo_bot.py            # with ECHO_TOKEN and ECHO_BASE_URL in the environment
 
+With ``ECHO_TRANSPORT=keepalive`` it makes its calls through the bot's own networking
+(bot/keepalive_request.py) instead of PTB's httpx, to show how much of the gap is networking.
+
 and stopped with SIGTERM.
 """
 
@@ -31,9 +34,12 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def main() -> None:
-    application = (
-        ApplicationBuilder().token(os.environ["ECHO_TOKEN"]).base_url(os.environ["ECHO_BASE_URL"]).build()
-    )
+    builder = ApplicationBuilder().token(os.environ["ECHO_TOKEN"]).base_url(os.environ["ECHO_BASE_URL"])
+    if os.environ.get("ECHO_TRANSPORT") == "keepalive":
+        from bot.keepalive_request import KeepAliveRequest
+
+        builder = builder.request(KeepAliveRequest()).get_updates_request(KeepAliveRequest())
+    application = builder.build()
     application.add_handler(MessageHandler(filters.ALL, echo))
     application.add_handler(CallbackQueryHandler(answer))
     application.run_polling(allowed_updates=Update.ALL_TYPES)

@@ -74,8 +74,20 @@ def sent_button(prefix: str) -> Seen:
     return seen
 
 
-def sent_any(resident: Resident, method: str, params: dict[str, Any], result: Any) -> bool:
-    return _sent(method, params, resident)
+def sent_keyboard(label: str) -> Seen:
+    """The bot sent the resident a message with a reply keyboard that has a ``label`` key."""
+
+    def seen(resident: Resident, method: str, params: dict[str, Any], result: Any) -> bool:
+        markup = params.get("reply_markup")
+        rows = markup.get("keyboard", []) if isinstance(markup, dict) else []
+        keys = [key.get("text") if isinstance(key, dict) else key for row in rows for key in row]
+        return _sent(method, params, resident) and label in keys
+
+    return seen
+
+
+def edited(resident: Resident, method: str, params: dict[str, Any], result: Any) -> bool:
+    return method == "editMessageText" and str(params.get("chat_id")) == str(resident.user.id)
 
 
 def sent_case_number(resident: Resident, method: str, params: dict[str, Any], result: Any) -> bool:
@@ -97,11 +109,11 @@ def confirm_data(resident: Resident) -> str:
 # The /report flow and what ends each step for the bot: the last message the step sends.
 REPORT = [
     Step("/report", lambda r: message_update(r.user, "/report"), sent_button("r:cat:")),
-    Step("category", press("r:cat:leak"), sent_any),
+    Step("category", press("r:cat:leak"), edited),
     Step("description", lambda r: message_update(r.user, DESCRIPTION), sent_button("r:photos:done")),
     Step("photo", lambda r: message_update(r.user, photo=PHOTO), sent_button("r:photos:done")),
-    Step("done", press("r:photos:done"), sent_button("r:loc:skip")),
-    Step("no location", press("r:loc:skip"), sent_button("r:ok:")),
+    Step("done", press("r:photos:done"), sent_keyboard("Skip")),
+    Step("no location", lambda r: message_update(r.user, "Skip"), sent_button("r:ok:")),
     Step("confirm", press(confirm_data), sent_case_number),
 ]
 

@@ -14,8 +14,10 @@ from bot.config import SUPPORTED_LOCALES, Settings
 from bot.context import DB_KEY, OUTBOX_KEY, SETTINGS_KEY, Context, RedPropApplication
 from bot.i18n import gettext, set_timezone, use_locale
 from bot.jobs import start_jobs
+from bot.keepalive_request import bot_api_request
 from bot.outbox_sender import OutboxSender
 from bot.outbox_transport import sender_bot
+from bot.outbox_worker import Outbox, OutboxWorker
 from bot.persistence import DatabasePersistence
 from bot.updates import PerUserUpdates
 from handlers.commands import commands_for
@@ -23,6 +25,8 @@ from models.db import Database
 
 logger = logging.getLogger(__name__)
 
+# Connections for the bot's own calls: a few per update handled at once (bot/updates.py).
+MAX_CALLS_AT_ONCE = 32
 # Telegram shows a command menu by the user's language code.
 MENU_LANGUAGE_CODES = {"zh_CN": "zh", "en": "en"}
 
@@ -43,23 +47,29 @@ async def publish_commands(application: RedPropApplication) -> None:
 
 async def post_init(application: RedPropApplication) -> None:
     await publish_commands(application)
-    sender = application.bot_data.get(OUTBOX_KEY)
-    if isinstance(sender, OutboxSender):
-        await sender.start()
+    outbox: Outbox | None = application.bot_data.get(OUTBOX_KEY)
+    if outbox is not None:
+        await outbox.start()
     start_jobs(application)
     logger.info("bot @%s ready", application.bot.username)
 
 
 async def post_shutdown(application: RedPropApplication) -> None:
-    sender = application.bot_data.get(OUTBOX_KEY)
-    if isinstance(sender, OutboxSender):
-        await sender.stop()
+    outbox: Outbox | None = application.bot_data.get(OUTBOX_KEY)
+    if outbox is not None:
+        await outbox.stop()
     database: Database = application.bot_data[DB_KEY]
     await database.dispose()
 
 
-def build_application(settings: Settings, *, request: BaseRequest | None = None) -> RedPropApplication:
-    """Assemble the bot. Tests pass ``request`` to talk to a fake Bot API instead of Telegram."""
+def build_application(
+    settings: Settings, *, request: BaseRequest | None = None, outbox_worker: list[str] | None = None
+) -> RedPropApplication:
+    """Assemble the bot. Tests pass ``request`` to talk to a fake Bot API instead of Telegram.
+
+    With ``outbox_worker`` (the command of ``redprop outbox --parent-pipe``) the outbox is sent
+    by that worker process (bot/outbox_worker.py); without it, by a sender in this process.
+    """
     set_timezone(settings.bot.tzinfo)
     database = Database(
         settings.database.url, busy_timeout_seconds=settings.database.busy_timeout.total_seconds()
@@ -79,12 +89,19 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
-    if request is not None:
+    if request is None:
+        # PTB's own httpx costs several times the CPU per call (bot/keepalive_request.py).
+        base_url = settings.telegram.base_url
+        builder = builder.request(bot_api_request(base_url, connection_pool_size=MAX_CALLS_AT_ONCE))
+        builder = builder.get_updates_request(bot_api_request(base_url, connection_pool_size=1))
+    else:
         builder = builder.request(request).get_updates_request(request)
     application: RedPropApplication = builder.build()  # type: ignore[assignment]
     application.bot_data[SETTINGS_KEY] = settings
     application.bot_data[DB_KEY] = database
-    if settings.outbox.enabled:
+    if settings.outbox.enabled and outbox_worker:
+        application.bot_data[OUTBOX_KEY] = OutboxWorker(outbox_worker)
+    elif settings.outbox.enabled:
         # Its own bot: the application's AIORateLimiter would retry 429s behind the sender's back.
         bot = sender_bot(settings, request)
         application.bot_data[OUTBOX_KEY] = OutboxSender(database=database, bot=bot, settings=settings)

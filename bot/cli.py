@@ -48,6 +48,14 @@ def build_parser() -> argparse.ArgumentParser:
         action=run
     )
 
+    outbox = commands.add_parser(
+        "outbox", help="send the outbox until stopped (redprop run starts this itself)"
+    )
+    outbox.add_argument(
+        "--parent-pipe", action="store_true", help="also stop when standard input closes (as run uses it)"
+    )
+    outbox.set_defaults(action=run_outbox)
+
     db = commands.add_parser("db", help="database schema: db upgrade").add_subparsers(
         dest="db_command", required=True
     )
@@ -112,6 +120,20 @@ def _upgrade(settings: Settings) -> None:
     upgrade(settings.database.url)
 
 
+def _token_missing(settings: Settings) -> bool:
+    """Say how to get a token if there is none."""
+    if settings.telegram.token.get_secret_value():
+        return False
+    print(
+        _(
+            "No bot token. Create a bot with @BotFather in Telegram (/newbot) and set "
+            "REDPROP_TELEGRAM__TOKEN, or token under [telegram] in config.toml."
+        ),
+        file=sys.stderr,
+    )
+    return True
+
+
 def run(settings: Settings, args: argparse.Namespace) -> int:
     """Start long polling until SIGINT or SIGTERM."""
     from telegram import Update
@@ -119,17 +141,10 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
 
     from bot.app import build_application
 
-    if not settings.telegram.token.get_secret_value():
-        print(
-            _(
-                "No bot token. Create a bot with @BotFather in Telegram (/newbot) and set "
-                "REDPROP_TELEGRAM__TOKEN, or token under [telegram] in config.toml."
-            ),
-            file=sys.stderr,
-        )
+    if _token_missing(settings):
         return 2
     _upgrade(settings)
-    application = build_application(settings)
+    application = build_application(settings, outbox_worker=outbox_worker_command(args))
     try:
         application.run_polling(allowed_updates=Update.ALL_TYPES)
     except InvalidToken:
@@ -140,6 +155,27 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         return 1
     logger.info("stopped")
     return 0
+
+
+def outbox_worker_command(args: argparse.Namespace) -> list[str]:
+    """How ``run`` starts its outbox worker: this command with the same configuration."""
+    command = [sys.executable, "-m", "bot"]
+    if args.config is not None:
+        command += ["--config", str(args.config)]
+    for key, value in args.overrides:
+        command += ["--set", f"{key}={value}"]
+    if args.log_level:
+        command += ["--log-level", args.log_level]
+    return [*command, "outbox", "--parent-pipe"]
+
+
+def run_outbox(settings: Settings, args: argparse.Namespace) -> int:
+    """Send the outbox until SIGINT or SIGTERM (or, with --parent-pipe, until the bot is gone)."""
+    from bot.outbox_worker import serve
+
+    if _token_missing(settings):
+        return 2
+    return asyncio.run(serve(settings, parent_pipe=args.parent_pipe))
 
 
 def db_upgrade(settings: Settings, args: argparse.Namespace) -> int:

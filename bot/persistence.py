@@ -11,16 +11,14 @@ import asyncio
 import json
 from typing import Any
 
-from sqlalchemy import delete
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import col, select
+from sqlalchemy import bindparam, text
+from sqlmodel import select
 from telegram import Update
 from telegram.ext import BasePersistence, PersistenceInput, TypeHandler
 from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
 
 from bot.context import Context, RedPropApplication
-from models.base import utcnow
+from models.base import UTCDateTime, utcnow
 from models.chat_state import ChatState
 from models.db import Database
 
@@ -29,6 +27,14 @@ USER_DATA = "user_data"
 FLUSH_GROUP = 1000
 
 Item = tuple[str, str]  # (kind, key) of one chat_state row
+
+# Plain statements, compiled once: the same text on SQLite and PostgreSQL, and a flush runs
+# after every update, where building ORM statements would cost more than the write itself.
+UPSERT = text(
+    'INSERT INTO chat_state (kind, "key", value, updated_at) VALUES (:kind, :key, :value, :updated_at) '
+    'ON CONFLICT (kind, "key") DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at'
+).bindparams(bindparam("updated_at", type_=UTCDateTime()))
+DELETE = text('DELETE FROM chat_state WHERE kind = :kind AND "key" = :key')
 
 
 def _conversation(name: str) -> str:
@@ -84,22 +90,11 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
             if value is not None
         ]
         deletes = [item for item, value in pending.items() if value is None]
-        async with self.database.write() as session:
-            # Core statements, not ORM queries: run them on the transaction's connection.
-            connection = await session.connection()
+        async with self.database.write_connection() as connection:
             if upserts:
-                insert = sqlite_insert if self.database.is_sqlite else postgresql_insert
-                statement = insert(ChatState).values(upserts)
-                await connection.execute(
-                    statement.on_conflict_do_update(
-                        index_elements=["kind", "key"],
-                        set_={"value": statement.excluded.value, "updated_at": statement.excluded.updated_at},
-                    )
-                )
-            for kind, key in deletes:
-                await connection.execute(
-                    delete(ChatState).where(col(ChatState.kind) == kind, col(ChatState.key) == key)
-                )
+                await connection.execute(UPSERT, upserts)
+            if deletes:
+                await connection.execute(DELETE, [{"kind": kind, "key": key} for kind, key in deletes])
         for item, value in pending.items():
             if value is None:
                 self._stored.pop(item, None)

@@ -15,6 +15,7 @@ from handlers import (
     start,
     stats,
     suggest,
+    survey_view,
     surveys,
 )
 
@@ -36,3 +37,8 @@ def register_all(application: RedPropApplication) -> None:
     mycases.register(application)
     stats.register(application)
     errors.register(application)
+
+
+def register_renderers() -> None:
+    """Make every outbox kind renderable, for an outbox worker that has no handlers."""
+    survey_view.register_renderers()

@@ -239,6 +239,7 @@ def conversation(application: RedPropApplication) -> ConversationHandler[Context
                 ],
                 steps.LOCATION: [
                     MessageHandler(private & filters.LOCATION, steps.location_given),
+                    MessageHandler(TEXT, steps.location_text),  # the Skip key, or a hint
                     CallbackQueryHandler(steps.location_skipped, pattern=f"^{steps.LOCATION_SKIP}$"),
                     MessageHandler(ANY_INPUT, steps.location_hint),
                 ],

@@ -7,12 +7,14 @@ back to the summary instead of on to the next step.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup, Update
 
+from bot.config import SUPPORTED_LOCALES
 from bot.context import Context
-from bot.i18n import N_
+from bot.i18n import N_, use_locale
 from bot.i18n import gettext as _
 from handlers.drafts import close_buttons, draft_step, remove_keyboard, reply_keyboard, say, text_taken
 from handlers.replies import refuse_button
@@ -131,15 +133,15 @@ async def show_summary(update: Update, context: Context, draft: dict[str, Any]) 
     return CONFIRM
 
 
-async def ask_description(update: Update, context: Context, draft: dict[str, Any]) -> int:
+def description_prompt(draft: dict[str, Any]) -> str:
     if draft.get("editing") and draft.get("description"):
         text = _("The description now reads:") + "\n\n" + shown(str(draft["description"])) + "\n\n"
-        text += _("Send the new description.")
-    else:
-        text = _(
-            "Describe the problem in a message: what is wrong, where exactly (building, floor), since when."
-        )
-    await say(update, context, text)
+        return text + _("Send the new description.")
+    return _("Describe the problem in a message: what is wrong, where exactly (building, floor), since when.")
+
+
+async def ask_description(update: Update, context: Context, draft: dict[str, Any]) -> int:
+    await say(update, context, description_prompt(draft))
     return DESCRIPTION
 
 
@@ -162,16 +164,26 @@ async def ask_photos(update: Update, context: Context, draft: dict[str, Any]) ->
     return PHOTOS
 
 
-async def ask_location(update: Update, context: Context, draft: dict[str, Any]) -> int:
-    button = KeyboardButton(_("📍 Send my location"), request_location=True)
-    await say(
-        update,
-        context,
-        _("Where is the problem? Tap “Send my location” below, or attach a location on the map."),
-        reply_keyboard([[button]]),
+@cache
+def skip_words() -> frozenset[str]:
+    """The Skip key's label in every language: a reply keyboard sends it back as text."""
+    words = set()
+    for locale in SUPPORTED_LOCALES:
+        with use_locale(locale):
+            words.add(_("Skip"))
+    return frozenset(words)
+
+
+def location_keyboard() -> ReplyKeyboardMarkup:
+    # A reply keyboard is big and easy to hit on a phone, and carries both choices.
+    return reply_keyboard(
+        [[KeyboardButton(_("📍 Send my location"), request_location=True)], [KeyboardButton(_("Skip"))]]
     )
-    skip = InlineKeyboardMarkup([[InlineKeyboardButton(_("Skip"), callback_data=LOCATION_SKIP)]])
-    await say(update, context, _("No location to give? Skip this step."), skip)
+
+
+async def ask_location(update: Update, context: Context, draft: dict[str, Any]) -> int:
+    text = _("Where is the problem? Tap “Send my location” below, or attach a location on the map.")
+    await say(update, context, text + "\n" + _("No location to give? Tap Skip."), location_keyboard())
     return LOCATION
 
 
@@ -190,10 +202,13 @@ async def category_chosen(update: Update, context: Context, draft: dict[str, Any
         return None
     draft["category"] = category.value
     await query.answer()
-    await query.edit_message_text(_("Category: {category}").format(category=category_name(category.value)))
+    chosen = _("Category: {category}").format(category=category_name(category.value))
     if draft.get("editing"):
+        await query.edit_message_text(chosen)
         return await show_summary(update, context, draft)
-    return await ask_description(update, context, draft)
+    # The next question goes into the message just tapped: where the resident is looking.
+    await query.edit_message_text(chosen + "\n\n" + description_prompt(draft))
+    return DESCRIPTION
 
 
 @report_step
@@ -278,20 +293,39 @@ async def location_given(update: Update, context: Context, draft: dict[str, Any]
     return await show_summary(update, context, draft)
 
 
-@report_step
-async def location_skipped(update: Update, context: Context, draft: dict[str, Any]) -> int:
-    """Go on without a location."""
+async def _without_location(update: Update, context: Context, draft: dict[str, Any]) -> int:
     draft["lat"] = draft["lon"] = None
     await close_buttons(update)
     await say(update, context, _("OK, no location."), remove_keyboard())
     return await show_summary(update, context, draft)
 
 
+async def _point_to_location(update: Update, context: Context) -> None:
+    text = _("Please share a location with the button below, or tap Skip.")
+    await say(update, context, text, location_keyboard())
+
+
+@report_step
+async def location_skipped(update: Update, context: Context, draft: dict[str, Any]) -> int:
+    """Go on without a location (the inline Skip of a message sent before the Skip key)."""
+    return await _without_location(update, context, draft)
+
+
+@report_step
+async def location_text(update: Update, context: Context, draft: dict[str, Any]) -> int | None:
+    """Take Skip from the keyboard; point any other text to the location key and Skip."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    if message.text.strip() in skip_words():
+        return await _without_location(update, context, draft)
+    await _point_to_location(update, context)
+    return None
+
+
 @report_step
 async def location_hint(update: Update, context: Context, draft: dict[str, Any]) -> None:
-    """Point to the location button and Skip."""
-    skip = InlineKeyboardMarkup([[InlineKeyboardButton(_("Skip"), callback_data=LOCATION_SKIP)]])
-    await say(update, context, _("Please share a location with the button below, or tap Skip."), skip)
+    """Point to the location key and Skip."""
+    await _point_to_location(update, context)
 
 
 @report_step

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -84,9 +84,21 @@ class Database:
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
         """One write transaction: committed when the block ends, rolled back if it raises."""
-        if self._write_locks is None:
+        async with self._writer_turn():
             async with AsyncSession(self._writer, expire_on_commit=False) as session, session.begin():
                 yield session
+
+    @asynccontextmanager
+    async def write_connection(self) -> AsyncIterator[AsyncConnection]:
+        """One write transaction on a bare connection, for Core statements where a session costs too much."""
+        async with self._writer_turn(), self._writer.begin() as connection:
+            yield connection
+
+    @asynccontextmanager
+    async def _writer_turn(self) -> AsyncIterator[None]:
+        """Wait for this process's other SQLite writers (PostgreSQL: go straight on)."""
+        if self._write_locks is None:
+            yield
             return
         task = asyncio.current_task()
         if task is not None and task is self._write_owner:
@@ -101,8 +113,7 @@ class Database:
             await lock.acquire()
         self._write_owner = task
         try:
-            async with AsyncSession(self._writer, expire_on_commit=False) as session, session.begin():
-                yield session
+            yield
         finally:
             self._write_owner = None
             lock.release()

@@ -344,9 +344,14 @@ def finish_report(
 ) -> dict[str, Any]:
     """Tap Done on the photos, give (or skip) the location; returns the summary with Confirm."""
     mark = resident.press(photos_answer, "r:photos:done")
-    skip = resident.wait_data("r:loc:skip", since=mark)
+    asked = resident.wait_call(
+        ("sendMessage",),
+        lambda call: call.chat_id == resident.id and "keyboard" in (call.params.get("reply_markup") or {}),
+        since=mark,
+    )
     if location is None:
-        mark = resident.press(skip, "r:loc:skip")
+        skip_key = asked.params["reply_markup"]["keyboard"][-1][0]["text"]  # in the resident's language
+        mark = resident.send(skip_key)
     else:
         mark = resident.send(location={"latitude": location[0], "longitude": location[1]})
     return resident.wait_data("r:ok:", since=mark)

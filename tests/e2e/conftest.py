@@ -2,9 +2,11 @@
 
 ``bot.start()`` launches ``python -m bot --log-level DEBUG run`` in a temporary working
 directory (so no ``config.toml`` is read) with the token, the fake server's URL and the test's
-database in its environment, and returns once the bot is polling. ``process.stop()`` sends
-SIGTERM and returns the exit code. Every process is killed at teardown, and every captured
-stderr is checked for the token.
+database in its environment, and returns once the bot is polling. Each bot runs in a session
+of its own with its outbox worker (bot/outbox_worker.py). ``process.stop()`` sends SIGTERM to
+the bot and returns the exit code; ``process.kill_all()`` SIGKILLs the bot and its worker
+together. Every process group is killed at teardown, and every captured stderr is checked for
+the token.
 """
 
 from __future__ import annotations
@@ -92,6 +94,14 @@ class BotProcess:
             self.process.kill()
             self.process.wait(5)
 
+    def kill_all(self) -> None:
+        """SIGKILL the bot and its outbox worker at the same moment (its whole session)."""
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait(5)
+
 
 @dataclass
 class BotRunner:
@@ -127,6 +137,7 @@ class BotRunner:
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=stderr,
+                start_new_session=True,
             )
         bot = BotProcess(process, stderr_path)
         self.processes.append(bot)
@@ -156,7 +167,7 @@ class BotRunner:
 
     def cleanup(self) -> None:
         for bot in self.processes:
-            bot.kill()
+            bot.kill_all()
 
 
 @pytest.fixture

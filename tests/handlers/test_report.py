@@ -69,7 +69,7 @@ async def to_location(li: ChatDriver) -> None:
 
 async def to_confirm(li: ChatDriver) -> list[str]:
     await to_location(li)
-    return await li.tap("r:loc:skip")
+    return await li.send("Skip")
 
 
 STEPS = {"category": lambda li: li.send("/report"), "description": to_description}
@@ -86,17 +86,20 @@ async def test_full_report_gives_a_case_number_and_sends_the_card(li: ChatDriver
     buttons = li.buttons()
     assert len(buttons) == 12 and buttons["Elevator"] == "r:cat:elevator"
     said = await li.tap("r:cat:elevator")
-    assert "Category: Elevator" in said
-    assert said[-1].startswith("Describe the problem in a message")
+    # The tapped message becomes the category and the next question.
+    assert said[-1] == (
+        "Category: Elevator\n\n"
+        "Describe the problem in a message: what is wrong, where exactly (building, floor), since when."
+    )
     said = await li.send(DESCRIPTION)
     assert said == ["Send up to 5 photos of the problem, then tap Done. No photos? Tap Skip."]
     assert await li.send(photo=photo("p1")) == ["Photo 1 received (up to 5). Send more, or tap Done."]
     assert await li.send(photo=photo("p2")) == ["Photo 2 received (up to 5). Send more, or tap Done."]
     said = await li.tap("r:photos:done")
-    assert said[-2:] == [
-        "Where is the problem? Tap “Send my location” below, or attach a location on the map.",
-        "No location to give? Skip this step.",
-    ]
+    assert said[-1] == (
+        "Where is the problem? Tap “Send my location” below, or attach a location on the map.\n"
+        "No location to give? Tap Skip."
+    )
     said = await li.send(location={"latitude": 36.0112, "longitude": 120.1931})
     assert said[0] == "Location received."
     summary = said[1]
@@ -138,7 +141,7 @@ async def test_category_needs_a_real_button(li: ChatDriver, app_db: Database) ->
     assert await li.send("the lift") == ["Please choose a category with the buttons."]
     assert await li.tap("r:cat:nonsense") == ["This button is no longer valid."]
     assert (await stored_state(app_db, "report", RESIDENT_TG))[0] == 0  # still choosing
-    assert "Category: Parking" in await li.tap("r:cat:parking")
+    assert (await li.tap("r:cat:parking"))[-1].startswith("Category: Parking\n\n")
 
 
 @pytest.mark.parametrize(
@@ -166,21 +169,42 @@ async def test_sixth_photo_is_refused_and_wrong_media_hinted(li: ChatDriver) -> 
     assert await li.send(sticker=STICKER) == ["Please send photos of the problem, or tap Done or Skip."]
     assert await li.send(document=DOCUMENT) == ["Please send pictures as photos, not as files."]
     await li.tap("r:photos:done")
-    summary = (await li.tap("r:loc:skip"))[-1]
+    summary = (await li.send("Skip"))[-1]
     assert "Photos: 5" in summary and "Location: not given" in summary
 
 
 async def test_location_step_hints_and_removes_its_keyboard(li: ChatDriver, telegram: FakeTelegram) -> None:
     await to_location(li)
-    sent = telegram.calls_of("sendMessage", RESIDENT_TG)
-    assert sent[-2].params["reply_markup"]["keyboard"][0][0]["request_location"] is True
+    # One message whose keyboard carries both choices.
+    asked = telegram.calls_of("sendMessage", RESIDENT_TG)[-1]
+    assert asked.params["reply_markup"]["keyboard"] == [
+        [{"text": "📍 Send my location", "request_location": True}],
+        [{"text": "Skip"}],
+    ]
     assert await li.send("near gate 2") == ["Please share a location with the button below, or tap Skip."]
-    said = await li.tap("r:loc:skip")
-    assert "OK, no location." in said
+    said = await li.send(" Skip ")
+    assert said[0] == "OK, no location."
+    assert said[1].startswith("Please check your report:") and "Location: not given" in said[1]
     removal = [
         c for c in telegram.calls_of("sendMessage", RESIDENT_TG) if c.params.get("text") == "OK, no location."
     ]
     assert removal[0].params["reply_markup"] == {"remove_keyboard": True}
+
+
+async def test_the_skip_key_works_in_either_language_and_the_old_skip_button_still_does(
+    chat, world: World, app_db: Database
+) -> None:  # type: ignore[no-untyped-def]
+    zhang = chat(TelegramUser(RESIDENT_TG, "张", "zh-hans"))
+    await to_location(zhang)
+    assert (await zhang.send("跳过"))[0] == "好的，不提供位置。"
+    await zhang.send("/cancel")
+    await to_location(zhang)
+    assert (await zhang.send("Skip"))[0] == "好的，不提供位置。"  # the English word works too
+    await zhang.send("/cancel")
+    await to_location(zhang)
+    # A Skip button on a location question sent before the Skip key existed.
+    assert "好的，不提供位置。" in await zhang.tap("r:loc:skip")
+    assert (await stored_state(app_db, "report", RESIDENT_TG))[0] == 4  # at the summary
 
 
 async def test_confirm_twice_makes_one_case_and_names_it(li: ChatDriver, app_db: Database) -> None:
@@ -266,7 +290,7 @@ async def test_edit_changes_one_field_and_returns_to_the_summary(li: ChatDriver)
     await to_photos(li)
     await li.send(photo=photo("p1"))
     await li.tap("r:photos:done")
-    await li.tap("r:loc:skip")
+    await li.send("Skip")
     said = await li.tap("r:edit")
     assert set(li.buttons()) == {"Confirm", "Edit", "Cancel"}  # the summary as sent; edited in place below
     assert said == [""]  # the keyboard changes, the text stays
@@ -321,7 +345,7 @@ async def test_restart_in_the_middle_carries_on(
         again = ChatDriver(restarted, telegram, li.user)
         assert await again.send(photo=photo("p2")) == ["Photo 2 received (up to 5). Send more, or tap Done."]
         await again.tap("r:photos:done")
-        await again.tap("r:loc:skip")
+        await again.send("Skip")
         said = await again.tap(again.buttons()["Confirm"])
         assert NUMBER.search(said[-1]) is not None
     async with app_db.read() as session:
