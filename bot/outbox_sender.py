@@ -90,7 +90,7 @@ class OutboxSender:
         self._queue: list[OutboxMessage] = []
         self._busy: set[int] = set()  # chats with a delivery under way
         self._chat_ready: dict[int, float] = {}  # chat -> when its next send may start
-        self._committed: set[asyncio.Task[None]] = set()  # deliveries past "sending"
+        self._committed: set[asyncio.Task[None]] = set()  # deliveries committing or past "sending"
         self._tasks: set[asyncio.Task[None]] = set()
         self._slots = asyncio.Semaphore(max(4, math.ceil(options.rate)))
         self._wakeup = asyncio.Event()
@@ -342,12 +342,25 @@ class OutboxSender:
 
     async def _start_sending(self, message: OutboxMessage, delivery: asyncio.Task[Any] | None) -> bool:
         """Commit "sending" before the request; False if the row is no longer ours to send."""
-        async with self.database.write() as session:
-            ours = await start_sending(
-                session=session, message_id=id_of(message), worker=self.worker, now=utcnow(), lease=self.lease
-            )
-        if ours and delivery is not None:
-            self._committed.add(delivery)  # stop() lets it finish rather than cancel it
+        if self._stopping:
+            return False  # stop() gives the claim back
+        # From before the commit on, stop() lets the delivery finish rather than cancel it: a
+        # delivery cancelled once "sending" is committed would leave the row never sent.
+        if delivery is not None:
+            self._committed.add(delivery)
+        ours = False
+        try:
+            async with self.database.write() as session:
+                ours = await start_sending(
+                    session=session,
+                    message_id=id_of(message),
+                    worker=self.worker,
+                    now=utcnow(),
+                    lease=self.lease,
+                )
+        finally:
+            if not ours and delivery is not None:
+                self._committed.discard(delivery)
         return ours
 
     def _scrub(self, error: Exception) -> str:

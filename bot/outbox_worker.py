@@ -63,12 +63,16 @@ class OutboxWorker:
         logger.info("outbox worker started (pid %s)", self._process.pid)
 
     async def _keep_running(self) -> None:
+        loop = asyncio.get_running_loop()
         pause = RESTART_PAUSE
         while not self._stopping:
             assert self._process is not None
+            started = loop.time()
             code = await self._process.wait()
             if self._stopping:
                 return
+            if loop.time() - started > 2 * MAX_RESTART_PAUSE:
+                pause = RESTART_PAUSE  # it had been running well: not a crash loop
             logger.error("outbox worker exited with %s; starting it again in %.1fs", code, pause)
             await asyncio.sleep(pause)
             pause = min(pause * 2, MAX_RESTART_PAUSE)

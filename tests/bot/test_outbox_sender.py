@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlmodel import col, select
 
+from bot import outbox_sender
 from bot.app import build_application
 from bot.config import Settings, load_settings
 from bot.context import OUTBOX_KEY, wake_outbox
@@ -256,6 +257,32 @@ async def test_a_row_left_sending_by_a_dead_process_is_never_resent(
     assert delivered(telegram, world.instructor.telegram_id) == []
     assert by_chat[RESIDENT_ID].status == OutboxStatus.SENT
     assert len(delivered(telegram, world.resident.telegram_id)) == 1
+
+
+async def test_stop_while_sending_is_being_committed_lets_that_send_finish(
+    db: Database, world: World, make_sender: Any, telegram: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stop that cancelled a delivery whose "sending" was committed would strand the row."""
+    entered, go_on = asyncio.Event(), asyncio.Event()
+    real = outbox_sender.start_sending
+
+    async def slow_start_sending(**kwargs: Any) -> bool:
+        entered.set()
+        await go_on.wait()
+        return await real(**kwargs)
+
+    monkeypatch.setattr(outbox_sender, "start_sending", slow_start_sending)
+    case = await report(db, world)  # the instructor's card
+    sender = await make_sender()
+    await asyncio.wait_for(entered.wait(), 10)
+    stopping = asyncio.create_task(sender.stop())
+    await asyncio.sleep(0.1)
+    go_on.set()
+    await asyncio.wait_for(stopping, 15)
+    [row] = await rows(db)
+    assert row.status == OutboxStatus.SENT
+    [call] = delivered(telegram)
+    assert call.params["text"].startswith(f"Case {case.number}")
 
 
 async def test_two_senders_never_send_the_same_row_twice(
