@@ -49,6 +49,7 @@ class KeepAliveRequest(BaseRequest):
         write_timeout: float | None = 5.0,
         connect_timeout: float | None = 5.0,
         pool_timeout: float | None = 1.0,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self._timeouts = {
             "read": read_timeout,
@@ -58,7 +59,7 @@ class KeepAliveRequest(BaseRequest):
         }
         self._slots = asyncio.Semaphore(connection_pool_size)
         self._idle: dict[Origin, list[Connection]] = {}
-        self._ssl: ssl.SSLContext | None = None
+        self._ssl = ssl_context  # the system's trusted certificates unless given
         self._uploads = HTTPXRequest(
             connection_pool_size=4,
             read_timeout=read_timeout,

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
+import ssl
+import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -252,6 +256,41 @@ async def test_uploads_go_through_httpx_as_multipart(server: Server) -> None:
     upload = server.requests[-1]
     assert upload.path.endswith("/sendPhoto")
     assert upload.headers["content-type"].startswith("multipart/form-data")
+
+
+@pytest.fixture
+def certificate(tmp_path: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for localhost and its key."""
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subject = ["-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"]
+    command = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", *subject]
+    subprocess.run([*command, "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    return cert, key
+
+
+async def test_https_keeps_its_connection_and_checks_the_certificate(certificate: tuple[Path, Path]) -> None:
+    cert, key = certificate
+    server_side = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_side.load_cert_chain(cert, key)
+    state = Server()
+    listener = await asyncio.start_server(state.serve, "127.0.0.1", 0, ssl=server_side)
+    port = listener.sockets[0].getsockname()[1]
+    base_url = f"https://localhost:{port}/bot"
+    trusting = ssl.create_default_context(cafile=str(cert))
+    bot = Bot(TOKEN, base_url=base_url, request=KeepAliveRequest(ssl_context=trusting))
+    await bot.initialize()
+    assert (await bot.send_message(42, "over TLS")).text == "over TLS"
+    assert (await bot.send_message(42, "again")).text == "again"
+    await bot.shutdown()
+    assert state.connections == 1
+    # The system's trust store does not know this certificate: refused, not sent.
+    untrusting = Bot(TOKEN, base_url=base_url, request=KeepAliveRequest())
+    with pytest.raises(NetworkError):
+        await untrusting.get_me()
+    assert len(state.requests) == 3
+    listener.close()
 
 
 def test_a_proxy_in_the_environment_means_httpx(monkeypatch: pytest.MonkeyPatch) -> None:
