@@ -13,10 +13,6 @@ import io
 from functools import cache
 from pathlib import Path
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
-
 CJK_FONT_FILE = "NotoSansCJKsc-Regular.otf"
 
 
@@ -35,6 +31,12 @@ def cjk_font() -> Path | None:
 
 def satisfaction_chart(labels: list[str], rates: list[float], title: str) -> bytes:
     """A PNG of one horizontal bar per label, rates from 0 to 1 shown as percentages."""
+    # Imported here: matplotlib costs half a second and tens of MB at start, and the outbox
+    # worker, which imports the handlers for their renderers, never draws.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.font_manager import FontProperties
+
     font_file = cjk_font()
     font = FontProperties(fname=font_file) if font_file is not None else FontProperties()
     height = 1.2 + 0.45 * max(len(labels), 1)
