@@ -30,11 +30,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pydantic import SecretStr
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import col, func, select
 
+from bench.scratch import scratch_postgres
 from bot.config import DatabaseSettings, OutboxSettings, Settings, TelegramSettings
 from bot.migrations import upgrade
 from bot.outbox_sender import OutboxSender
@@ -138,19 +136,6 @@ async def _run(url: str, backend: str, messages: int, chats: int, grouped: bool)
     return Result(backend, len(sends), seconds, throttled, int(waiting))
 
 
-def _scratch_postgres(url: str) -> tuple[str, str]:
-    """A new database beside the one ``url`` names; returns (its URL, its name)."""
-    name = f"redprop_bench_{os.getpid()}"
-    return make_url(url).set(database=name).render_as_string(hide_password=False), name
-
-
-async def _admin(url: str, statement: str) -> None:
-    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
-    async with engine.connect() as connection:
-        await connection.execute(text(statement))
-    await engine.dispose()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -169,14 +154,9 @@ def main() -> None:
         print(asyncio.run(_run(url, "SQLite", options.messages, options.chats, options.grouped)).line())
 
     if options.database_url:
-        scratch, name = _scratch_postgres(options.database_url)
-        asyncio.run(_admin(options.database_url, f'CREATE DATABASE "{name}"'))
-        try:
-            upgrade(scratch)
+        with scratch_postgres(options.database_url) as scratch:
             run = _run(scratch, "PostgreSQL", options.messages, options.chats, options.grouped)
             print(asyncio.run(run).line())
-        finally:
-            asyncio.run(_admin(options.database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 if __name__ == "__main__":

@@ -36,12 +36,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
 from sqlmodel import col, func, select  # noqa: E402
 
 from bench.residents import REPORT, TOKEN, Outcome, Plan, serve  # noqa: E402
+from bench.scratch import scratch_postgres  # noqa: E402
 from bot.migrations import upgrade  # noqa: E402
 from models.cases import Case  # noqa: E402
 from models.db import Database  # noqa: E402
@@ -193,19 +191,6 @@ def run_echo(residents: int, timeout: float, transport: str = "httpx") -> Result
     return Result("echo bot" if transport == "httpx" else "echo, bot's HTTP", outcome)
 
 
-def _scratch_postgres(url: str) -> tuple[str, str]:
-    """A new database beside the one ``url`` names; returns (its URL, its name)."""
-    name = f"redprop_bench_{os.getpid()}"
-    return make_url(url).set(database=name).render_as_string(hide_password=False), name
-
-
-async def _admin(url: str, statement: str) -> None:
-    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
-    async with engine.connect() as connection:
-        await connection.execute(text(statement))
-    await engine.dispose()
-
-
 def _report(runs: list[tuple[Result, Result, Result]]) -> bool:
     print(HEADER)
     for echo, lean_echo, bot in runs:
@@ -253,16 +238,11 @@ def main() -> int:
             bot = run_bot(url, "SQLite", options.residents, options.timeout, options.py_spy)
             runs.append((echo, lean, bot))
     if options.database_url:
-        scratch, name = _scratch_postgres(options.database_url)
-        asyncio.run(_admin(options.database_url, f'CREATE DATABASE "{name}"'))
-        try:
-            upgrade(scratch)
+        with scratch_postgres(options.database_url) as scratch:
             echo = run_echo(options.residents, options.timeout)
             lean = run_echo(options.residents, options.timeout, "keepalive")
             bot = run_bot(scratch, "PostgreSQL", options.residents, options.timeout, options.py_spy)
             runs.append((echo, lean, bot))
-        finally:
-            asyncio.run(_admin(options.database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     return 0 if _report(runs) else 1
 
 

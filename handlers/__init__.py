@@ -22,6 +22,7 @@ from handlers import (
 
 def register_all(application: RedPropApplication) -> None:
     """Add every feature's handlers; the locale goes first and the catch-alls last."""
+    register_renderers()
     locale.register(application)
     # Survey answers go before the conversations: a tap or a comment in the middle of one answers
     # the survey and leaves the conversation where it was.

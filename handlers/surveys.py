@@ -24,7 +24,7 @@ from bot.context import Context, RedPropApplication, wake_outbox
 from bot.i18n import gettext as _
 from handlers.cards import refusal_text
 from handlers.replies import refuse_button
-from handlers.survey_view import PREFIX, SKIP, parse_answer_data, register_renderers, survey_message
+from handlers.survey_view import PREFIX, SKIP, parse_answer_data, survey_message
 from models.base import utcnow
 from models.case_actions import CaseActionRefused
 from models.people import find_person_by_telegram_id
@@ -160,7 +160,6 @@ class WhileCommenting(MessageHandler[Context, None]):
 
 
 def register(application: RedPropApplication) -> None:
-    register_renderers()
     application.add_handler(
         MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, drop_comment_marker), group=MARKER_GROUP
     )

@@ -24,7 +24,9 @@ from models.directory import Community, Person
 from models.outbox import OutboxMessage
 from models.surveys import ASK, Survey
 from tests.e2e.case_loop import INSTRUCTOR_ID
+from tests.fakes.server import FakeBotApiServer
 
+QUESTION = "Is the problem solved?"  # the survey's first question, in English
 DEADLINES = Deadlines(response=timedelta(hours=24), resolution=timedelta(days=7))
 
 
@@ -137,3 +139,17 @@ def ask_rows(database_url: str, status: str) -> set[int]:
             await database.dispose()
 
     return asyncio.run(read())
+
+
+def surveys_delivered(fake_api: FakeBotApiServer, chats: set[int]) -> dict[int, int]:
+    """How many survey questions each of ``chats`` was sent."""
+    counts: dict[int, int] = {}
+    for call in fake_api.calls:
+        if (
+            call.method == "sendMessage"
+            and call.result is not None
+            and call.chat_id in chats
+            and QUESTION in str(call.params.get("text", ""))
+        ):
+            counts[call.chat_id] = counts.get(call.chat_id, 0) + 1
+    return counts

@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from tests.e2e.case_loop import INSTRUCTOR_ID, Chatter, import_street
 from tests.e2e.conftest import BotProcess, BotRunner
-from tests.e2e.survey_setup import ask_rows, resolve_cases, survey_of
+from tests.e2e.survey_setup import QUESTION, ask_rows, resolve_cases, survey_of, surveys_delivered
 from tests.fakes.server import FakeBotApiServer
 from tests.fakes.updates import TelegramUser
 
@@ -26,7 +26,6 @@ SHORT = {
     "REDPROP_SURVEYS__CHECK_INTERVAL": "1s",
     "REDPROP_SURVEYS__QUIET_HOURS": "",
 }
-QUESTION = "Is the problem solved?"
 
 
 def test_answered_reopened_and_unanswered_surveys(
@@ -92,19 +91,6 @@ def test_answered_reopened_and_unanswered_surveys(
     assert process.stop() == 0
 
 
-def _surveys_delivered(fake_api: FakeBotApiServer, chats: set[int]) -> dict[int, int]:
-    counts: dict[int, int] = {}
-    for call in fake_api.calls:
-        if (
-            call.method == "sendMessage"
-            and call.result is not None
-            and call.chat_id in chats
-            and QUESTION in str(call.params.get("text", ""))
-        ):
-            counts[call.chat_id] = counts.get(call.chat_id, 0) + 1
-    return counts
-
-
 def sigkill(process: BotProcess) -> None:
     """SIGKILL the bot process alone, as the kernel's OOM killer or ``kill -9 PID`` does."""
     process.process.send_signal(signal.SIGKILL)
@@ -129,16 +115,16 @@ def test_five_hundred_due_surveys_survive_sigkill_of_the_bot_each_sent_exactly_o
     env = {"REDPROP_SURVEYS__CHECK_INTERVAL": "1s", "REDPROP_SURVEYS__QUIET_HOURS": ""}
 
     process = bot.start(**env)
-    fake_api.wait_for(lambda: len(_surveys_delivered(fake_api, chats)) >= 50, timeout=30, what="50 surveys")
+    fake_api.wait_for(lambda: len(surveys_delivered(fake_api, chats)) >= 50, timeout=30, what="50 surveys")
     sigkill(process)
-    assert len(_surveys_delivered(fake_api, chats)) < 500, "all were sent before the kill: nothing tested"
+    assert len(surveys_delivered(fake_api, chats)) < 500, "all were sent before the kill: nothing tested"
 
     process = bot.start(**env)
     fake_api.wait_for(
-        lambda: len(_surveys_delivered(fake_api, chats)) == 500, timeout=90, what="all 500 surveys"
+        lambda: len(surveys_delivered(fake_api, chats)) == 500, timeout=90, what="all 500 surveys"
     )
     time.sleep(3)  # a few more job runs and sender polls: nothing is sent twice
-    counts = _surveys_delivered(fake_api, chats)
+    counts = surveys_delivered(fake_api, chats)
     assert {chat: count for chat, count in counts.items() if count != 1} == {}
     assert ask_rows(database_url, "sent") == chats
     assert ask_rows(database_url, "uncertain") == set()
@@ -165,14 +151,14 @@ def test_five_hundred_due_surveys_survive_sigkill_of_bot_and_worker_each_sent_at
     }
 
     process = bot.start(**env)
-    fake_api.wait_for(lambda: len(_surveys_delivered(fake_api, chats)) >= 50, timeout=30, what="50 surveys")
+    fake_api.wait_for(lambda: len(surveys_delivered(fake_api, chats)) >= 50, timeout=30, what="50 surveys")
     process.kill_all()
-    assert len(_surveys_delivered(fake_api, chats)) < 500, "all were sent before the kill: nothing tested"
+    assert len(surveys_delivered(fake_api, chats)) < 500, "all were sent before the kill: nothing tested"
 
     process = bot.start(**env)
     fake_api.wait_for(lambda: not ask_rows(database_url, "pending"), timeout=90, what="the outbox to drain")
     time.sleep(3)  # a few more job runs and sender polls: nothing is sent twice
-    counts = _surveys_delivered(fake_api, chats)
+    counts = surveys_delivered(fake_api, chats)
     assert {chat: count for chat, count in counts.items() if count != 1} == {}
     missing = chats - set(counts)
     uncertain = ask_rows(database_url, "uncertain")
@@ -194,17 +180,17 @@ def test_five_hundred_due_surveys_survive_a_stop_and_restart_each_sent_exactly_o
     env = {"REDPROP_SURVEYS__CHECK_INTERVAL": "1s", "REDPROP_SURVEYS__QUIET_HOURS": ""}
 
     process = bot.start(**env)
-    fake_api.wait_for(lambda: len(_surveys_delivered(fake_api, chats)) >= 50, timeout=30, what="50 surveys")
+    fake_api.wait_for(lambda: len(surveys_delivered(fake_api, chats)) >= 50, timeout=30, what="50 surveys")
     assert process.stop() == 0
-    assert len(_surveys_delivered(fake_api, chats)) < 500, "all were sent before the stop: nothing tested"
+    assert len(surveys_delivered(fake_api, chats)) < 500, "all were sent before the stop: nothing tested"
     assert ask_rows(database_url, "uncertain") == set()
 
     process = bot.start(**env)
     fake_api.wait_for(
-        lambda: len(_surveys_delivered(fake_api, chats)) == 500, timeout=90, what="all 500 surveys"
+        lambda: len(surveys_delivered(fake_api, chats)) == 500, timeout=90, what="all 500 surveys"
     )
     time.sleep(3)  # a few more job runs and sender polls: nothing is sent twice
-    counts = _surveys_delivered(fake_api, chats)
+    counts = surveys_delivered(fake_api, chats)
     assert set(counts) == chats
     assert {chat: count for chat, count in counts.items() if count != 1} == {}
     assert process.stop() == 0
