@@ -14,6 +14,7 @@ from datetime import datetime
 
 from bot.config import Settings
 from bot.context import SETTINGS_KEY, Context, RedPropApplication, wake_outbox
+from handlers.draft_expiry import start_draft_expiry
 from models.base import utcnow
 from models.db import Database
 from models.surveys import QuietHours, due_reminders, due_surveys, expire_surveys
@@ -81,14 +82,15 @@ async def surveys_job(context: Context) -> None:
 
 
 def start_jobs(application: RedPropApplication) -> None:
-    """Schedule the survey job: first right away, then every ``surveys.check_interval``."""
+    """Schedule the survey job (at once, then every ``surveys.check_interval``) and the draft expiry."""
     settings: Settings = application.bot_data[SETTINGS_KEY]
     job_queue = application.job_queue
     if job_queue is None:  # python-telegram-bot installed without the job-queue extra
-        logger.warning("no job queue: surveys are not sent")
+        logger.warning("no job queue: surveys are not sent and drafts do not expire on their own")
         return
     # APScheduler logs two INFO lines per run; this module logs the runs that did something.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     for job in job_queue.get_jobs_by_name(SURVEYS_JOB):
         job.schedule_removal()
     job_queue.run_repeating(surveys_job, interval=settings.surveys.check_interval, first=0, name=SURVEYS_JOB)
+    start_draft_expiry(application, settings.cases.draft_expiry)

@@ -117,11 +117,14 @@ class KeepAliveRequest(BaseRequest):
             self._timeout("write", write_timeout),
             self._timeout("read", read_timeout),
         )
-        try:
-            async with asyncio.timeout(self._timeout("pool", pool_timeout)):
-                await self._slots.acquire()
-        except TimeoutError as error:
-            raise TimedOut("Pool timeout: all connections are busy; the request was not sent") from error
+        if self._slots.locked():
+            try:
+                async with asyncio.timeout(self._timeout("pool", pool_timeout)):
+                    await self._slots.acquire()
+            except TimeoutError as error:
+                raise TimedOut("Pool timeout: all connections are busy; the request was not sent") from error
+        else:
+            await self._slots.acquire()  # free: no wait, so no timer
         try:
             origin = (scheme, host, port)
             try:
@@ -144,8 +147,11 @@ class KeepAliveRequest(BaseRequest):
         try:
             try:
                 writer.write(request)
-                async with asyncio.timeout(write_timeout):
-                    await writer.drain()
+                if writer.transport.get_write_buffer_size():
+                    async with asyncio.timeout(write_timeout):
+                        await writer.drain()
+                else:
+                    await writer.drain()  # the kernel took it all: no wait, only a lost connection to report
             except TimeoutError as error:
                 raise TimedOut("Timed out sending the request") from error
             except OSError as error:

@@ -11,15 +11,15 @@ import asyncio
 import json
 from typing import Any
 
-from sqlalchemy import bindparam, text
 from sqlmodel import select
 from telegram import Update
 from telegram.ext import BasePersistence, PersistenceInput, TypeHandler
 from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
 
 from bot.context import Context, RedPropApplication
-from models.base import UTCDateTime, utcnow
+from models.base import utcnow
 from models.chat_state import ChatState
+from models.chat_state_writer import ChatStateWriter
 from models.db import Database
 
 USER_DATA = "user_data"
@@ -27,14 +27,6 @@ USER_DATA = "user_data"
 FLUSH_GROUP = 1000
 
 Item = tuple[str, str]  # (kind, key) of one chat_state row
-
-# Plain statements, compiled once: the same text on SQLite and PostgreSQL, and a flush runs
-# after every update, where building ORM statements would cost more than the write itself.
-UPSERT = text(
-    'INSERT INTO chat_state (kind, "key", value, updated_at) VALUES (:kind, :key, :value, :updated_at) '
-    'ON CONFLICT (kind, "key") DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at'
-).bindparams(bindparam("updated_at", type_=UTCDateTime()))
-DELETE = text('DELETE FROM chat_state WHERE kind = :kind AND "key" = :key')
 
 
 def _conversation(name: str) -> str:
@@ -49,8 +41,10 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
     """Chat state in the ``chat_state`` table, written in one transaction per flush.
 
     PTB hands over each changed item in a coroutine of its own, all started together; they
-    join one batch, written by a single transaction. The process is the only writer of the
-    table, so it remembers what the table holds and skips items that did not change.
+    join one batch, written by a single transaction. One batch is written at a time, and the
+    items that arrive meanwhile, from any user, gather into the next: under load many updates
+    share one commit. The process is the only writer of the table, so it remembers what the
+    table holds and skips items that did not change.
     """
 
     def __init__(self, database: Database) -> None:
@@ -60,9 +54,11 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
             update_interval=60,
         )
         self.database = database
+        self.writer = ChatStateWriter(database)
         self._stored: dict[Item, str] = {}  # what each row holds, as far as this process knows
         self._pending: dict[Item, str | None] = {}  # None deletes the row
-        self._batch: asyncio.Future[None] | None = None
+        self._batch: asyncio.Future[None] | None = None  # the next batch, still gathering
+        self._writing = asyncio.Lock()
 
     async def _load(self, kind: str) -> list[ChatState]:
         async with self.database.read() as session:
@@ -81,20 +77,15 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
         await asyncio.shield(self._batch)
 
     async def _write_batch(self) -> None:
-        await asyncio.sleep(0)  # let the other items of this flush join the batch
-        pending, self._pending, self._batch = self._pending, {}, None
-        now = utcnow()
-        upserts = [
-            {"kind": kind, "key": key, "value": value, "updated_at": now}
-            for (kind, key), value in pending.items()
-            if value is not None
-        ]
+        async with self._writing:
+            await asyncio.sleep(0)  # let the other items of this flush join the batch
+            pending, self._pending, self._batch = self._pending, {}, None
+            await self._write(pending)
+
+    async def _write(self, pending: dict[Item, str | None]) -> None:
+        upserts = [(kind, key, value) for (kind, key), value in pending.items() if value is not None]
         deletes = [item for item, value in pending.items() if value is None]
-        async with self.database.write_connection() as connection:
-            if upserts:
-                await connection.execute(UPSERT, upserts)
-            if deletes:
-                await connection.execute(DELETE, [{"kind": kind, "key": key} for kind, key in deletes])
+        await self.writer.write(upserts, deletes, utcnow())
         for item, value in pending.items():
             if value is None:
                 self._stored.pop(item, None)
@@ -149,7 +140,8 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
         pass
 
     async def flush(self) -> None:
-        pass
+        # PTB's last call at shutdown; every update's changes were written already.
+        await self.writer.close()
 
 
 async def flush_after_update(update: Update, context: Context) -> None:

@@ -6,6 +6,7 @@ from bot.context import RedPropApplication
 from handlers import (
     case_input,
     cases,
+    draft_expiry,
     errors,
     language,
     locale,
@@ -43,3 +44,4 @@ def register_all(application: RedPropApplication) -> None:
 def register_renderers() -> None:
     """Make every outbox kind renderable, for an outbox worker that has no handlers."""
     survey_view.register_renderers()
+    draft_expiry.register_renderers()

@@ -2,8 +2,8 @@
 text checks and replies that work for both messages and button presses.
 
 A draft is a JSON-serializable dict in ``context.user_data[kind]`` with a random ``key`` and a
-``touched`` timestamp. PTB's conversation timeout is a job that a restart forgets, so every
-step also checks ``touched`` itself: a draft older than ``cases.draft_expiry`` is discarded.
+``touched`` timestamp. A draft older than ``cases.draft_expiry`` is discarded by a periodic job
+(handlers/draft_expiry.py), and by the next step itself should that step come first.
 """
 
 from __future__ import annotations
@@ -21,9 +21,8 @@ from telegram.constants import ChatType
 from telegram.ext import ConversationHandler, filters
 
 from bot.context import Context
-from bot.i18n import current_locale, set_locale
+from bot.i18n import current_locale
 from bot.i18n import gettext as _
-from handlers.locale import resolve_locale
 from models.base import utcnow
 
 END = ConversationHandler.END
@@ -41,6 +40,8 @@ OTHER_COMMAND = (
 )
 
 Markup = Any  # an inline or reply keyboard, or its removal
+# Draft kinds and what their writer is told when one expires (filled by :func:`draft_step`).
+EXPIRED_MESSAGES: dict[str, str] = {}
 Step = Callable[[Update, Context, dict[str, Any]], Coroutine[Any, Any, object]]
 Handler = Callable[[Update, Context], Coroutine[Any, Any, object]]
 
@@ -153,8 +154,10 @@ def reply_keyboard(rows: list[list[Any]]) -> ReplyKeyboardMarkup:
 def draft_step(kind: str, expired_message: str) -> Callable[[Step], Handler]:
     """Give a step the live draft; an expired or missing one is discarded with ``expired_message``.
 
-    ``expired_message`` is a gettext message id with a ``{duration}`` placeholder.
+    ``expired_message`` is a gettext message id with a ``{duration}`` placeholder; the expiry
+    job (handlers/draft_expiry.py) says the same when it discards a draft of this kind.
     """
+    EXPIRED_MESSAGES[kind] = expired_message
 
     def decorate(step: Step) -> Handler:
         @wraps(step)
@@ -173,22 +176,3 @@ def draft_step(kind: str, expired_message: str) -> Callable[[Step], Handler]:
         return run
 
     return decorate
-
-
-def timeout_handler(kind: str, expired_message: str) -> Handler:
-    """The TIMEOUT-state callback: tell the resident the draft was discarded (PTB's timer, bot running)."""
-
-    async def timed_out(update: Update, context: Context) -> None:
-        user = update.effective_user
-        if user is None or drop_draft(context, kind) is None:
-            return
-        # A timer has no update of its own to have set the language: pick the resident's here.
-        set_locale(await resolve_locale(context, user.id, user.language_code))
-        text = _(expired_message).format(duration=describe_duration(context.settings.cases.draft_expiry))
-        await context.bot.send_message(user.id, text, reply_markup=remove_keyboard())
-        # Not an update, so the flush handler does not run: store the dropped draft now.
-        context.application.mark_data_for_update_persistence(user_ids=user.id)
-        await context.application.update_persistence()
-
-    timed_out.__doc__ = f"Tell the resident their unfinished {kind} was discarded."
-    return timed_out

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardRemove
 
 from bot.i18n import gettext as _
 from handlers.cards import action_data, case_card, routing_reason
@@ -37,7 +37,7 @@ class Outgoing:
     """One Bot API call: photos (one photo or a media group) if any are given, else a text message."""
 
     text: str = ""
-    reply_markup: InlineKeyboardMarkup | None = None
+    reply_markup: InlineKeyboardMarkup | ReplyKeyboardRemove | None = None
     photo_file_ids: list[str] = field(default_factory=list)
 
 

@@ -19,12 +19,11 @@ from telegram.ext import (
     CommandHandler,
     ConversationHandler,
     MessageHandler,
-    TypeHandler,
     filters,
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.context import SETTINGS_KEY, Context, RedPropApplication, wake_outbox
+from bot.context import Context, RedPropApplication, wake_outbox
 from bot.i18n import N_, format_time
 from bot.i18n import gettext as _
 from handlers import report_steps as steps
@@ -43,17 +42,17 @@ from handlers.drafts import (
     new_draft,
     remove_keyboard,
     say,
-    timeout_handler,
 )
 from handlers.replies import refuse_button
 from handlers.start import help_command, start
 from models.base import utcnow
 from models.case_actions import NO_COMMUNITY, CaseActionRefused, CaseDraft, Deadlines
+from models.case_opening import case_for_draft
 from models.cases import Case, OwnerLevel
 from models.categories import ReportCategory
-from models.directory import Person
+from models.directory import Community, Person
 from models.people import find_person_by_telegram_id, register_user
-from models.reporting import TOO_MANY_REPORTS, case_for_draft, reports_in_last_hour, submit_report
+from models.reporting import TOO_MANY_REPORTS, reports_in_last_hour, submit_report
 
 KIND = steps.KIND
 SUGGEST_KIND = "suggest"  # handlers/suggest.py: one resident conversation at a time
@@ -76,7 +75,8 @@ async def start_report(update: Update, context: Context) -> int:
         person = await register_user(
             session=session, telegram_id=user.id, name=user.full_name, language_code=user.language_code
         )
-        has_community = person.community_id is not None
+        community = await session.get(Community, person.community_id) if person.community_id else None
+        has_community = community is not None
         sent = (
             await reports_in_last_hour(session=session, person=person, now=utcnow()) if has_community else 0
         )
@@ -89,7 +89,18 @@ async def start_report(update: Update, context: Context) -> int:
     text = _("What is the problem about? Choose a category:")
     if live_draft(context, KIND) is not None:
         text = _("Your unfinished report was discarded; here is a new one.") + "\n" + text
-    new_draft(context, KIND, category=None, description=None, photos=[], lat=None, lon=None)
+    # The summary names the community; read here once rather than again at that step.
+    community_name = community.name if community is not None else None
+    new_draft(
+        context,
+        KIND,
+        category=None,
+        description=None,
+        photos=[],
+        lat=None,
+        lon=None,
+        community=community_name,
+    )
     await say(update, context, text, steps.category_keyboard())
     return steps.CATEGORY
 
@@ -215,7 +226,6 @@ async def busy(update: Update, context: Context, draft: dict[str, Any]) -> None:
 
 def conversation(application: RedPropApplication) -> ConversationHandler[Context]:
     private = PRIVATE_MESSAGE
-    expiry = application.bot_data[SETTINGS_KEY].cases.draft_expiry
     with warnings.catch_warnings():
         # Buttons are tracked per user and chat on purpose; the drafts carry their own keys.
         warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBUserWarning)
@@ -249,7 +259,6 @@ def conversation(application: RedPropApplication) -> ConversationHandler[Context
                     CallbackQueryHandler(cancel, pattern=f"^{steps.CANCEL}$"),
                     MessageHandler(ANY_INPUT, steps.confirm_hint),
                 ],
-                ConversationHandler.TIMEOUT: [TypeHandler(Update, timeout_handler(KIND, steps.EXPIRED))],
             },
             fallbacks=[
                 CommandHandler("cancel", cancel, filters=private),
@@ -260,7 +269,6 @@ def conversation(application: RedPropApplication) -> ConversationHandler[Context
             name="report",
             persistent=True,
             allow_reentry=True,
-            conversation_timeout=expiry,
         )
 
 

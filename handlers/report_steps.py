@@ -99,6 +99,7 @@ def category_name(value: str | None) -> str:
 
 
 async def community_name(context: Context, telegram_id: int) -> str:
+    """The resident's community, read for a draft that does not carry its name."""
     async with context.db.read() as session:
         person = await find_person_by_telegram_id(session=session, telegram_id=telegram_id)
         community = (
@@ -122,7 +123,9 @@ async def show_summary(update: Update, context: Context, draft: dict[str, Any]) 
     lines = [
         _("Please check your report:"),
         "",
-        _("Community: {community}").format(community=await community_name(context, user.id)),
+        _("Community: {community}").format(
+            community=draft.get("community") or await community_name(context, user.id)
+        ),
         _("Category: {category}").format(category=category_name(draft.get("category"))),
         _("Photos: {count}").format(count=photos),
         _("Location: {location}").format(location=location),

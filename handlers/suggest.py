@@ -15,11 +15,10 @@ from telegram.ext import (
     CommandHandler,
     ConversationHandler,
     MessageHandler,
-    TypeHandler,
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.context import SETTINGS_KEY, Context, RedPropApplication
+from bot.context import Context, RedPropApplication
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from handlers.drafts import (
@@ -39,7 +38,6 @@ from handlers.drafts import (
     remove_keyboard,
     say,
     text_taken,
-    timeout_handler,
 )
 from handlers.replies import refuse_button
 from handlers.start import help_command, start
@@ -199,7 +197,6 @@ def conversation(application: RedPropApplication) -> ConversationHandler[Context
                     CallbackQueryHandler(cancel, pattern=f"^{CANCEL}$"),
                     MessageHandler(ANY_INPUT, confirm_hint),
                 ],
-                ConversationHandler.TIMEOUT: [TypeHandler(Update, timeout_handler(KIND, EXPIRED))],
             },
             fallbacks=[
                 CommandHandler("cancel", cancel, filters=private),
@@ -210,7 +207,6 @@ def conversation(application: RedPropApplication) -> ConversationHandler[Context
             name="suggest",
             persistent=True,
             allow_reentry=True,
-            conversation_timeout=application.bot_data[SETTINGS_KEY].cases.draft_expiry,
         )
 
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlmodel import select
+from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.base import N_, id_of
 from models.case_timeline import CaseActionRefused, assign_case, record_event
 from models.cases import Case, CaseCounter, CasePhoto, CaseStatus, EventKind, OwnerLevel
 from models.categories import DUTY_OF, ReportCategory
-from models.directory import Community, Person, Street
+from models.directory import Community, Enterprise, Person, Street
 from models.routing import route_case, shared_enterprise
 
 NO_COMMUNITY = N_("Please choose your community first (/profile).")
@@ -37,20 +37,21 @@ class Deadlines:
 
 
 async def _next_number(session: AsyncSession, street: Street, now: datetime) -> str:
-    counter = (
-        await session.exec(
-            select(CaseCounter)
-            .where(CaseCounter.street_id == street.id)
-            .where(CaseCounter.year == now.year)
-            .with_for_update()
-        )
-    ).first()
-    if counter is None:
-        counter = CaseCounter(street_id=id_of(street), year=now.year, last=0)
-    counter.last += 1
-    session.add(counter)
-    await session.flush()
-    return f"{street.code.upper()}-{now.year}-{counter.last:06d}"
+    """The street's next case number this year, e.g. ``LSW-2026-000123``."""
+    # One statement that counts and reads; the row stays locked until the case is committed.
+    counted = await session.exec(
+        update(CaseCounter)
+        .where(col(CaseCounter.street_id) == street.id)
+        .where(col(CaseCounter.year) == now.year)
+        .values(last=col(CaseCounter.last) + 1)
+        .returning(col(CaseCounter.last))
+        .execution_options(synchronize_session=False)
+    )
+    last = counted.scalar_one_or_none()
+    if last is None:  # the street's first case this year (two at once: one fails and is retried)
+        last = 1
+        session.add(CaseCounter(street_id=id_of(street), year=now.year, last=last))
+    return f"{street.code.upper()}-{now.year}-{last:06d}"
 
 
 async def _answerable_enterprise(session: AsyncSession, community: Community, now: datetime) -> int | None:
@@ -65,15 +66,36 @@ async def open_case(
     *, session: AsyncSession, reporter: Person, draft: CaseDraft, deadlines: Deadlines, now: datetime
 ) -> Case:
     """Turn a confirmed draft into a routed case; the same draft confirmed again returns the same case."""
-    existing = (await session.exec(select(Case).where(Case.draft_key == draft.key))).first()
+    existing = await case_for_draft(session=session, reporter=reporter, draft_key=draft.key)
     if existing is not None:
         return existing
+    return await open_new_case(session=session, reporter=reporter, draft=draft, deadlines=deadlines, now=now)
+
+
+async def case_for_draft(*, session: AsyncSession, reporter: Person, draft_key: str) -> Case | None:
+    """The case ``reporter`` already confirmed from this draft, if any (never someone else's)."""
+    return (
+        await session.exec(
+            select(Case).where(Case.draft_key == draft_key).where(Case.reporter_id == id_of(reporter))
+        )
+    ).first()
+
+
+async def open_new_case(
+    *, session: AsyncSession, reporter: Person, draft: CaseDraft, deadlines: Deadlines, now: datetime
+) -> Case:
+    """Open the case for a draft that has none yet (see :func:`case_for_draft`)."""
     if reporter.community_id is None:
         raise CaseActionRefused(NO_COMMUNITY)
-    community = await session.get(Community, reporter.community_id)
-    assert community is not None
-    street = await session.get(Street, community.street_id)
-    assert street is not None
+    # The enterprise too: held by this name, it stays in the session, where routing looks it up.
+    community, street, _enterprise = (
+        await session.exec(
+            select(Community, Street, Enterprise)
+            .join(Street, col(Street.id) == col(Community.street_id))
+            .join(Enterprise, col(Enterprise.id) == col(Community.enterprise_id), isouter=True)
+            .where(col(Community.id) == reporter.community_id)
+        )
+    ).one()
     case = Case(
         number=await _next_number(session, street, now),
         reporter_id=id_of(reporter),

@@ -16,13 +16,17 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from models.sqlite_inline import inline_connector
+
 _IMMEDIATE = "redprop_begin_immediate"
+POSTGRES_POOL_SIZE = 20  # and SQLAlchemy's 10 more while busy
 
 
 def ensure_sqlite_folder(url: str) -> None:
@@ -36,16 +40,25 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def _tune_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
+SQLITE_PRAGMAS = ("PRAGMA foreign_keys=ON", "PRAGMA synchronous=NORMAL")
+
+
+def _use_wal(cursor: Any) -> None:
+    """Switch the file to WAL unless it is already (the switch waits for other writers; a look does not)."""
+    cursor.execute("PRAGMA journal_mode")
+    if str(cursor.fetchone()[0]).lower() != "wal":
+        cursor.execute("PRAGMA journal_mode=WAL")
+
+
+def _tune_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
         # Take transaction control from the driver so BEGIN is ours to emit.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        _use_wal(cursor)
+        for pragma in SQLITE_PRAGMAS:
+            cursor.execute(pragma)
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -61,13 +74,21 @@ class Database:
         self.url = url
         self.busy_timeout_seconds = busy_timeout_seconds
         ensure_sqlite_folder(url)
-        self.engine = create_async_engine(url, echo=echo, pool_pre_ping=not is_sqlite(url))
+        if is_sqlite(url):
+            connect = inline_connector(url, busy_timeout_seconds)
+            self.engine = create_async_engine(url, echo=echo, async_creator=connect)
+        else:
+            # No ping before each use: it is a round trip per transaction. A transaction that meets
+            # a connection the server dropped fails once, and the pool then replaces them all.
+            # Enough connections stay open for a busy minute, so none is opened per transaction.
+            self.engine = create_async_engine(url, echo=echo, pool_size=POSTGRES_POOL_SIZE)
         self._writer = self.engine
         # One lock per event loop: tests run one Database in several loops, one after another.
         self._write_locks: dict[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
         self._write_owner: asyncio.Task[Any] | None = None
+        self._driver_connections: set[Any] = set()
         if is_sqlite(url):
-            _tune_sqlite(self.engine, int(busy_timeout_seconds * 1000))
+            _tune_sqlite(self.engine)
             self._writer = self.engine.execution_options(**{_IMMEDIATE: True})
             self._write_locks = {}
 
@@ -84,18 +105,37 @@ class Database:
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
         """One write transaction: committed when the block ends, rolled back if it raises."""
-        async with self._writer_turn():
+        async with self.writer_turn():
             async with AsyncSession(self._writer, expire_on_commit=False) as session, session.begin():
                 yield session
 
     @asynccontextmanager
     async def write_connection(self) -> AsyncIterator[AsyncConnection]:
         """One write transaction on a bare connection, for Core statements where a session costs too much."""
-        async with self._writer_turn(), self._writer.begin() as connection:
+        async with self.writer_turn(), self._writer.begin() as connection:
             yield connection
 
+    async def driver_connection(self) -> Any:
+        """A connection of the driver itself, outside the pool, for the caller to keep and close.
+
+        SQLite: an :class:`~models.sqlite_inline.InlineConnection` tuned like the pool's;
+        PostgreSQL: an asyncpg connection.
+        """
+        connection: Any
+        if self.is_sqlite:
+            connection = await inline_connector(self.url, self.busy_timeout_seconds)()
+            connection.isolation_level = None
+            await connection.when_free(_use_wal, connection.sqlite.cursor())
+            for pragma in SQLITE_PRAGMAS:
+                await connection.when_free(connection.sqlite.execute, pragma)
+        else:
+            arguments, options = self.engine.dialect.create_connect_args(self.engine.url)
+            connection = await asyncpg.connect(*arguments, **options)
+        self._driver_connections.add(connection)
+        return connection
+
     @asynccontextmanager
-    async def _writer_turn(self) -> AsyncIterator[None]:
+    async def writer_turn(self) -> AsyncIterator[None]:
         """Wait for this process's other SQLite writers (PostgreSQL: go straight on)."""
         if self._write_locks is None:
             yield
@@ -108,8 +148,12 @@ class Database:
         if loop not in self._write_locks:
             self._write_locks = {loop: asyncio.Lock()}  # loops that have ended are let go
         lock = self._write_locks[loop]
-        # As long as SQLite itself would wait, so a writer that never finishes is an error, not a hang.
-        async with asyncio.timeout(self.busy_timeout_seconds):
+        if lock.locked():
+            # As long as SQLite itself would wait, so a writer that never finishes is an error, not a hang.
+            # (Only when there is a wait: a timer per transaction costs more than the transaction.)
+            async with asyncio.timeout(self.busy_timeout_seconds):
+                await lock.acquire()
+        else:
             await lock.acquire()
         self._write_owner = task
         try:
@@ -119,4 +163,9 @@ class Database:
             lock.release()
 
     async def dispose(self) -> None:
+        """Close the pool and any driver connection still open."""
+        connections, self._driver_connections = self._driver_connections, set()
+        for connection in connections:
+            if not connection.is_closed():
+                await connection.close()
         await self.engine.dispose()

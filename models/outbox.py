@@ -80,8 +80,8 @@ async def enqueue(
         created_at=now,
         not_before=not_before or now,
     )
+    # Inserted by the transaction's next flush: nobody needs its id before then.
     session.add(message)
-    await session.flush()
     return message
 
 

@@ -14,7 +14,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.base import N_, id_of
-from models.case_opening import NO_COMMUNITY, CaseDraft, Deadlines, open_case
+from models.case_opening import NO_COMMUNITY, CaseDraft, Deadlines, case_for_draft, open_new_case
 from models.case_timeline import CaseActionRefused
 from models.cases import Case, Suggestion
 from models.directory import Person
@@ -35,15 +35,6 @@ async def reports_in_last_hour(*, session: AsyncSession, person: Person, now: da
     return int(count.one())
 
 
-async def case_for_draft(*, session: AsyncSession, reporter: Person, draft_key: str) -> Case | None:
-    """The case ``reporter`` already confirmed from this draft, if any (never someone else's)."""
-    return (
-        await session.exec(
-            select(Case).where(Case.draft_key == draft_key).where(Case.reporter_id == id_of(reporter))
-        )
-    ).first()
-
-
 async def submit_report(
     *,
     session: AsyncSession,
@@ -61,7 +52,7 @@ async def submit_report(
         raise CaseActionRefused(NO_COMMUNITY)
     if await reports_in_last_hour(session=session, person=reporter, now=now) >= per_hour:
         raise CaseActionRefused(TOO_MANY_REPORTS, limit=per_hour)
-    return await open_case(session=session, reporter=reporter, draft=draft, deadlines=deadlines, now=now)
+    return await open_new_case(session=session, reporter=reporter, draft=draft, deadlines=deadlines, now=now)
 
 
 async def submit_suggestion(*, session: AsyncSession, author: Person, text: str, now: datetime) -> Suggestion:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from sqlalchemy import event
 from sqlmodel import select
 
 from bot.persistence import USER_DATA, DatabasePersistence
@@ -13,13 +12,16 @@ from models.chat_state import ChatState
 from models.db import Database
 
 
-def count_commits(database: Database) -> list[int]:
+def count_commits(persistence: DatabasePersistence) -> list[int]:
+    """Count the transactions the persistence's writer commits from now on."""
     commits = [0]
+    write = persistence.writer.write
 
-    @event.listens_for(database.engine.sync_engine, "commit")
-    def _commit(connection: Any) -> None:
+    async def counted(*args: Any) -> None:
+        await write(*args)
         commits[0] += 1
 
+    persistence.writer.write = counted  # type: ignore[method-assign]
     return commits
 
 
@@ -32,7 +34,7 @@ async def test_what_one_flush_hands_over_is_written_in_one_transaction(db: Datab
     persistence = DatabasePersistence(db)
     await persistence.get_user_data()
     await persistence.get_conversations("report")
-    commits = count_commits(db)
+    commits = count_commits(persistence)
     # PTB starts every item of a flush together, as here.
     await asyncio.gather(
         persistence.update_user_data(7, {"report": {"key": "abc", "photos": ["p1"]}}),
@@ -50,7 +52,7 @@ async def test_what_one_flush_hands_over_is_written_in_one_transaction(db: Datab
 async def test_an_unchanged_item_is_not_written_again_and_a_changed_one_is(db: Database) -> None:
     persistence = DatabasePersistence(db)
     await persistence.update_user_data(7, {"report": {"step": 1}})
-    commits = count_commits(db)
+    commits = count_commits(persistence)
     await persistence.update_user_data(7, {"report": {"step": 1}})
     await persistence.update_conversation("report", (7, 7), None)  # there was none to drop
     assert commits[0] == 0
@@ -78,7 +80,7 @@ async def test_a_restarted_bot_reads_back_what_was_stored_and_knows_it(db: Datab
     after = DatabasePersistence(db)
     assert await after.get_user_data() == {7: {"report": {"key": "abc"}}}
     assert await after.get_conversations("report") == {(7, 7): 4}
-    commits = count_commits(db)
+    commits = count_commits(after)
     await after.update_conversation("report", (7, 7), 4)
     assert commits[0] == 0
     await after.update_conversation("report", (7, 7), 1)

@@ -122,3 +122,27 @@ def test_confirm_tapped_again_after_sigkill_makes_no_second_case(
     assert [case.number for case in cases_reported_by(database_url, resident.id)] == [number, second]
     assert second != number
     stop_cleanly(bot, process)
+
+
+def test_a_draft_that_expired_while_the_bot_was_down_is_discarded_with_a_message_at_start(
+    bot: BotRunner, fake_api: FakeBotApiServer, database_url: str
+) -> None:
+    import_street(database_url)
+    expiry = {"REDPROP_CASES__DRAFT_EXPIRY": "3s"}
+    process = bot.start(**expiry)
+    resident = Chatter(fake_api, TelegramUser(1403, "Gus", "en"))
+    join(resident, "dfht", "东方华庭")
+    start_report(resident, category="leak", description="The roof of building 2 leaks.")
+
+    time.sleep(SETTLE)
+    sigkill(process)
+    time.sleep(3)  # the draft expires while no bot runs
+    mark = fake_api.mark()
+    process = bot.start(**expiry)
+
+    told = "Your unfinished report was discarded after 3 seconds. Send /report to start again."
+    assert resident.wait_text("discarded", since=mark) == told
+    time.sleep(1)  # the job runs again meanwhile: still told only once
+    assert resident.texts(since=mark) == [told]
+    assert count_cases(database_url) == 0
+    stop_cleanly(bot, process)

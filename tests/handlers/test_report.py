@@ -12,13 +12,15 @@ from sqlmodel import col, select, update
 from telegram import Update
 
 from bot.config import Settings, load_settings
-from bot.context import RedPropApplication
+from bot.context import Context, RedPropApplication
+from handlers.draft_expiry import DRAFT_EXPIRED, expire_drafts
 from models.base import utcnow
 from models.case_actions import CARD
 from models.cases import Case, CasePhoto
 from models.db import Database
 from models.outbox import OutboxMessage
 from tests.cases_world import INSTRUCTOR_TG, RESIDENT_TG, World, make_world, report
+from tests.fakes.outbox import deliver_outbox
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.updates import TelegramUser, callback_update
 from tests.handlers.conftest import TOKEN, ChatDriver
@@ -32,10 +34,6 @@ from tests.handlers.resident_chat import (
     store_user_data,
     stored_state,
 )
-
-# Handler tests do not start the job queue, so PTB's own draft timer is off; the drafts'
-# "touched" check is what these tests exercise (test_ptb_timer_* runs the timer).
-pytestmark = pytest.mark.filterwarnings("ignore:Ignoring `conversation_timeout`")
 
 NUMBER = re.compile(r"case number is ([A-Z]+-\d{4}-\d{6})\.")
 DESCRIPTION = "The lift in building 3 stops between floors 5 and 6."
@@ -384,22 +382,39 @@ async def test_draft_that_expired_while_the_bot_was_down_is_discarded(
     assert await stored_state(app_db, "report", RESIDENT_TG) == (None, {})
 
 
-async def test_ptb_timer_discards_the_draft_while_the_bot_runs(
-    database_url: str, telegram: FakeTelegram, world: World, app_db: Database
+EXPIRED_AFTER_2_HOURS = "Your unfinished report was discarded after 2 hours. Send /report to start again."
+
+
+async def test_expiry_job_discards_an_abandoned_draft_and_tells_the_resident_once(
+    li: ChatDriver, app: RedPropApplication, telegram: FakeTelegram, app_db: Database
 ) -> None:
-    quick = load_settings(
-        overrides={"telegram.token": TOKEN, "database.url": database_url, "cases.draft_expiry": "1s"}
+    await to_location(li)
+    app.user_data[RESIDENT_TG]["report"]["touched"] = (utcnow() - timedelta(hours=2, seconds=1)).isoformat()
+    await expire_drafts(Context(app))
+    await expire_drafts(Context(app))  # nothing more to discard
+    await deliver_outbox(app)
+    told = telegram.calls_of("sendMessage", RESIDENT_TG)[-1]
+    assert (
+        told.params["text"]
+        == "Your unfinished report was discarded after 2 hours. Send /report to start again."
     )
-    async with second_app(quick, telegram) as running:
-        assert running.job_queue is not None
-        await running.job_queue.start()
-        li = ChatDriver(running, telegram, TelegramUser(RESIDENT_TG, "Li", "en"))
-        await li.send("/report")
-        for _ in range(50):
-            await asyncio.sleep(0.1)
-            if telegram.texts_to(RESIDENT_TG)[-1].startswith("Your unfinished report"):
-                break
-        assert telegram.texts_to(RESIDENT_TG)[-1] == (
-            "Your unfinished report was discarded after 1 second. Send /report to start again."
+    assert told.params["reply_markup"] == {"remove_keyboard": True}
+    assert len(telegram.texts_to(RESIDENT_TG)) == len(set(telegram.texts_to(RESIDENT_TG)))
+    assert "report" not in app.user_data[RESIDENT_TG]
+    assert (await stored_state(app_db, "report", RESIDENT_TG))[1] == {}
+    # The conversation had stopped at the location step: answering it now is told the same.
+    assert await li.send("Skip") == [told.params["text"]]
+    assert await cases(app_db) == []
+
+
+async def test_expiry_job_leaves_a_draft_touched_within_the_expiry(
+    li: ChatDriver, app: RedPropApplication, app_db: Database
+) -> None:
+    await to_location(li)
+    app.user_data[RESIDENT_TG]["report"]["touched"] = (utcnow() - timedelta(hours=1, minutes=59)).isoformat()
+    await expire_drafts(Context(app))
+    async with app_db.read() as session:
+        assert (
+            list(await session.exec(select(OutboxMessage).where(OutboxMessage.kind == DRAFT_EXPIRED))) == []
         )
-        assert "report" not in running.user_data[RESIDENT_TG]
+    assert (await li.send("Skip"))[0] == "OK, no location."

@@ -19,8 +19,6 @@ from tests.fakes.updates import TelegramUser
 from tests.handlers.conftest import ChatDriver
 from tests.handlers.resident_chat import STICKER, VOICE, second_app, stored_state
 
-pytestmark = pytest.mark.filterwarnings("ignore:Ignoring `conversation_timeout`")
-
 IDEA = "Could we put two benches by the east gate?"
 PROMPT = (
     "What would you like to suggest for 东方华庭? An idea, not a fault (for a fault, use /report). "

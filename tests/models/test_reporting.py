@@ -9,13 +9,13 @@ from sqlmodel import select
 
 from models.base import utcnow
 from models.case_actions import NO_COMMUNITY, CaseActionRefused, CaseDraft
+from models.case_opening import case_for_draft
 from models.cases import Case, Suggestion
 from models.categories import ReportCategory
 from models.db import Database
 from models.directory import Person
 from models.reporting import (
     TOO_MANY_REPORTS,
-    case_for_draft,
     reports_in_last_hour,
     submit_report,
     submit_suggestion,
