@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import sys
 from collections.abc import Awaitable, Callable
@@ -16,6 +17,7 @@ from bot.i18n import set_locale, set_timezone
 from bot.logs import setup_logging
 
 logger = logging.getLogger("redprop")
+YOUNG_OBJECTS_BEFORE_COLLECTING = 20_000  # Python's default is 700
 
 Action = Callable[[Settings, argparse.Namespace], int]
 
@@ -145,6 +147,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     _upgrade(settings)
     application = build_application(settings, outbox_worker=outbox_worker_command(args))
+    spare_the_collector()
     try:
         application.run_polling(allowed_updates=Update.ALL_TYPES)
     except InvalidToken:
@@ -155,6 +158,18 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         return 1
     logger.info("stopped")
     return 0
+
+
+def spare_the_collector() -> None:
+    """Leave what start-up made out of garbage collections, and collect young objects less often.
+
+    Modules and the application live as long as the process; every update allocates in a burst
+    (Telegram objects, ORM rows) that mostly dies with it. Measured in-process over 1,750
+    /report updates: 275 ms spent collecting before, about 180 ms after.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(YOUNG_OBJECTS_BEFORE_COLLECTING, 10, 10)
 
 
 def outbox_worker_command(args: argparse.Namespace) -> list[str]:

@@ -14,12 +14,20 @@ the outbox, which must never send twice, uses httpx (bot/outbox_transport.py).
 
 Proxies: when the environment names a proxy for the Bot API's host (``HTTPS_PROXY`` and the
 like), :func:`bot_api_request` returns httpx, which honours it.
+
+Inside :func:`answer_unused`, a successful call answers plain ``true`` instead of what Telegram
+sent back: python-telegram-bot would otherwise build a :class:`~telegram.Message` (with its
+keyboard) from every message the bot sends or edits, about a tenth of the bot's CPU, and the
+replies of a chat step never look at it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 from urllib.request import getproxies, proxy_bypass
@@ -32,6 +40,18 @@ Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
 Origin = tuple[str, str, int]  # scheme, host, port
 
 MAX_HEADER_BYTES = 64 * 1024
+PLAIN_TRUE = b'{"ok":true,"result":true}'
+_ANSWER_UNUSED: ContextVar[bool] = ContextVar("redprop_answer_unused", default=False)
+
+
+@contextmanager
+def answer_unused() -> Iterator[None]:
+    """Calls made in this block return ``True`` instead of the message Telegram sent back."""
+    token = _ANSWER_UNUSED.set(True)
+    try:
+        yield
+    finally:
+        _ANSWER_UNUSED.reset(token)
 
 
 class _StaleConnection(Exception):
@@ -128,11 +148,14 @@ class KeepAliveRequest(BaseRequest):
         try:
             origin = (scheme, host, port)
             try:
-                return await self._exchange(origin, head + body, timeouts, reuse=True)
+                status, payload = await self._exchange(origin, head + body, timeouts, reuse=True)
             except _StaleConnection:
-                return await self._exchange(origin, head + body, timeouts, reuse=False)
+                status, payload = await self._exchange(origin, head + body, timeouts, reuse=False)
         finally:
             self._slots.release()
+        if status == 200 and _ANSWER_UNUSED.get():
+            return status, PLAIN_TRUE
+        return status, payload
 
     async def _exchange(
         self, origin: Origin, request: bytes, timeouts: tuple[float | None, ...], *, reuse: bool

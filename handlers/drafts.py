@@ -23,6 +23,7 @@ from telegram.ext import ConversationHandler, filters
 from bot.context import Context
 from bot.i18n import current_locale
 from bot.i18n import gettext as _
+from bot.keepalive_request import answer_unused
 from models.base import utcnow
 
 END = ConversationHandler.END
@@ -115,7 +116,8 @@ async def say(update: Update, context: Context, text: str, reply_markup: Markup 
     """Send a message into the update's chat, whether it came as a message or a button press."""
     chat = update.effective_chat
     assert chat is not None
-    await context.bot.send_message(chat.id, text, reply_markup=reply_markup)
+    with answer_unused():
+        await context.bot.send_message(chat.id, text, reply_markup=reply_markup)
 
 
 async def close_buttons(update: Update) -> None:
@@ -123,8 +125,9 @@ async def close_buttons(update: Update) -> None:
     query = update.callback_query
     if query is None:
         return
-    await query.answer()
-    await query.edit_message_reply_markup(reply_markup=None)
+    with answer_unused():
+        await query.answer()
+        await query.edit_message_reply_markup(reply_markup=None)
 
 
 async def leave_for(

@@ -15,7 +15,7 @@ from telegram.ext import TypeHandler
 
 from bot.context import Context, RedPropApplication
 from bot.i18n import locale_for, set_locale
-from models.people import find_person_by_telegram_id
+from models.people import stored_locale
 
 # Runs before every other group, so even the error handler speaks the user's language.
 LOCALE_GROUP = -100
@@ -41,8 +41,7 @@ def remember_locale(context: Context, telegram_id: int, stored: str | None) -> N
 
 async def _read_stored(context: Context, telegram_id: int) -> str | None:
     async with context.db.read() as session:
-        person = await find_person_by_telegram_id(session=session, telegram_id=telegram_id)
-    stored = person.locale if person is not None else None
+        stored = await stored_locale(session=session, telegram_id=telegram_id)
     remember_locale(context, telegram_id, stored)
     return stored
 

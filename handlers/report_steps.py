@@ -16,6 +16,7 @@ from bot.config import SUPPORTED_LOCALES
 from bot.context import Context
 from bot.i18n import N_, use_locale
 from bot.i18n import gettext as _
+from bot.keepalive_request import answer_unused
 from handlers.drafts import close_buttons, draft_step, remove_keyboard, reply_keyboard, say, text_taken
 from handlers.replies import refuse_button
 from models.categories import CATEGORY_NAMES, ReportCategory
@@ -210,7 +211,8 @@ async def category_chosen(update: Update, context: Context, draft: dict[str, Any
         await query.edit_message_text(chosen)
         return await show_summary(update, context, draft)
     # The next question goes into the message just tapped: where the resident is looking.
-    await query.edit_message_text(chosen + "\n\n" + description_prompt(draft))
+    with answer_unused():
+        await query.edit_message_text(chosen + "\n\n" + description_prompt(draft))
     return DESCRIPTION
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy import Table
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -39,13 +40,15 @@ class Deadlines:
 async def _next_number(session: AsyncSession, street: Street, now: datetime) -> str:
     """The street's next case number this year, e.g. ``LSW-2026-000123``."""
     # One statement that counts and reads; the row stays locked until the case is committed.
+    # On the table, not the model: no counter object is loaded, so the ORM has nothing to sync.
+    table: Table = CaseCounter.__table__  # type: ignore[attr-defined]
+    counters = table.c
     counted = await session.exec(
-        update(CaseCounter)
-        .where(col(CaseCounter.street_id) == street.id)
-        .where(col(CaseCounter.year) == now.year)
-        .values(last=col(CaseCounter.last) + 1)
-        .returning(col(CaseCounter.last))
-        .execution_options(synchronize_session=False)
+        update(table)
+        .where(counters.street_id == street.id)
+        .where(counters.year == now.year)
+        .values(last=counters.last + 1)
+        .returning(counters.last)
     )
     last = counted.scalar_one_or_none()
     if last is None:  # the street's first case this year (two at once: one fails and is retried)

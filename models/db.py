@@ -72,9 +72,10 @@ class Database:
 
     def __init__(self, url: str, *, busy_timeout_seconds: float = 30.0, echo: bool = False) -> None:
         self.url = url
+        self.is_sqlite = is_sqlite(url)
         self.busy_timeout_seconds = busy_timeout_seconds
         ensure_sqlite_folder(url)
-        if is_sqlite(url):
+        if self.is_sqlite:
             connect = inline_connector(url, busy_timeout_seconds)
             self.engine = create_async_engine(url, echo=echo, async_creator=connect)
         else:
@@ -87,14 +88,10 @@ class Database:
         self._write_locks: dict[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
         self._write_owner: asyncio.Task[Any] | None = None
         self._driver_connections: set[Any] = set()
-        if is_sqlite(url):
+        if self.is_sqlite:
             _tune_sqlite(self.engine)
             self._writer = self.engine.execution_options(**{_IMMEDIATE: True})
             self._write_locks = {}
-
-    @property
-    def is_sqlite(self) -> bool:
-        return is_sqlite(self.url)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:

@@ -48,6 +48,12 @@ async def find_person_by_telegram_id(*, session: AsyncSession, telegram_id: int)
     return result.first()
 
 
+async def stored_locale(*, session: AsyncSession, telegram_id: int) -> str | None:
+    """The language the person chose, None if none (or no such person): one column, no row object."""
+    result = await session.exec(select(Person.locale).where(Person.telegram_id == telegram_id))
+    return result.first()
+
+
 async def register_user(
     *, session: AsyncSession, telegram_id: int, name: str, language_code: str | None
 ) -> Person:

@@ -15,10 +15,10 @@ from urllib.parse import parse_qs
 
 import pytest
 from telegram import Bot
-from telegram.error import NetworkError, TimedOut
+from telegram.error import BadRequest, NetworkError, TimedOut
 from telegram.request import HTTPXRequest
 
-from bot.keepalive_request import KeepAliveRequest, bot_api_request, uses_proxy
+from bot.keepalive_request import KeepAliveRequest, answer_unused, bot_api_request, uses_proxy
 
 TOKEN = "123456789:AAHkeepAliveTestToken_abcdefghijklmnop"
 USER = {"id": 123456789, "is_bot": True, "first_name": "Test", "username": "test_bot"}
@@ -120,6 +120,30 @@ async def test_calls_share_one_connection_and_send_form_fields(server: Server) -
     sent = server.requests[-1]
     assert sent.method == "POST" and sent.path == f"/bot{TOKEN}/sendMessage"
     assert sent.headers["content-type"] == "application/x-www-form-urlencoded"
+
+
+async def test_an_answer_marked_unused_is_true_and_an_error_still_raises(server: Server) -> None:
+    async def refuse_the_second(request: Request, writer: asyncio.StreamWriter, number: int) -> bool:
+        if number != 3:  # getMe, then the first message
+            return await keep_alive(request, writer, number)
+        payload = b'{"ok":false,"error_code":400,"description":"Bad Request: chat not found"}'
+        writer.write(f"HTTP/1.1 400 Bad Request\r\nContent-Length: {len(payload)}\r\n\r\n".encode() + payload)
+        return True
+
+    server.respond = refuse_the_second
+    bot = await bot_for(server)
+    with answer_unused():
+        assert await bot.send_message(42, "sent, answer not needed") is True
+        with pytest.raises(BadRequest, match="Chat not found"):
+            await bot.send_message(43, "refused")
+    sent = await bot.send_message(42, "answer needed")
+    await bot.shutdown()
+    assert sent.text == "answer needed"
+    assert [parse_qs(request.body.decode())["text"][0] for request in server.requests[1:]] == [
+        "sent, answer not needed",
+        "refused",
+        "answer needed",
+    ]
 
 
 async def test_a_chunked_answer_is_read_whole(server: Server) -> None:

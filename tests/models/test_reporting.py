@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import select
@@ -127,3 +127,14 @@ async def test_suggestions_are_stored_for_the_community_and_counted_apart(db: Da
         assert await suggestion_count(session=session, community_id=world.community) == 1
         assert await suggestion_count(session=session, community_id=world.bare_community) == 0
         assert len(list(await session.exec(select(Case)))) == 1
+
+
+async def test_case_numbers_count_up_per_street_and_start_again_each_year(db: Database, world: World) -> None:
+    december = datetime(2026, 12, 31, 15, 0, tzinfo=UTC)
+    numbers = [
+        (await report(db, world.resident, now=december)).number,
+        (await report(db, world.neighbour, now=december)).number,
+        (await report(db, world.resident, now=december + timedelta(hours=10))).number,  # 2027 now
+        (await report(db, world.neighbour, now=december + timedelta(hours=11))).number,
+    ]
+    assert numbers == ["LSW-2026-000001", "LSW-2026-000002", "LSW-2027-000001", "LSW-2027-000002"]
