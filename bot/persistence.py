@@ -77,8 +77,9 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
         await asyncio.shield(self._batch)
 
     async def _write_batch(self) -> None:
+        # The items of one flush are all queued before this task first runs (it was scheduled
+        # after theirs), so they are in one batch.
         async with self._writing:
-            await asyncio.sleep(0)  # let the other items of this flush join the batch
             pending, self._pending, self._batch = self._pending, {}, None
             await self._write(pending)
 

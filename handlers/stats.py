@@ -101,7 +101,8 @@ async def show_stats(context: Context, chat_id: int, telegram_id: int, period: s
     except PeriodError as error:
         return _(str(error))
     try:
-        async with context.db.read() as session:
+        # Aside: over a large database this takes a while, and the bot keeps answering meanwhile.
+        async with context.db.read_aside() as session:
             person = await find_person_by_telegram_id(session=session, telegram_id=telegram_id)
             scope = await stats_scope(session=session, person=person)
             rows = await survey_stats(

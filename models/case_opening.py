@@ -119,7 +119,8 @@ async def open_new_case(
     )
     session.add(case)
     await session.flush()
-    await record_event(session, case, kind=EventKind.REPORTED, actor=reporter, now=now)
+    # Written with the routing line below, in one flush.
+    await record_event(session, case, kind=EventKind.REPORTED, actor=reporter, now=now, flush=False)
     for file_id in draft.photo_file_ids:
         session.add(CasePhoto(case_id=id_of(case), file_id=file_id))
     await assign_case(session, case, await route_case(session=session, community=community, now=now), now)

@@ -48,8 +48,13 @@ async def record_event(
     text: str | None = None,
     reason: str | None = None,
     params: dict[str, Any] | None = None,
+    flush: bool = True,
 ) -> CaseEvent:
-    """Write one timeline line with the case's current status."""
+    """Write one timeline line with the case's current status.
+
+    ``flush=False`` leaves the line for the transaction's next flush, for a caller that needs
+    neither its id nor the write yet.
+    """
     if actor is not None and actor.id != case.reporter_id and case.first_response_at is None:
         case.first_response_at = now
     session.add(case)
@@ -64,7 +69,8 @@ async def record_event(
         reason_params=json.dumps(params, ensure_ascii=False) if params else None,
     )
     session.add(event)
-    await session.flush()
+    if flush:
+        await session.flush()
     return event
 
 

@@ -88,6 +88,7 @@ class Database:
         self._write_locks: dict[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
         self._write_owner: asyncio.Task[Any] | None = None
         self._driver_connections: set[Any] = set()
+        self._aside: AsyncEngine | None = None  # SQLite on aiosqlite's threads, for long reads
         if self.is_sqlite:
             _tune_sqlite(self.engine)
             self._writer = self.engine.execution_options(**{_IMMEDIATE: True})
@@ -97,6 +98,19 @@ class Database:
     async def read(self) -> AsyncIterator[AsyncSession]:
         """A session for queries; nothing it changes is committed."""
         async with AsyncSession(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    @asynccontextmanager
+    async def read_aside(self) -> AsyncIterator[AsyncSession]:
+        """A session for long queries (a report over every case): on SQLite its statements run on
+        a thread of their own, so the bot goes on answering meanwhile. PostgreSQL: :meth:`read`."""
+        if not self.is_sqlite:
+            async with self.read() as session:
+                yield session
+            return
+        if self._aside is None:
+            self._aside = create_async_engine(self.url)
+        async with AsyncSession(self._aside, expire_on_commit=False) as session:
             yield session
 
     @asynccontextmanager
@@ -165,4 +179,7 @@ class Database:
         for connection in connections:
             if not connection.is_closed():
                 await connection.close()
+        if self._aside is not None:
+            await self._aside.dispose()
+            self._aside = None
         await self.engine.dispose()

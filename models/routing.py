@@ -11,13 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
-from models.base import N_, UTCDateTime, timestamp_field
+from models.base import N_, UTCDateTime, id_of, timestamp_field
 from models.cases import OPEN_STATUSES, Case, OwnerLevel
 from models.directory import Community, Enterprise, Person, Role, RoleKind
 
@@ -75,10 +77,9 @@ def reason_text(code: str) -> str | None:
         return None
 
 
-async def _least_loaded(
-    *, session: AsyncSession, kind: RoleKind, exclude: set[int], **scope: int | None
-) -> Person | None:
-    """The reachable holder of a role who has the fewest open cases (ties: longest registered)."""
+@cache
+def _least_loaded_query(kind: RoleKind, scope: str, excluding: bool) -> SelectOfScalar[Person]:
+    """The query of :func:`_least_loaded`, built once per shape; the values are parameters."""
     open_cases = (
         select(func.count(col(Case.id)))
         .where(col(Case.owner_id) == col(Person.id))
@@ -91,14 +92,23 @@ async def _least_loaded(
         .where(Role.kind == kind)
         .where(col(Person.telegram_id).is_not(None))
         .where(col(Person.reachable).is_(True))
+        .where(getattr(Role, scope) == bindparam("scope"))
         .order_by(open_cases, col(Person.id))
         .limit(1)
     )
-    for column, value in scope.items():
-        query = query.where(getattr(Role, column) == value)
-    if exclude:
-        query = query.where(col(Person.id).not_in(exclude))
-    return (await session.exec(query)).first()
+    if excluding:
+        query = query.where(col(Person.id).not_in(bindparam("exclude", expanding=True)))
+    return query
+
+
+async def _least_loaded(
+    *, session: AsyncSession, kind: RoleKind, exclude: set[int], scope: str, value: int
+) -> Person | None:
+    """The reachable holder of a role within ``scope`` (a :class:`Role` column equal to ``value``)
+    who has the fewest open cases (ties: longest registered)."""
+    query = _least_loaded_query(kind, scope, bool(exclude))
+    params: dict[str, Any] = {"scope": value, "exclude": sorted(exclude)} if exclude else {"scope": value}
+    return (await session.exec(query, params=params)).first()
 
 
 async def shared_enterprise(
@@ -130,7 +140,11 @@ async def route_case(
         reason = RoutingReason.SHARED
     if enterprise is not None:
         instructor = await _least_loaded(
-            session=session, kind=RoleKind.INSTRUCTOR, exclude=exclude, enterprise_id=enterprise.id
+            session=session,
+            kind=RoleKind.INSTRUCTOR,
+            exclude=exclude,
+            scope="enterprise_id",
+            value=id_of(enterprise),
         )
         if instructor is not None:
             return Routing(OwnerLevel.INSTRUCTOR, instructor, reason, {"enterprise": enterprise.name})
@@ -151,12 +165,20 @@ async def route_up(
     exclude = exclude or set()
     if level == OwnerLevel.INSTRUCTOR:
         member = await _least_loaded(
-            session=session, kind=RoleKind.PARTY_COMMITTEE, exclude=exclude, community_id=community.id
+            session=session,
+            kind=RoleKind.PARTY_COMMITTEE,
+            exclude=exclude,
+            scope="community_id",
+            value=id_of(community),
         )
         if member is not None:
             reason = RoutingReason.COMMITTEE_UP if escalating else RoutingReason.COMMITTEE
             return Routing(OwnerLevel.PARTY_COMMITTEE, member, reason, {"community": community.name})
     admin = await _least_loaded(
-        session=session, kind=RoleKind.OFFICE_ADMIN, exclude=exclude, street_id=community.street_id
+        session=session,
+        kind=RoleKind.OFFICE_ADMIN,
+        exclude=exclude,
+        scope="street_id",
+        value=community.street_id,
     )
     return Routing(OwnerLevel.OFFICE, admin, RoutingReason.OFFICE_UP if escalating else RoutingReason.OFFICE)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import select
@@ -98,4 +100,20 @@ async def test_a_write_gives_up_after_the_busy_timeout_and_leaves_nothing(
     other_writer.rollback()
     async with database.read() as session:
         assert list(await session.exec(select(ChatState))) == []
+    await database.dispose()
+
+
+async def test_a_long_read_aside_leaves_the_loop_serving(database_url: str, ticks: list[int]) -> None:
+    database = Database(database_url)
+    count = text(
+        "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 2000000) "
+        "SELECT count(*) FROM n"
+    )
+    before = ticks[0]
+    started = time.monotonic()
+    async with database.read_aside() as session:
+        assert (await session.exec(count)).one() == (2000000,)
+    took = time.monotonic() - started
+    # A tick every 10 ms while the query ran: the loop was not blocked (inline it would be).
+    assert ticks[0] - before >= took / 0.01 / 2
     await database.dispose()
