@@ -123,11 +123,15 @@ class OutboxSender:
     async def stop(self) -> None:
         """Stop claiming, let requests already on the wire finish, give back unsent claims."""
         self._stopping = True
-        if self._main is not None:
-            self._main.cancel()
-            await asyncio.gather(self._main, return_exceptions=True)
         for task in self._tasks - self._committed:
             task.cancel()  # still waiting for a turn: nothing was sent
+        if self._main is not None:
+            # The loop ends at its next turn, woken for it; cancelled in the middle of a database
+            # call, it would leave that connection half-open (asyncpg logs an error for it).
+            self._wakeup.set()
+            await asyncio.wait({self._main}, timeout=STOP_GRACE)
+            self._main.cancel()
+            await asyncio.gather(self._main, return_exceptions=True)
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=STOP_GRACE)
             for task in self._tasks:
@@ -168,6 +172,9 @@ class OutboxSender:
                 message = self._pick(self.clock())
                 if message is not None:
                     await self._slots.acquire()
+                    if self._stopping:
+                        self._slots.release()
+                        break
                     self._dispatch(message)
                     continue
                 if until_idle and claimed == 0 and not self._queue and not self._tasks:

@@ -1,11 +1,11 @@
 """The database: one async engine, read sessions and write transactions.
 
-SQLite runs in WAL mode with a busy timeout, and write transactions begin with
-``BEGIN IMMEDIATE`` so that two writers queue on the lock instead of failing halfway
-through with "database is locked". Within one process the writers also queue on an asyncio
-lock first: SQLite's busy handler waits by sleeping (1, 2, 5 … 100 ms), which under
-concurrent writers costs far more than the transactions themselves. PostgreSQL needs none
-of this.
+SQLite runs in WAL mode, its statements on the event loop's own thread (models/sqlite_inline.py),
+and write transactions begin with ``BEGIN IMMEDIATE`` so that two writers queue on the lock
+instead of failing halfway through with "database is locked". A writer that finds another
+process holding the lock waits in asyncio sleeps, for at most the busy timeout. Within one
+process the writers queue on an asyncio lock first, so they never meet the file's lock among
+themselves. PostgreSQL needs none of this.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -119,12 +119,6 @@ class Database:
         async with self.writer_turn():
             async with AsyncSession(self._writer, expire_on_commit=False) as session, session.begin():
                 yield session
-
-    @asynccontextmanager
-    async def write_connection(self) -> AsyncIterator[AsyncConnection]:
-        """One write transaction on a bare connection, for Core statements where a session costs too much."""
-        async with self.writer_turn(), self._writer.begin() as connection:
-            yield connection
 
     async def driver_connection(self) -> Any:
         """A connection of the driver itself, outside the pool, for the caller to keep and close.

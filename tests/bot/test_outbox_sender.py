@@ -285,6 +285,31 @@ async def test_stop_while_sending_is_being_committed_lets_that_send_finish(
     assert call.params["text"].startswith(f"Case {case.number}")
 
 
+async def test_stop_in_the_middle_of_a_claim_lets_that_transaction_finish(
+    db: Database, world: World, make_sender: Any, telegram: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cancelled halfway, a database call leaves its connection broken; stop() waits for it instead."""
+    entered, finished = asyncio.Event(), asyncio.Event()
+    real = outbox_sender.claim_due
+
+    async def slow_claim_due(**kwargs: Any) -> list[OutboxMessage]:
+        entered.set()
+        await asyncio.sleep(0.3)
+        claimed = await real(**kwargs)
+        finished.set()
+        return claimed
+
+    monkeypatch.setattr(outbox_sender, "claim_due", slow_claim_due)
+    await report(db, world)  # the instructor's card
+    sender = await make_sender()
+    await asyncio.wait_for(entered.wait(), 10)
+    await asyncio.wait_for(sender.stop(), 15)
+    assert finished.is_set()
+    # What it claimed was given back, not sent: the next sender delivers it.
+    [row] = await rows(db)
+    assert row.status == OutboxStatus.PENDING and row.claimed_by is None
+
+
 async def test_two_senders_never_send_the_same_row_twice(
     db: Database, world: World, make_sender: Any, telegram: FakeTelegram
 ) -> None:
