@@ -10,6 +10,7 @@ an expired conversation later is told again by the step itself (handlers/drafts.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,7 +24,7 @@ from handlers.notifications import Outgoing, register_renderer
 from models.base import utcnow
 from models.directory import Person
 from models.outbox import OutboxMessage, enqueue
-from models.people import find_person_by_telegram_id
+from models.people import people_by_telegram_id
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ def check_interval(expiry: timedelta) -> timedelta:
 
 
 def take_expired_drafts(
-    user_data: dict[int, dict[Any, Any]], expiry: timedelta, now: datetime
+    user_data: Mapping[int, dict[Any, Any]], expiry: timedelta, now: datetime
 ) -> list[tuple[int, str]]:
     """Remove every expired draft from ``user_data``; return (user id, draft kind) of each."""
     taken = []
@@ -57,15 +58,16 @@ async def expire_drafts(context: Context) -> None:
     expiry = context.settings.cases.draft_expiry
     now = utcnow()
     # Taken with no await in between, so no step of the same user runs halfway through.
-    taken = take_expired_drafts(application.user_data, expiry, now)  # type: ignore[arg-type]
+    taken = take_expired_drafts(application.user_data, expiry, now)
     if not taken:
         return
     for user_id, _kind in taken:
         application.mark_data_for_update_persistence(user_ids=user_id)
     await application.update_persistence()
     async with context.db.write() as session:
+        people = await people_by_telegram_id(session=session, telegram_ids=(user_id for user_id, _ in taken))
         for user_id, kind in taken:
-            person = await find_person_by_telegram_id(session=session, telegram_id=user_id)
+            person = people.get(user_id)
             if person is not None:
                 await enqueue(
                     session=session,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlmodel import col, select, update
@@ -46,6 +47,12 @@ class Profile:
 async def find_person_by_telegram_id(*, session: AsyncSession, telegram_id: int) -> Person | None:
     result = await session.exec(select(Person).where(Person.telegram_id == telegram_id))
     return result.first()
+
+
+async def people_by_telegram_id(*, session: AsyncSession, telegram_ids: Iterable[int]) -> dict[int, Person]:
+    """The known people among these Telegram accounts, by Telegram id, in one query."""
+    result = await session.exec(select(Person).where(col(Person.telegram_id).in_(set(telegram_ids))))
+    return {person.telegram_id: person for person in result if person.telegram_id is not None}
 
 
 async def stored_locale(*, session: AsyncSession, telegram_id: int) -> str | None:

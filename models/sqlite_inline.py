@@ -106,6 +106,7 @@ class InlineConnection:
 
     def __init__(self, connection: sqlite3.Connection, busy_timeout_seconds: float) -> None:
         self._conn = connection
+        # What SQLAlchemy's adapter looks at, as on aiosqlite: the connection, None once closed.
         self._connection: sqlite3.Connection | None = connection
         self._tx = _RunNow()
         self.busy_timeout_seconds = busy_timeout_seconds

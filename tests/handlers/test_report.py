@@ -19,7 +19,7 @@ from models.case_actions import CARD
 from models.cases import Case, CasePhoto
 from models.db import Database
 from models.outbox import OutboxMessage
-from tests.cases_world import INSTRUCTOR_TG, RESIDENT_TG, World, make_world, report
+from tests.cases_world import INSTRUCTOR_TG, NEIGHBOUR_TG, RESIDENT_TG, World, make_world, report
 from tests.fakes.outbox import deliver_outbox
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.updates import TelegramUser, callback_update
@@ -389,15 +389,23 @@ async def test_expiry_job_discards_an_abandoned_draft_and_tells_the_resident_onc
     li: ChatDriver, app: RedPropApplication, telegram: FakeTelegram, app_db: Database
 ) -> None:
     await to_location(li)
-    app.user_data[RESIDENT_TG]["report"]["touched"] = (utcnow() - timedelta(hours=2, seconds=1)).isoformat()
+    long_ago = (utcnow() - timedelta(hours=2, seconds=1)).isoformat()
+    app.user_data[RESIDENT_TG]["report"]["touched"] = long_ago
+    # A neighbour's suggestion left the same way: one run tells both.
+    app.user_data[NEIGHBOUR_TG]["suggest"] = {
+        "key": "0123456789abcdef",
+        "text": "Benches",
+        "touched": long_ago,
+    }
     await expire_drafts(Context(app))
     await expire_drafts(Context(app))  # nothing more to discard
     await deliver_outbox(app)
+    assert telegram.texts_to(NEIGHBOUR_TG) == [
+        "Your unfinished suggestion was discarded after 2 hours. Send /suggest to start again."
+    ]
+    assert app.user_data[NEIGHBOUR_TG] == {}
     told = telegram.calls_of("sendMessage", RESIDENT_TG)[-1]
-    assert (
-        told.params["text"]
-        == "Your unfinished report was discarded after 2 hours. Send /report to start again."
-    )
+    assert told.params["text"] == EXPIRED_AFTER_2_HOURS
     assert told.params["reply_markup"] == {"remove_keyboard": True}
     assert len(telegram.texts_to(RESIDENT_TG)) == len(set(telegram.texts_to(RESIDENT_TG)))
     assert "report" not in app.user_data[RESIDENT_TG]
