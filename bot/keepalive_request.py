@@ -2,9 +2,11 @@
 
 python-telegram-bot's default networking (httpx) spends more CPU on each call than the bot
 spends handling most updates, and a /report step makes two or three calls. This
-:class:`~telegram.request.BaseRequest` sends the form-encoded POSTs the Bot API takes over
-plain asyncio streams (TLS for https), keeping connections open between calls. Calls that
-upload files (multipart) go to PTB's own :class:`~telegram.request.HTTPXRequest`.
+:class:`~telegram.request.BaseRequest` sends the Bot API's JSON POSTs over plain asyncio
+streams (TLS for https), keeping connections open between calls. The body is one
+``json.dumps`` of the parameters: PTB's form encoding JSON-encodes each value and then
+percent-encodes every byte, which cost a tenth of the bot's CPU. Calls that upload files
+(multipart) go to PTB's own :class:`~telegram.request.HTTPXRequest`.
 
 A connection that was idle may have been closed by the server. A call that finds a reused
 connection closed when it writes, or closed before any byte of an answer, is tried once more on
@@ -24,12 +26,13 @@ replies of a chat step never look at it.
 from __future__ import annotations
 
 import asyncio
+import json
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 from urllib.request import getproxies, proxy_bypass
 
 from telegram._utils.defaultvalue import DefaultValue
@@ -59,7 +62,7 @@ class _StaleConnection(Exception):
 
 
 class KeepAliveRequest(BaseRequest):
-    """Form-encoded Bot API calls over pooled HTTP/1.1 connections; uploads go to httpx."""
+    """JSON Bot API calls over pooled HTTP/1.1 connections; uploads go to httpx."""
 
     def __init__(
         self,
@@ -126,10 +129,10 @@ class KeepAliveRequest(BaseRequest):
         host = parts.hostname or ""
         port = parts.port or (443 if scheme == "https" else 80)
         path = parts.path + (f"?{parts.query}" if parts.query else "")
-        body = urlencode(request_data.json_parameters).encode() if request_data is not None else b""
+        body = request_body(request_data)
         head = (
             f"{method} {path} HTTP/1.1\r\nHost: {parts.netloc}\r\nUser-Agent: {self.USER_AGENT}\r\n"
-            "Content-Type: application/x-www-form-urlencoded\r\n"
+            "Content-Type: application/json\r\n"
             f"Content-Length: {len(body)}\r\nConnection: keep-alive\r\n\r\n"
         ).encode("latin-1")
         timeouts = (
@@ -218,6 +221,14 @@ class KeepAliveRequest(BaseRequest):
             raise TimedOut("Timed out connecting to the Bot API") from error
         except OSError as error:
             raise NetworkError(f"Could not connect to the Bot API: {error}") from error
+
+
+def request_body(request_data: RequestData | None) -> bytes:
+    """The call's parameters as one UTF-8 JSON object, as the Bot API takes them."""
+    if request_data is None:
+        return b"{}"
+    # PTB has already turned keyboards, dates and enums into plain JSON values here.
+    return json.dumps(request_data.parameters, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 async def _read_response(reader: asyncio.StreamReader, *, reused: bool) -> tuple[int, bytes, bool]:

@@ -12,7 +12,6 @@ import warnings
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
 from telegram.ext import (
     CallbackQueryHandler,
@@ -47,10 +46,10 @@ from handlers.replies import refuse_button
 from handlers.start import help_command, start
 from models.base import utcnow
 from models.case_actions import NO_COMMUNITY, CaseActionRefused, CaseDraft, Deadlines
-from models.case_opening import case_for_draft
-from models.cases import Case, OwnerLevel
+from models.case_opening import OpenedCase, case_for_draft
+from models.cases import OwnerLevel
 from models.categories import ReportCategory
-from models.directory import Community, Person
+from models.directory import Community
 from models.people import find_person_by_telegram_id, register_user
 from models.reporting import TOO_MANY_REPORTS, reports_in_last_hour, submit_report
 
@@ -105,9 +104,9 @@ async def start_report(update: Update, context: Context) -> int:
     return steps.CATEGORY
 
 
-async def receipt(session: AsyncSession, case: Case) -> str:
+def receipt(opened: OpenedCase) -> str:
     """What the resident is told once the case exists: its number, its owner, when to expect an answer."""
-    owner = await session.get(Person, case.owner_id) if case.owner_id is not None else None
+    case, owner = opened.case, opened.owner
     lines = [_("Thank you! Your case number is {number}.").format(number=case.number)]
     if owner is not None:
         role = _(OWNER_LEVEL_NAMES[OwnerLevel(case.owner_level)])
@@ -127,7 +126,7 @@ async def _submit(context: Context, telegram_id: int, draft: CaseDraft) -> str:
         reporter = await find_person_by_telegram_id(session=session, telegram_id=telegram_id)
         if reporter is None:
             raise CaseActionRefused(NO_COMMUNITY)
-        case = await submit_report(
+        opened = await submit_report(
             session=session,
             reporter=reporter,
             draft=draft,
@@ -135,7 +134,7 @@ async def _submit(context: Context, telegram_id: int, draft: CaseDraft) -> str:
             per_hour=settings.reports_per_hour,
             now=utcnow(),
         )
-        return await receipt(session, case)
+    return receipt(opened)
 
 
 @steps.report_step

@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Table
+from sqlalchemy import Table, bindparam
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.base import N_, id_of
-from models.case_timeline import CaseActionRefused, assign_case, record_event
-from models.cases import Case, CaseCounter, CasePhoto, CaseStatus, EventKind, OwnerLevel
+from models.case_timeline import CaseActionRefused, give_to, record_event
+from models.cases import NUMBER_LENGTH, Case, CaseCounter, CasePhoto, CaseStatus, EventKind
 from models.categories import DUTY_OF, ReportCategory
 from models.directory import Community, Enterprise, Person, Street
 from models.routing import route_case, shared_enterprise
@@ -37,24 +38,50 @@ class Deadlines:
     resolution: timedelta
 
 
-async def _next_number(session: AsyncSession, street: Street, now: datetime) -> str:
-    """The street's next case number this year, e.g. ``LSW-2026-000123``."""
-    # One statement that counts and reads; the row stays locked until the case is committed.
-    # On the table, not the model: no counter object is loaded, so the ORM has nothing to sync.
-    table: Table = CaseCounter.__table__  # type: ignore[attr-defined]
-    counters = table.c
-    counted = await session.exec(
-        update(table)
-        .where(counters.street_id == street.id)
-        .where(counters.year == now.year)
-        .values(last=counters.last + 1)
-        .returning(counters.last)
-    )
+# The statements of a Confirm, built once (see models/people.py). The counter and the number
+# go on the tables, not the models: no object is loaded, so the ORM has nothing to sync.
+_COUNTERS: Table = CaseCounter.__table__  # type: ignore[attr-defined]
+_CASES: Table = Case.__table__  # type: ignore[attr-defined]
+_COUNT_UP = (
+    update(_COUNTERS)
+    .where(_COUNTERS.c.street_id == bindparam("street"))
+    .where(_COUNTERS.c.year == bindparam("this_year"))
+    .values(last=_COUNTERS.c.last + 1)
+    .returning(_COUNTERS.c.last)
+)
+_SET_NUMBER = update(_CASES).where(_CASES.c.id == bindparam("case")).values(number=bindparam("new_number"))
+_CASE_OF_DRAFT = (
+    select(Case)
+    .where(col(Case.draft_key) == bindparam("draft_key"))
+    .where(col(Case.reporter_id) == bindparam("reporter"))
+)
+_PLACE = (
+    select(Community, Street, Enterprise)
+    .join(Street, col(Street.id) == col(Community.street_id))
+    .join(Enterprise, col(Enterprise.id) == col(Community.enterprise_id), isouter=True)
+    .where(col(Community.id) == bindparam("community"))
+)
+
+
+async def _number_case(session: AsyncSession, case: Case, street: Street, now: datetime) -> None:
+    """Give the case the street's next number this year, e.g. ``LSW-2026-000123``.
+
+    The last statements before commit: counting locks the street's counter row until the
+    transaction ends, and every other report from the street waits for that lock.
+    """
+    counted = await session.exec(_COUNT_UP, params={"street": id_of(street), "this_year": now.year})
     last = counted.scalar_one_or_none()
     if last is None:  # the street's first case this year (two at once: one fails and is retried)
         last = 1
         session.add(CaseCounter(street_id=id_of(street), year=now.year, last=last))
-    return f"{street.code.upper()}-{now.year}-{last:06d}"
+    number = f"{street.code.upper()}-{now.year}-{last:06d}"
+    await session.exec(_SET_NUMBER, params={"case": id_of(case), "new_number": number})
+    set_committed_value(case, "number", number)
+
+
+def _provisional_number(draft: CaseDraft) -> str:
+    # Unique like the draft key, and never seen outside the transaction that replaces it.
+    return "~" + draft.key[: NUMBER_LENGTH - 1]
 
 
 async def _answerable_enterprise(session: AsyncSession, community: Community, now: datetime) -> int | None:
@@ -65,6 +92,14 @@ async def _answerable_enterprise(session: AsyncSession, community: Community, no
     return shared.id if shared is not None else None
 
 
+@dataclass(frozen=True)
+class OpenedCase:
+    """A resident's case as the receipt names it: the case and who it went to."""
+
+    case: Case
+    owner: Person | None
+
+
 async def open_case(
     *, session: AsyncSession, reporter: Person, draft: CaseDraft, deadlines: Deadlines, now: datetime
 ) -> Case:
@@ -72,46 +107,50 @@ async def open_case(
     existing = await case_for_draft(session=session, reporter=reporter, draft_key=draft.key)
     if existing is not None:
         return existing
-    return await open_new_case(session=session, reporter=reporter, draft=draft, deadlines=deadlines, now=now)
+    opened = await open_new_case(
+        session=session, reporter=reporter, draft=draft, deadlines=deadlines, now=now
+    )
+    return opened.case
 
 
 async def case_for_draft(*, session: AsyncSession, reporter: Person, draft_key: str) -> Case | None:
     """The case ``reporter`` already confirmed from this draft, if any (never someone else's)."""
-    return (
-        await session.exec(
-            select(Case).where(Case.draft_key == draft_key).where(Case.reporter_id == id_of(reporter))
-        )
-    ).first()
+    params = {"draft_key": draft_key, "reporter": id_of(reporter)}
+    return (await session.exec(_CASE_OF_DRAFT, params=params)).first()
+
+
+async def owner_of(*, session: AsyncSession, case: Case) -> Person | None:
+    return await session.get(Person, case.owner_id) if case.owner_id is not None else None
 
 
 async def open_new_case(
     *, session: AsyncSession, reporter: Person, draft: CaseDraft, deadlines: Deadlines, now: datetime
-) -> Case:
+) -> OpenedCase:
     """Open the case for a draft that has none yet (see :func:`case_for_draft`)."""
     if reporter.community_id is None:
         raise CaseActionRefused(NO_COMMUNITY)
     # The enterprise too: held by this name, it stays in the session, where routing looks it up.
-    community, street, _enterprise = (
-        await session.exec(
-            select(Community, Street, Enterprise)
-            .join(Street, col(Street.id) == col(Community.street_id))
-            .join(Enterprise, col(Enterprise.id) == col(Community.enterprise_id), isouter=True)
-            .where(col(Community.id) == reporter.community_id)
-        )
-    ).one()
+    place = await session.exec(_PLACE, params={"community": reporter.community_id})
+    community, street, _enterprise = place.one()
+    # Every read before the first write, so no query waits on a flush.
+    enterprise_id = await _answerable_enterprise(session, community, now)
+    routing = await route_case(session=session, community=community, now=now)
     case = Case(
-        number=await _next_number(session, street, now),
+        number=_provisional_number(draft),
         reporter_id=id_of(reporter),
         community_id=id_of(community),
-        enterprise_id=await _answerable_enterprise(session, community, now),
+        enterprise_id=enterprise_id,
         category=draft.category.value,
         duty=DUTY_OF[draft.category].value,
         description=draft.description,
         building=reporter.building,
         latitude=draft.latitude,
         longitude=draft.longitude,
-        status=CaseStatus.NEW,
-        owner_level=OwnerLevel.OFFICE,
+        # Written in its owner's hands already, so one INSERT and no UPDATE after it; the
+        # timeline still says reported (new), then routed (assigned).
+        status=CaseStatus.ASSIGNED,
+        owner_level=routing.level,
+        owner_id=routing.owner.id if routing.owner is not None else None,
         created_at=now,
         response_due_at=now + deadlines.response,
         resolution_due_at=now + deadlines.resolution,
@@ -119,9 +158,12 @@ async def open_new_case(
     )
     session.add(case)
     await session.flush()
-    # Written with the routing line below, in one flush.
-    await record_event(session, case, kind=EventKind.REPORTED, actor=reporter, now=now, flush=False)
+    reported = CaseStatus.NEW
+    await record_event(
+        session, case, kind=EventKind.REPORTED, actor=reporter, now=now, status=reported, flush=False
+    )
     for file_id in draft.photo_file_ids:
         session.add(CasePhoto(case_id=id_of(case), file_id=file_id))
-    await assign_case(session, case, await route_case(session=session, community=community, now=now), now)
-    return case
+    await give_to(session, case, routing, now)  # the routing line and the card, in one flush
+    await _number_case(session, case, street, now)
+    return OpenedCase(case, routing.owner)

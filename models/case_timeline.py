@@ -48,9 +48,10 @@ async def record_event(
     text: str | None = None,
     reason: str | None = None,
     params: dict[str, Any] | None = None,
+    status: CaseStatus | None = None,
     flush: bool = True,
 ) -> CaseEvent:
-    """Write one timeline line with the case's current status.
+    """Write one timeline line with the case's current status (or ``status``, which it had then).
 
     ``flush=False`` leaves the line for the transaction's next flush, for a caller that needs
     neither its id nor the write yet.
@@ -63,7 +64,7 @@ async def record_event(
         at=now,
         actor_id=actor.id if actor is not None else None,
         kind=kind,
-        status=case.status,
+        status=status or case.status,
         text=text,
         reason=reason,
         reason_params=json.dumps(params, ensure_ascii=False) if params else None,
@@ -105,7 +106,9 @@ async def give_to(session: AsyncSession, case: Case, routing: Routing, now: date
     """Make the routing's owner the case's owner, record why, and send them the card."""
     case.owner_level = routing.level
     case.owner_id = routing.owner.id if routing.owner is not None else None
-    event = await record_event(
+    if routing.owner is not None:  # queued first, so the timeline line's flush writes it too
+        await enqueue(session=session, recipient=routing.owner, kind=CARD, now=now, case_id=case.id)
+    return await record_event(
         session,
         case,
         kind=EventKind.ROUTED,
@@ -114,9 +117,6 @@ async def give_to(session: AsyncSession, case: Case, routing: Routing, now: date
         reason=routing.reason,
         params={**routing.params, "owner": routing.owner.name if routing.owner else ""},
     )
-    if routing.owner is not None:
-        await enqueue(session=session, recipient=routing.owner, kind=CARD, now=now, case_id=case.id)
-    return event
 
 
 async def assign_case(session: AsyncSession, case: Case, routing: Routing, now: datetime) -> CaseEvent:

@@ -106,9 +106,12 @@ class OwnerLevel(StrEnum):
     OFFICE = "office"
 
 
+NUMBER_LENGTH = 32
+
+
 class Case(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
-    number: str = Field(max_length=32, unique=True, index=True)  # e.g. LSW-2026-000123
+    number: str = Field(max_length=NUMBER_LENGTH, unique=True, index=True)  # e.g. LSW-2026-000123
     reporter_id: int = Field(foreign_key="person.id", index=True)
     community_id: int = Field(foreign_key="community.id", index=True)
     # The enterprise answerable for the case when it was reported (None: no-property community).

@@ -9,12 +9,20 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.base import N_, id_of
-from models.case_opening import NO_COMMUNITY, CaseDraft, Deadlines, case_for_draft, open_new_case
+from models.case_opening import (
+    NO_COMMUNITY,
+    CaseDraft,
+    Deadlines,
+    OpenedCase,
+    case_for_draft,
+    open_new_case,
+    owner_of,
+)
 from models.case_timeline import CaseActionRefused
 from models.cases import Case, Suggestion
 from models.directory import Person
@@ -25,13 +33,18 @@ TOO_MANY_REPORTS = N_(
 )
 
 
+# Built once (see models/people.py): every /report and every Confirm asks it.
+_REPORTS_SINCE = (
+    select(func.count(col(Case.id)))
+    .where(col(Case.reporter_id) == bindparam("reporter"))
+    .where(col(Case.created_at) > bindparam("since"))
+)
+
+
 async def reports_in_last_hour(*, session: AsyncSession, person: Person, now: datetime) -> int:
     """How many cases ``person`` reported in the hour before ``now``."""
-    count = await session.exec(
-        select(func.count(col(Case.id)))
-        .where(Case.reporter_id == id_of(person))
-        .where(col(Case.created_at) > now - REPORT_WINDOW)
-    )
+    params = {"reporter": id_of(person), "since": now - REPORT_WINDOW}
+    count = await session.exec(_REPORTS_SINCE, params=params)
     return int(count.one())
 
 
@@ -43,11 +56,11 @@ async def submit_report(
     deadlines: Deadlines,
     per_hour: int,
     now: datetime,
-) -> Case:
+) -> OpenedCase:
     """Open the case for a confirmed draft, within the hourly limit; confirming again returns it."""
     existing = await case_for_draft(session=session, reporter=reporter, draft_key=draft.key)
     if existing is not None:
-        return existing
+        return OpenedCase(existing, await owner_of(session=session, case=existing))
     if reporter.community_id is None:
         raise CaseActionRefused(NO_COMMUNITY)
     if await reports_in_last_hour(session=session, person=reporter, now=now) >= per_hour:

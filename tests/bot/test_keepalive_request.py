@@ -11,10 +11,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
 
 import pytest
-from telegram import Bot
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, NetworkError, TimedOut
 from telegram.request import HTTPXRequest
 
@@ -51,7 +50,12 @@ def result_for(request: Request) -> Any:
         return USER
     if request.headers.get("content-type", "").startswith("multipart/"):
         return message("")
-    return message(parse_qs(request.body.decode()).get("text", [""])[0])
+    return message(sent_text(request))
+
+
+def sent_text(request: Request) -> str:
+    text: str = json.loads(request.body).get("text", "")
+    return text
 
 
 async def keep_alive(request: Request, writer: asyncio.StreamWriter, number: int) -> bool:
@@ -110,16 +114,24 @@ async def bot_for(server: Server, **options: Any) -> Bot:
     return bot
 
 
-async def test_calls_share_one_connection_and_send_form_fields(server: Server) -> None:
+async def test_calls_share_one_connection_and_send_json(server: Server) -> None:
     bot = await bot_for(server)
     first = await bot.send_message(42, "漏水 & more")
-    second = await bot.send_message(42, "second")
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("确认", callback_data="r:ok:1")]])
+    second = await bot.send_message(42, "second", reply_markup=keyboard)
     await bot.shutdown()
     assert (first.text, second.text) == ("漏水 & more", "second")
     assert server.connections == 1
     sent = server.requests[-1]
     assert sent.method == "POST" and sent.path == f"/bot{TOKEN}/sendMessage"
-    assert sent.headers["content-type"] == "application/x-www-form-urlencoded"
+    assert sent.headers["content-type"] == "application/json"
+    assert int(sent.headers["content-length"]) == len(sent.body)
+    # Structured values are JSON objects in the body, not JSON strings inside it.
+    assert json.loads(sent.body) == {
+        "chat_id": 42,
+        "text": "second",
+        "reply_markup": {"inline_keyboard": [[{"text": "确认", "callback_data": "r:ok:1"}]]},
+    }
 
 
 async def test_an_answer_marked_unused_is_true_and_an_error_still_raises(server: Server) -> None:
@@ -139,7 +151,7 @@ async def test_an_answer_marked_unused_is_true_and_an_error_still_raises(server:
     sent = await bot.send_message(42, "answer needed")
     await bot.shutdown()
     assert sent.text == "answer needed"
-    assert [parse_qs(request.body.decode())["text"][0] for request in server.requests[1:]] == [
+    assert [sent_text(request) for request in server.requests[1:]] == [
         "sent, answer not needed",
         "refused",
         "answer needed",
@@ -201,7 +213,7 @@ async def test_a_reused_connection_closed_without_an_answer_is_tried_again_on_a_
     assert (await bot.send_message(42, "two")).text == "two"
     await bot.shutdown()
     assert server.connections == 2
-    assert [parse_qs(r.body.decode())["text"][0] for r in server.requests[1:]] == ["one", "two", "two"]
+    assert [sent_text(r) for r in server.requests[1:]] == ["one", "two", "two"]
 
 
 async def test_an_answer_without_a_length_is_read_to_the_end(server: Server) -> None:

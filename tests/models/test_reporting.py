@@ -5,15 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from models.base import utcnow
 from models.case_actions import NO_COMMUNITY, CaseActionRefused, CaseDraft
 from models.case_opening import case_for_draft
-from models.cases import Case, Suggestion
+from models.case_timeline import CARD
+from models.cases import Case, CaseEvent, CasePhoto, CaseStatus, EventKind, OwnerLevel, Suggestion
 from models.categories import ReportCategory
 from models.db import Database
 from models.directory import Person
+from models.outbox import OutboxMessage
 from models.reporting import (
     TOO_MANY_REPORTS,
     reports_in_last_hour,
@@ -39,7 +41,7 @@ async def submit(db: Database, person_id: int, key: str, per_hour: int = 5) -> C
     async with db.write() as session:
         person = await session.get(Person, person_id)
         assert person is not None
-        return await submit_report(
+        opened = await submit_report(
             session=session,
             reporter=person,
             draft=draft(key),
@@ -47,6 +49,7 @@ async def submit(db: Database, person_id: int, key: str, per_hour: int = 5) -> C
             per_hour=per_hour,
             now=utcnow(),
         )
+        return opened.case
 
 
 @pytest.fixture
@@ -78,6 +81,41 @@ async def test_the_same_draft_makes_one_case(db: Database, world: World) -> None
         assert (await case_for_draft(session=session, reporter=resident, draft_key="k1")) is not None
         # Someone else's draft key names nothing.
         assert await case_for_draft(session=session, reporter=neighbour, draft_key="k1") is None
+
+
+async def test_a_new_case_is_numbered_owned_and_timelined_and_its_card_queued(
+    db: Database, world: World
+) -> None:
+    async with db.write() as session:
+        reporter = await session.get(Person, world.resident)
+        assert reporter is not None
+        opened = await submit_report(
+            session=session,
+            reporter=reporter,
+            draft=draft("k1"),
+            deadlines=DEADLINES,
+            per_hour=5,
+            now=utcnow(),
+        )
+    assert opened.owner is not None and opened.owner.id == world.instructor
+    async with db.read() as session:
+        case = (await session.exec(select(Case))).one()
+        lines = list(await session.exec(select(CaseEvent).order_by(col(CaseEvent.id))))
+        photos = list(await session.exec(select(CasePhoto.file_id).order_by(col(CasePhoto.id))))
+        cards = list(await session.exec(select(OutboxMessage.recipient_id, OutboxMessage.kind)))
+    # The number the resident is told is the stored one, not the provisional one it was written with.
+    assert case.number == opened.case.number == f"LSW-{case.created_at.year}-000001"
+    assert (case.status, case.owner_level, case.owner_id) == (
+        CaseStatus.ASSIGNED,
+        OwnerLevel.INSTRUCTOR,
+        world.instructor,
+    )
+    assert [(line.kind, line.status, line.actor_id) for line in lines] == [
+        (EventKind.REPORTED, CaseStatus.NEW, world.resident),
+        (EventKind.ROUTED, CaseStatus.ASSIGNED, None),
+    ]
+    assert photos == ["a", "b"]
+    assert cards == [(world.instructor, CARD)]
 
 
 async def test_the_hourly_limit_refuses_and_creates_nothing(db: Database, world: World) -> None:
