@@ -72,7 +72,9 @@ def build_application(
     """
     set_timezone(settings.bot.tzinfo)
     database = Database(
-        settings.database.url, busy_timeout_seconds=settings.database.busy_timeout.total_seconds()
+        settings.database.url,
+        busy_timeout_seconds=settings.database.busy_timeout.total_seconds(),
+        checkpoints_aside=True,
     )
     builder = (
         ApplicationBuilder()

@@ -135,7 +135,9 @@ async def serve(settings: Settings, *, parent_pipe: bool) -> int:
     for number in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(number, done.set)
     database = Database(
-        settings.database.url, busy_timeout_seconds=settings.database.busy_timeout.total_seconds()
+        settings.database.url,
+        busy_timeout_seconds=settings.database.busy_timeout.total_seconds(),
+        checkpoints_aside=True,
     )
     sender = OutboxSender(database=database, bot=sender_bot(settings), settings=settings)
     try:

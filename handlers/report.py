@@ -49,9 +49,8 @@ from models.case_actions import NO_COMMUNITY, CaseActionRefused, CaseDraft, Dead
 from models.case_opening import OpenedCase, case_for_draft
 from models.cases import OwnerLevel
 from models.categories import ReportCategory
-from models.directory import Community
 from models.people import find_person_by_telegram_id, register_user
-from models.reporting import TOO_MANY_REPORTS, reports_in_last_hour, submit_report
+from models.reporting import TOO_MANY_REPORTS, report_allowance, submit_report
 
 KIND = steps.KIND
 SUGGEST_KIND = "suggest"  # handlers/suggest.py: one resident conversation at a time
@@ -74,22 +73,16 @@ async def start_report(update: Update, context: Context) -> int:
         person = await register_user(
             session=session, telegram_id=user.id, name=user.full_name, language_code=user.language_code
         )
-        community = await session.get(Community, person.community_id) if person.community_id else None
-        has_community = community is not None
-        sent = (
-            await reports_in_last_hour(session=session, person=person, now=utcnow()) if has_community else 0
-        )
+        allowance = await report_allowance(session=session, person=person, now=utcnow())
     limit = context.settings.cases.reports_per_hour
-    if not has_community or sent >= limit:
+    if allowance.community is None or allowance.reports_last_hour >= limit:
         drop_draft(context, KIND)
-        refusal = _(NO_COMMUNITY) if not has_community else _(TOO_MANY_REPORTS).format(limit=limit)
+        refusal = _(NO_COMMUNITY) if allowance.community is None else _(TOO_MANY_REPORTS).format(limit=limit)
         await say(update, context, refusal, remove_keyboard())
         return END
     text = _("What is the problem about? Choose a category:")
     if live_draft(context, KIND) is not None:
         text = _("Your unfinished report was discarded; here is a new one.") + "\n" + text
-    # The summary names the community; read here once rather than again at that step.
-    community_name = community.name if community is not None else None
     new_draft(
         context,
         KIND,
@@ -98,7 +91,8 @@ async def start_report(update: Update, context: Context) -> int:
         photos=[],
         lat=None,
         lon=None,
-        community=community_name,
+        # The summary names the community; read here once rather than again at that step.
+        community=allowance.community,
     )
     await say(update, context, text, steps.category_keyboard())
     return steps.CATEGORY

@@ -21,9 +21,11 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
+from sqlmodel import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.sqlite_inline import inline_connector
+from models.wal_checkpoints import NO_AUTOMATIC_CHECKPOINTS, Checkpointer
 
 _IMMEDIATE = "redprop_begin_immediate"
 POSTGRES_POOL_SIZE = 20  # and SQLAlchemy's 10 more while busy
@@ -50,14 +52,14 @@ def _use_wal(cursor: Any) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
 
 
-def _tune_sqlite(engine: AsyncEngine) -> None:
+def _tune_sqlite(engine: AsyncEngine, pragmas: tuple[str, ...]) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
         # Take transaction control from the driver so BEGIN is ours to emit.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         _use_wal(cursor)
-        for pragma in SQLITE_PRAGMAS:
+        for pragma in pragmas:
             cursor.execute(pragma)
         cursor.close()
 
@@ -67,14 +69,45 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-class Database:
-    """The application's database; hand out sessions with :meth:`read` and :meth:`write`."""
+class ReadOnlySession(Session):
+    """The session behind :meth:`Database.read`: a flush with anything to write is an error.
 
-    def __init__(self, url: str, *, busy_timeout_seconds: float = 30.0, echo: bool = False) -> None:
+    On PostgreSQL a read session has no transaction to roll back, so a write would stay.
+    """
+
+
+@event.listens_for(ReadOnlySession, "before_flush")
+def _refuse_writes(session: Session, _context: Any, _instances: Any) -> None:
+    if session.new or session.deleted or any(session.is_modified(row) for row in session.dirty):
+        raise RuntimeError("a read session does not write; use Database.write()")
+
+
+class Database:
+    """The application's database; hand out sessions with :meth:`read` and :meth:`write`.
+
+    ``checkpoints_aside``: SQLite's WAL checkpoints run on a worker thread instead of inside a
+    commit on the event loop (models/wal_checkpoints.py). For a long-running process; others
+    keep SQLite's automatic checkpoints.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        busy_timeout_seconds: float = 30.0,
+        echo: bool = False,
+        checkpoints_aside: bool = False,
+    ) -> None:
         self.url = url
         self.is_sqlite = is_sqlite(url)
         self.busy_timeout_seconds = busy_timeout_seconds
         ensure_sqlite_folder(url)
+        self._pragmas: tuple[str, ...] = SQLITE_PRAGMAS
+        self._checkpointer: Checkpointer | None = None
+        path = make_url(url).database if self.is_sqlite else None
+        if checkpoints_aside and path not in (None, "", ":memory:"):
+            self._pragmas = (*SQLITE_PRAGMAS, NO_AUTOMATIC_CHECKPOINTS)
+            self._checkpointer = Checkpointer(str(Path(str(path)).expanduser()), busy_timeout_seconds)
         if self.is_sqlite:
             connect = inline_connector(url, busy_timeout_seconds)
             self.engine = create_async_engine(url, echo=echo, async_creator=connect)
@@ -84,20 +117,27 @@ class Database:
             # Enough connections stay open for a busy minute, so none is opened per transaction.
             self.engine = create_async_engine(url, echo=echo, pool_size=POSTGRES_POOL_SIZE)
         self._writer = self.engine
+        self._reader = self.engine
+        if not self.is_sqlite:
+            # Reads without BEGIN and ROLLBACK: under READ COMMITTED each statement takes its own
+            # snapshot anyway, so a transaction around reads cost two round trips and bought nothing.
+            self._reader = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         # One lock per event loop: tests run one Database in several loops, one after another.
         self._write_locks: dict[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
         self._write_owner: asyncio.Task[Any] | None = None
         self._driver_connections: set[Any] = set()
         self._aside: AsyncEngine | None = None  # SQLite on aiosqlite's threads, for long reads
         if self.is_sqlite:
-            _tune_sqlite(self.engine)
+            _tune_sqlite(self.engine, self._pragmas)
             self._writer = self.engine.execution_options(**{_IMMEDIATE: True})
             self._write_locks = {}
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
-        """A session for queries; nothing it changes is committed."""
-        async with AsyncSession(self.engine, expire_on_commit=False) as session:
+        """A session for queries; it refuses to write what it changes (:class:`ReadOnlySession`)."""
+        async with AsyncSession(
+            self._reader, expire_on_commit=False, sync_session_class=ReadOnlySession
+        ) as session:
             yield session
 
     @asynccontextmanager
@@ -131,7 +171,7 @@ class Database:
             connection = await inline_connector(self.url, self.busy_timeout_seconds)()
             connection.isolation_level = None
             await connection.when_free(_use_wal, connection.sqlite.cursor())
-            for pragma in SQLITE_PRAGMAS:
+            for pragma in self._pragmas:
                 await connection.when_free(connection.sqlite.execute, pragma)
         else:
             arguments, options = self.engine.dialect.create_connect_args(self.engine.url)
@@ -166,9 +206,13 @@ class Database:
         finally:
             self._write_owner = None
             lock.release()
+            if self._checkpointer is not None:
+                self._checkpointer.after_write()
 
     async def dispose(self) -> None:
         """Close the pool and any driver connection still open."""
+        if self._checkpointer is not None:
+            await self._checkpointer.close()
         connections, self._driver_connections = self._driver_connections, set()
         for connection in connections:
             if not connection.is_closed():

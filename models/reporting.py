@@ -7,6 +7,7 @@ resident must belong to a community.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, func
@@ -19,13 +20,12 @@ from models.case_opening import (
     CaseDraft,
     Deadlines,
     OpenedCase,
-    case_for_draft,
     open_new_case,
     owner_of,
 )
 from models.case_timeline import CaseActionRefused
 from models.cases import Case, Suggestion
-from models.directory import Person
+from models.directory import Community, Person
 
 REPORT_WINDOW = timedelta(hours=1)
 TOO_MANY_REPORTS = N_(
@@ -41,11 +41,47 @@ _REPORTS_SINCE = (
 )
 
 
+# What /report asks before it starts: where the resident lives and how much they reported lately.
+_COMMUNITY_AND_RECENT_REPORTS = select(col(Community.name), _REPORTS_SINCE.scalar_subquery()).where(
+    col(Community.id) == bindparam("community")
+)
+
+
+@dataclass(frozen=True)
+class ReportAllowance:
+    """Whether a resident may start a report: their community, and how many they sent this hour."""
+
+    community: str | None  # its name; None: no community chosen yet
+    reports_last_hour: int
+
+
+async def report_allowance(*, session: AsyncSession, person: Person, now: datetime) -> ReportAllowance:
+    """The resident's community and their reports in the hour before ``now``, in one query."""
+    if person.community_id is None:
+        return ReportAllowance(None, 0)
+    params = {"community": person.community_id, "reporter": id_of(person), "since": now - REPORT_WINDOW}
+    row = (await session.exec(_COMMUNITY_AND_RECENT_REPORTS, params=params)).first()
+    if row is None:
+        return ReportAllowance(None, 0)
+    name, count = row
+    return ReportAllowance(name, int(count))
+
+
 async def reports_in_last_hour(*, session: AsyncSession, person: Person, now: datetime) -> int:
     """How many cases ``person`` reported in the hour before ``now``."""
     params = {"reporter": id_of(person), "since": now - REPORT_WINDOW}
     count = await session.exec(_REPORTS_SINCE, params=params)
     return int(count.one())
+
+
+# What Confirm asks first, in one query: is this draft a case already, and how many this hour.
+_DRAFT_CASE_AND_RECENT_REPORTS = select(
+    select(col(Case.id))
+    .where(col(Case.draft_key) == bindparam("draft_key"))
+    .where(col(Case.reporter_id) == bindparam("reporter"))
+    .scalar_subquery(),
+    _REPORTS_SINCE.scalar_subquery(),
+)
 
 
 async def submit_report(
@@ -58,12 +94,15 @@ async def submit_report(
     now: datetime,
 ) -> OpenedCase:
     """Open the case for a confirmed draft, within the hourly limit; confirming again returns it."""
-    existing = await case_for_draft(session=session, reporter=reporter, draft_key=draft.key)
-    if existing is not None:
+    params = {"draft_key": draft.key, "reporter": id_of(reporter), "since": now - REPORT_WINDOW}
+    existing_id, recent = (await session.exec(_DRAFT_CASE_AND_RECENT_REPORTS, params=params)).one()
+    if existing_id is not None:
+        existing = await session.get(Case, existing_id)
+        assert existing is not None
         return OpenedCase(existing, await owner_of(session=session, case=existing))
     if reporter.community_id is None:
         raise CaseActionRefused(NO_COMMUNITY)
-    if await reports_in_last_hour(session=session, person=reporter, now=now) >= per_hour:
+    if recent >= per_hour:
         raise CaseActionRefused(TOO_MANY_REPORTS, limit=per_hour)
     return await open_new_case(session=session, reporter=reporter, draft=draft, deadlines=deadlines, now=now)
 

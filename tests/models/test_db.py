@@ -1,4 +1,4 @@
-"""The database's write transactions on SQLite: one at a time in a process, never nested."""
+"""The database's sessions: SQLite writers one at a time and never nested; read sessions never write."""
 
 from __future__ import annotations
 
@@ -37,3 +37,32 @@ async def test_sqlite_writers_of_one_process_take_turns_and_a_nested_write_fails
         with pytest.raises(RuntimeError, match="inside another"):
             async with db.write():
                 pass
+
+
+async def test_a_read_session_refuses_to_write_and_stores_nothing(db: Database) -> None:
+    async with db.write() as session:
+        session.add(ChatState(kind="test", key="kept", value="1", updated_at=utcnow()))
+    with pytest.raises(RuntimeError, match="does not write"):
+        async with db.read() as session:
+            session.add(ChatState(kind="test", key="added", value="1", updated_at=utcnow()))
+            await session.flush()
+    with pytest.raises(RuntimeError, match="does not write"):
+        async with db.read() as session:
+            kept = (await session.exec(select(ChatState).where(ChatState.key == "kept"))).one()
+            kept.value = "changed"
+            # The next query flushes first (autoflush), and that is refused too.
+            await session.exec(select(ChatState))
+    async with db.read() as session:
+        rows = list(
+            await session.exec(select(ChatState.key, ChatState.value).where(ChatState.kind == "test"))
+        )
+    assert rows == [("kept", "1")]
+
+
+async def test_a_read_session_may_look_without_writing(db: Database) -> None:
+    async with db.write() as session:
+        session.add(ChatState(kind="test", key="kept", value="1", updated_at=utcnow()))
+    async with db.read() as session:
+        kept = (await session.exec(select(ChatState).where(ChatState.key == "kept"))).one()
+        kept.value = "1"  # set to what it was: nothing to write
+        assert [row.key for row in await session.exec(select(ChatState))] == ["kept"]

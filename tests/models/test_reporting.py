@@ -18,6 +18,8 @@ from models.directory import Person
 from models.outbox import OutboxMessage
 from models.reporting import (
     TOO_MANY_REPORTS,
+    ReportAllowance,
+    report_allowance,
     reports_in_last_hour,
     submit_report,
     submit_suggestion,
@@ -67,6 +69,28 @@ async def test_reports_in_last_hour_counts_only_the_persons_recent_cases(db: Dat
         resident = await session.get(Person, world.resident)
         assert resident is not None
         assert await reports_in_last_hour(session=session, person=resident, now=now) == 2
+
+
+async def test_report_allowance_names_the_community_and_counts_the_last_hour(
+    db: Database, world: World
+) -> None:
+    now = utcnow()
+    await report(db, world.resident, now=now - timedelta(minutes=10))
+    await report(db, world.resident, now=now - timedelta(minutes=61))
+    async with db.write() as session:
+        stranger = Person(telegram_id=9998, name="Stranger")
+        session.add(stranger)
+    async with db.read() as session:
+        resident = await session.get(Person, world.resident)
+        neighbour = await session.get(Person, world.neighbour)
+        assert resident is not None and neighbour is not None
+        assert await report_allowance(session=session, person=resident, now=now) == ReportAllowance(
+            "东方华庭", 1
+        )
+        assert await report_allowance(session=session, person=neighbour, now=now) == ReportAllowance(
+            "老街小区", 0
+        )
+        assert await report_allowance(session=session, person=stranger, now=now) == ReportAllowance(None, 0)
 
 
 async def test_the_same_draft_makes_one_case(db: Database, world: World) -> None:
