@@ -84,6 +84,16 @@ def database_url(migrated_template: str, tmp_path: Path) -> Iterator[str]:
     yield f"sqlite+aiosqlite:///{target}"
 
 
+@pytest.fixture
+def sqlite_path(database_url: str) -> str:
+    """The test database's file; the test is skipped on PostgreSQL."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite only")
+    path = make_url(database_url).database
+    assert path is not None
+    return path
+
+
 async def _truncate_all(url: str) -> None:
     from sqlalchemy.ext.asyncio import create_async_engine
 

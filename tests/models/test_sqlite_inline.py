@@ -9,22 +9,12 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
 from models.base import utcnow
 from models.chat_state import ChatState
 from models.db import Database
-
-
-@pytest.fixture
-def sqlite_path(database_url: str) -> str:
-    if not database_url.startswith("sqlite"):
-        pytest.skip("SQLite only")
-    path = make_url(database_url).database
-    assert path is not None
-    return path
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlmodel import col, func, select
 
 from models import wal_checkpoints
@@ -17,15 +16,6 @@ from models.chat_state import ChatState
 from models.db import Database
 
 ROWS = 40
-
-
-@pytest.fixture
-def sqlite_path(database_url: str) -> str:
-    if not database_url.startswith("sqlite"):
-        pytest.skip("SQLite only")
-    path = make_url(database_url).database
-    assert path is not None
-    return path
 
 
 def rows_in_file_alone(path: str, copy: Path) -> int:
