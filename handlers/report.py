@@ -49,7 +49,7 @@ from models.case_actions import NO_COMMUNITY, CaseActionRefused, CaseDraft, Dead
 from models.case_opening import OpenedCase, case_for_draft
 from models.cases import OwnerLevel
 from models.categories import ReportCategory
-from models.people import find_person_by_telegram_id, register_user
+from models.people import find_person_by_telegram_id, is_registered, register_user
 from models.reporting import TOO_MANY_REPORTS, report_allowance, submit_report
 
 KIND = steps.KIND
@@ -69,11 +69,18 @@ async def start_report(update: Update, context: Context) -> int:
     if live_draft(context, SUGGEST_KIND) is not None:
         await say(update, context, _("You are writing a suggestion. Finish it, or send /cancel to stop it."))
         return END
-    async with context.db.write() as session:
-        person = await register_user(
-            session=session, telegram_id=user.id, name=user.full_name, language_code=user.language_code
-        )
-        allowance = await report_allowance(session=session, person=person, now=utcnow())
+    # A read will do for someone registered already, as a resident who reports always is.
+    allowance = None
+    async with context.db.read() as session:
+        person = await find_person_by_telegram_id(session=session, telegram_id=user.id)
+        if is_registered(person, language_code=user.language_code):
+            allowance = await report_allowance(session=session, person=person, now=utcnow())
+    if allowance is None:
+        async with context.db.write() as session:
+            person = await register_user(
+                session=session, telegram_id=user.id, name=user.full_name, language_code=user.language_code
+            )
+            allowance = await report_allowance(session=session, person=person, now=utcnow())
     limit = context.settings.cases.reports_per_hour
     if allowance.community is None or allowance.reports_last_hour >= limit:
         drop_draft(context, KIND)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TypeGuard
 
 from sqlalchemy import bindparam
 from sqlmodel import col, select, update
@@ -66,6 +67,13 @@ async def stored_locale(*, session: AsyncSession, telegram_id: int) -> str | Non
     """The language the person chose, None if none (or no such person): one column, no row object."""
     result = await session.exec(_LOCALE_BY_TELEGRAM_ID, params={"telegram_id": telegram_id})
     return result.first()
+
+
+def is_registered(person: Person | None, *, language_code: str | None) -> TypeGuard[Person]:
+    """Whether :func:`register_user` would leave this person as they are, so reading them will do."""
+    if person is None:
+        return False
+    return bool(person.name) and person.language_code == language_code and person.reachable
 
 
 async def register_user(

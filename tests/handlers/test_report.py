@@ -18,6 +18,7 @@ from models.base import utcnow
 from models.case_actions import CARD
 from models.cases import Case, CasePhoto
 from models.db import Database
+from models.directory import Person
 from models.outbox import OutboxMessage
 from tests.cases_world import INSTRUCTOR_TG, NEIGHBOUR_TG, RESIDENT_TG, World, make_world, report
 from tests.fakes.outbox import deliver_outbox
@@ -77,6 +78,22 @@ STEPS |= {"photos": to_photos, "location": to_location, "confirm": to_confirm}
 async def cases(db: Database) -> list[Case]:
     async with db.read() as session:
         return list(await session.exec(select(Case).order_by(col(Case.id))))
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [{"reachable": False}, {"language_code": "zh-hans"}],
+    ids=["had blocked the bot", "changed Telegram's language"],
+)
+async def test_report_updates_a_resident_whose_account_changed(
+    li: ChatDriver, world: World, app_db: Database, stored: dict[str, Any]
+) -> None:
+    async with app_db.write() as session:
+        await session.exec(update(Person).where(col(Person.id) == world.resident).values(**stored))
+    assert await li.send("/report") == ["What is the problem about? Choose a category:"]
+    async with app_db.read() as session:
+        resident = await session.get(Person, world.resident)
+    assert resident is not None and (resident.reachable, resident.language_code) == (True, "en")
 
 
 async def test_full_report_gives_a_case_number_and_sends_the_card(li: ChatDriver, app_db: Database) -> None:

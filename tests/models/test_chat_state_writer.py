@@ -80,4 +80,8 @@ async def test_a_lost_postgresql_connection_is_replaced_and_the_batch_written(
     await writer.write([("user_data", "7", '{"a": 2}')], [], utcnow())
     assert "connection lost" in caplog.text
     assert (await stored(db))[("user_data", "7")][0] == '{"a": 2}'
+    # The new connection, too, commits chat state without waiting for the disk; nothing else does.
+    assert await writer._connection.fetchval("SHOW synchronous_commit") == "off"
+    async with db.engine.connect() as connection:
+        assert (await connection.execute(text("SHOW synchronous_commit"))).scalar_one() == "on"
     await writer.close()
