@@ -90,8 +90,10 @@ def edited(resident: Resident, method: str, params: dict[str, Any], result: Any)
     return method == "editMessageText" and str(params.get("chat_id")) == str(resident.user.id)
 
 
-def sent_case_number(resident: Resident, method: str, params: dict[str, Any], result: Any) -> bool:
-    return _sent(method, params, resident) and bool(CASE_NUMBER.search(str(params.get("text", ""))))
+def told_case_number(resident: Resident, method: str, params: dict[str, Any], result: Any) -> bool:
+    """The receipt: the summary edited to name the case (or, should that fail, a message)."""
+    shown = _sent(method, params, resident) or edited(resident, method, params, result)
+    return shown and bool(CASE_NUMBER.search(str(params.get("text", ""))))
 
 
 def press(data: str | Callable[[Resident], str]) -> Callable[[Resident], dict[str, Any]]:
@@ -114,7 +116,7 @@ REPORT = [
     Step("photo", lambda r: message_update(r.user, photo=PHOTO), sent_button("r:photos:done")),
     Step("done", press("r:photos:done"), sent_keyboard("Skip")),
     Step("no location", lambda r: message_update(r.user, "Skip"), sent_button("r:ok:")),
-    Step("confirm", press(confirm_data), sent_case_number),
+    Step("confirm", press(confirm_data), told_case_number),
 ]
 
 

@@ -52,6 +52,10 @@ from models.outbox_delivery import (
 logger = logging.getLogger(__name__)
 
 POLL_INTERVAL = 0.25  # seconds between looks at the outbox when nobody calls wake()
+# Wakes closer together than this share one claim: during a burst of reports the bot wakes the
+# sender after every commit, and a claim (a write transaction) per case cost the database
+# about as much as the reports themselves. A new row waits at most this long for its claim.
+CLAIM_GAP = 0.05
 MAX_BACKOFF = 300.0
 INVALID_TOKEN_PAUSE = 60.0
 STOP_GRACE = 10.0  # how long stop() lets requests already on the wire finish
@@ -156,6 +160,7 @@ class OutboxSender:
         lease = self.lease.total_seconds()
         next_abandon = self.clock() + lease
         next_claim = 0.0
+        last_claim = -math.inf
         while not self._stopping:
             try:
                 now = self.clock()
@@ -165,10 +170,12 @@ class OutboxSender:
                 self._forget_expiring()
                 claimed = None
                 woken = self._wakeup.is_set()
-                if self._wants_rows(now >= next_claim or woken):
+                gap_over = now >= last_claim + CLAIM_GAP
+                if gap_over and self._wants_rows(now >= next_claim or woken):
                     self._wakeup.clear()
                     claimed = await self._claim()
-                    next_claim = self.clock() + self.poll_interval
+                    last_claim = self.clock()
+                    next_claim = last_claim + self.poll_interval
                 message = self._pick(self.clock())
                 if message is not None:
                     await self._slots.acquire()
@@ -179,7 +186,11 @@ class OutboxSender:
                     continue
                 if until_idle and claimed == 0 and not self._queue and not self._tasks:
                     return
-                await self._sleep(next_claim)
+                if woken and not gap_over:
+                    # Woken too soon after the last claim: sleep out the gap, not on the wake-up.
+                    await self._sleep(last_claim + CLAIM_GAP, watch_wakeup=False)
+                else:
+                    await self._sleep(next_claim)
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -227,12 +238,15 @@ class OutboxSender:
                 return message
         return None
 
-    async def _sleep(self, next_claim: float) -> None:
+    async def _sleep(self, next_claim: float, *, watch_wakeup: bool = True) -> None:
         now = self.clock()
         wait = max(next_claim - now, 0.01)
         for message in self._queue:
             if message.chat_id not in self._busy:
                 wait = min(wait, max(self._chat_ready.get(message.chat_id, 0.0) - now, 0.0))
+        if not watch_wakeup:
+            await asyncio.sleep(max(wait, 0.005))
+            return
         try:
             await asyncio.wait_for(self._wakeup.wait(), max(wait, 0.005))
         except TimeoutError:

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from telegram import Update
+from telegram.error import BadRequest
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -25,6 +26,7 @@ from telegram.warnings import PTBUserWarning
 from bot.context import Context, RedPropApplication, wake_outbox
 from bot.i18n import N_, format_time
 from bot.i18n import gettext as _
+from bot.keepalive_request import answer_unused
 from handlers import report_steps as steps
 from handlers.drafts import (
     ANY_INPUT,
@@ -124,16 +126,14 @@ async def _submit(context: Context, telegram_id: int, draft: CaseDraft) -> str:
     """Open (or find) the draft's case in one transaction; return the receipt to show."""
     settings = context.settings.cases
     async with context.db.write() as session:
-        reporter = await find_person_by_telegram_id(session=session, telegram_id=telegram_id)
-        if reporter is None:
-            raise CaseActionRefused(NO_COMMUNITY)
         opened = await submit_report(
             session=session,
-            reporter=reporter,
+            telegram_id=telegram_id,
             draft=draft,
             deadlines=Deadlines(*settings.deadlines_for(draft.category.value)),
             per_hour=settings.reports_per_hour,
             now=utcnow(),
+            numbering_zone=context.settings.bot.tzinfo,
         )
     return receipt(opened)
 
@@ -170,11 +170,25 @@ async def confirm(update: Update, context: Context, draft: dict[str, Any]) -> in
             return None
         drop_draft(context, KIND)
         return END
-    await close_buttons(update)
+    details = await steps.report_details(context, user.id, draft)
     drop_draft(context, KIND)
     wake_outbox(context.application)
-    await say(update, context, text)
+    await show_receipt(update, context, text + "\n\n" + details)
     return END
+
+
+async def show_receipt(update: Update, context: Context, text: str) -> None:
+    """Turn the confirmed summary into the receipt: the number where the resident is looking,
+    what they reported under it, and no buttons left to press."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    try:
+        with answer_unused():
+            await query.edit_message_text(text)
+    except BadRequest:
+        # The summary can no longer be edited (deleted meanwhile): the receipt comes as a message.
+        await say(update, context, text)
 
 
 async def stale_confirm(update: Update, context: Context) -> None:

@@ -126,21 +126,16 @@ async def community_name(context: Context, telegram_id: int) -> str:
     return community.name if community is not None else "—"
 
 
-async def show_summary(update: Update, context: Context, draft: dict[str, Any]) -> int:
-    """Show everything the resident entered, with Confirm / Edit / Cancel."""
-    draft.pop("editing", None)
-    user = update.effective_user
-    assert user is not None
+async def report_details(context: Context, telegram_id: int, draft: dict[str, Any]) -> str:
+    """What the resident reported, as the summary and then the receipt show it."""
     photos = len(draft.get("photos") or [])
     if draft.get("lat") is not None and draft.get("lon") is not None:
         location = f"{draft['lat']:.5f}, {draft['lon']:.5f}"
     else:
         location = _("not given")
     lines = [
-        _("Please check your report:"),
-        "",
         _("Community: {community}").format(
-            community=draft.get("community") or await community_name(context, user.id)
+            community=draft.get("community") or await community_name(context, telegram_id)
         ),
         _("Category: {category}").format(category=category_name(draft.get("category"))),
         _("Photos: {count}").format(count=photos),
@@ -148,7 +143,16 @@ async def show_summary(update: Update, context: Context, draft: dict[str, Any]) 
         "",
         shown(str(draft.get("description") or "")),
     ]
-    await say(update, context, "\n".join(lines), summary_keyboard(draft))
+    return "\n".join(lines)
+
+
+async def show_summary(update: Update, context: Context, draft: dict[str, Any]) -> int:
+    """Show everything the resident entered, with Confirm / Edit / Cancel."""
+    draft.pop("editing", None)
+    user = update.effective_user
+    assert user is not None
+    details = await report_details(context, user.id, draft)
+    await say(update, context, _("Please check your report:") + "\n\n" + details, summary_keyboard(draft))
     return CONFIRM
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
-from sqlalchemy import Table, bindparam
+from sqlalchemy import Table, Text, bindparam, cast, func
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -50,6 +50,20 @@ _COUNT_UP = (
     .returning(_COUNTERS.c.last)
 )
 _SET_NUMBER = update(_CASES).where(_CASES.c.id == bindparam("case")).values(number=bindparam("new_number"))
+# PostgreSQL counts and numbers in one statement (an UPDATE inside WITH, which SQLite lacks), so
+# the counter row is locked for one round trip and the commit. The same format as _number_case.
+_COUNTED = _COUNT_UP.cte("counted")
+_COUNTED_TEXT = cast(select(_COUNTED.c.last).scalar_subquery(), Text)
+_COUNT_UP_AND_NUMBER = (
+    update(_CASES)
+    .where(_CASES.c.id == bindparam("case"))
+    .where(select(_COUNTED.c.last).exists())  # no counter row yet: nothing numbered here
+    .values(
+        number=bindparam("prefix", type_=Text)
+        + func.lpad(_COUNTED_TEXT, func.greatest(6, func.length(_COUNTED_TEXT)), "0")
+    )
+    .returning(_CASES.c.number)
+)
 _CASE_OF_DRAFT = (
     select(Case)
     .where(col(Case.draft_key) == bindparam("draft_key"))
@@ -63,18 +77,28 @@ _PLACE = (
 )
 
 
-async def _number_case(session: AsyncSession, case: Case, street: Street, now: datetime) -> None:
-    """Give the case the street's next number this year, e.g. ``LSW-2026-000123``.
+async def _number_case(
+    session: AsyncSession, case: Case, street: Street, now: datetime, zone: tzinfo
+) -> None:
+    """Give the case the street's next number this year (the year in ``zone``), e.g. ``LSW-2026-000123``.
 
     The last statements before commit: counting locks the street's counter row until the
     transaction ends, and every other report from the street waits for that lock.
     """
-    counted = await session.exec(_COUNT_UP, params={"street": id_of(street), "this_year": now.year})
+    year = now.astimezone(zone).year
+    prefix = f"{street.code.upper()}-{year}-"
+    if session.get_bind().dialect.name == "postgresql":
+        params = {"street": id_of(street), "this_year": year, "case": id_of(case), "prefix": prefix}
+        numbered = (await session.exec(_COUNT_UP_AND_NUMBER, params=params)).scalar_one_or_none()
+        if numbered is not None:
+            set_committed_value(case, "number", numbered)
+            return
+    counted = await session.exec(_COUNT_UP, params={"street": id_of(street), "this_year": year})
     last = counted.scalar_one_or_none()
     if last is None:  # the street's first case this year (two at once: one fails and is retried)
         last = 1
-        session.add(CaseCounter(street_id=id_of(street), year=now.year, last=last))
-    number = f"{street.code.upper()}-{now.year}-{last:06d}"
+        session.add(CaseCounter(street_id=id_of(street), year=year, last=last))
+    number = f"{prefix}{last:06d}"
     await session.exec(_SET_NUMBER, params={"case": id_of(case), "new_number": number})
     set_committed_value(case, "number", number)
 
@@ -101,14 +125,25 @@ class OpenedCase:
 
 
 async def open_case(
-    *, session: AsyncSession, reporter: Person, draft: CaseDraft, deadlines: Deadlines, now: datetime
+    *,
+    session: AsyncSession,
+    reporter: Person,
+    draft: CaseDraft,
+    deadlines: Deadlines,
+    now: datetime,
+    numbering_zone: tzinfo = UTC,
 ) -> Case:
     """Turn a confirmed draft into a routed case; the same draft confirmed again returns the same case."""
     existing = await case_for_draft(session=session, reporter=reporter, draft_key=draft.key)
     if existing is not None:
         return existing
     opened = await open_new_case(
-        session=session, reporter=reporter, draft=draft, deadlines=deadlines, now=now
+        session=session,
+        reporter=reporter,
+        draft=draft,
+        deadlines=deadlines,
+        now=now,
+        numbering_zone=numbering_zone,
     )
     return opened.case
 
@@ -124,9 +159,19 @@ async def owner_of(*, session: AsyncSession, case: Case) -> Person | None:
 
 
 async def open_new_case(
-    *, session: AsyncSession, reporter: Person, draft: CaseDraft, deadlines: Deadlines, now: datetime
+    *,
+    session: AsyncSession,
+    reporter: Person,
+    draft: CaseDraft,
+    deadlines: Deadlines,
+    now: datetime,
+    numbering_zone: tzinfo = UTC,
 ) -> OpenedCase:
-    """Open the case for a draft that has none yet (see :func:`case_for_draft`)."""
+    """Open the case for a draft that has none yet (see :func:`case_for_draft`).
+
+    The number counts within the year as the street knows it: pass the configured time zone,
+    or a case reported in Qingdao before 08:00 on 1 January gets last year's number.
+    """
     if reporter.community_id is None:
         raise CaseActionRefused(NO_COMMUNITY)
     # The enterprise too: held by this name, it stays in the session, where routing looks it up.
@@ -165,5 +210,5 @@ async def open_new_case(
     for file_id in draft.photo_file_ids:
         session.add(CasePhoto(case_id=id_of(case), file_id=file_id))
     await give_to(session, case, routing, now)  # the routing line and the card, in one flush
-    await _number_case(session, case, street, now)
+    await _number_case(session, case, street, now, numbering_zone)
     return OpenedCase(case, routing.owner)

@@ -8,7 +8,7 @@ resident must belong to a community.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from sqlalchemy import bindparam, func
 from sqlmodel import col, select
@@ -74,28 +74,41 @@ async def reports_in_last_hour(*, session: AsyncSession, person: Person, now: da
     return int(count.one())
 
 
-# What Confirm asks first, in one query: is this draft a case already, and how many this hour.
-_DRAFT_CASE_AND_RECENT_REPORTS = select(
+# What Confirm asks first, in one query: who reports (by Telegram account), whether this draft
+# is their case already, and how many cases they reported this hour.
+_REPORTER_DRAFT_CASE_AND_RECENT_REPORTS = select(
+    Person,
     select(col(Case.id))
     .where(col(Case.draft_key) == bindparam("draft_key"))
-    .where(col(Case.reporter_id) == bindparam("reporter"))
+    .where(col(Case.reporter_id) == col(Person.id))
     .scalar_subquery(),
-    _REPORTS_SINCE.scalar_subquery(),
-)
+    select(func.count(col(Case.id)))
+    .where(col(Case.reporter_id) == col(Person.id))
+    .where(col(Case.created_at) > bindparam("since"))
+    .scalar_subquery(),
+).where(col(Person.telegram_id) == bindparam("telegram_id"))
 
 
 async def submit_report(
     *,
     session: AsyncSession,
-    reporter: Person,
+    telegram_id: int,
     draft: CaseDraft,
     deadlines: Deadlines,
     per_hour: int,
     now: datetime,
+    numbering_zone: tzinfo = UTC,
 ) -> OpenedCase:
-    """Open the case for a confirmed draft, within the hourly limit; confirming again returns it."""
-    params = {"draft_key": draft.key, "reporter": id_of(reporter), "since": now - REPORT_WINDOW}
-    existing_id, recent = (await session.exec(_DRAFT_CASE_AND_RECENT_REPORTS, params=params)).one()
+    """Open the case for a draft the owner of this Telegram account confirmed, within the hourly
+    limit; confirming again returns it, whatever the limit.
+
+    ``numbering_zone``: the zone whose year the case number counts in (see ``open_new_case``).
+    """
+    params = {"telegram_id": telegram_id, "draft_key": draft.key, "since": now - REPORT_WINDOW}
+    found = (await session.exec(_REPORTER_DRAFT_CASE_AND_RECENT_REPORTS, params=params)).first()
+    if found is None:
+        raise CaseActionRefused(NO_COMMUNITY)
+    reporter, existing_id, recent = found
     if existing_id is not None:
         existing = await session.get(Case, existing_id)
         assert existing is not None
@@ -104,7 +117,14 @@ async def submit_report(
         raise CaseActionRefused(NO_COMMUNITY)
     if recent >= per_hour:
         raise CaseActionRefused(TOO_MANY_REPORTS, limit=per_hour)
-    return await open_new_case(session=session, reporter=reporter, draft=draft, deadlines=deadlines, now=now)
+    return await open_new_case(
+        session=session,
+        reporter=reporter,
+        draft=draft,
+        deadlines=deadlines,
+        now=now,
+        numbering_zone=numbering_zone,
+    )
 
 
 async def submit_suggestion(*, session: AsyncSession, author: Person, text: str, now: datetime) -> Suggestion:

@@ -327,6 +327,38 @@ async def test_two_senders_never_send_the_same_row_twice(
     assert {row.claimed_by for row in await rows(db)} == {first.worker, second.worker}
 
 
+async def test_a_burst_of_wakes_shares_claims_and_every_row_still_goes(
+    db: Database, world: World, make_sender: Any, telegram: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As during a surge of reports: a row and a wake every few milliseconds, for half a second."""
+    claims = 0
+    real = outbox_sender.claim_due
+
+    async def counted_claim_due(**kwargs: Any) -> list[OutboxMessage]:
+        nonlocal claims
+        claims += 1
+        return list(await real(**kwargs))
+
+    monkeypatch.setattr(outbox_sender, "claim_due", counted_claim_due)
+    case = await report(db, world)
+    people = await add_people(db, world, 50)
+    sender = await make_sender()
+    await asyncio.sleep(0.1)  # the first claims at start are done
+    claims = 0
+    started = asyncio.get_running_loop().time()
+    for person in people:
+        await queue_cards(db, case, [person])
+        sender.wake()
+        await asyncio.sleep(0.01)
+    burst = asyncio.get_running_loop().time() - started
+    claims_in_burst = claims
+    await wait_until(lambda: settled(db), within=20)
+    assert {row.status for row in await rows(db)} == {OutboxStatus.SENT}
+    assert len(delivered(telegram)) == len(people) + 1  # and the instructor's card
+    # About one claim per CLAIM_GAP (some 12 here), not one per wake (50).
+    assert claims_in_burst <= len(people) // 2, (claims_in_burst, burst)
+
+
 async def test_one_chat_is_paced_without_holding_up_the_others(
     db: Database, world: World, make_sender: Any, telegram: FakeTelegram
 ) -> None:

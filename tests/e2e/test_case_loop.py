@@ -82,8 +82,9 @@ def test_a_leak_goes_to_the_paired_instructor_and_every_step_reaches_the_residen
     assert instructor.media_sent(since=mark) == ["leak-photo-1", "leak-photo-2"]
 
     # The resident forging an Accept press (on their own receipt) is refused and changes nothing.
+    # (The receipt is the summary they confirmed, edited.)
     receipt_message = resident.wait_call(
-        ("sendMessage",), lambda call: number in str(call.params.get("text")), since=mark
+        ("editMessageText",), lambda call: number in str(call.params.get("text")), since=mark
     ).result
     mark = resident.press(receipt_message, buttons(card)["Accept"])
     refusal = resident.wait_call(("answerCallbackQuery",), lambda call: True, since=mark)
@@ -139,8 +140,10 @@ def test_a_leak_goes_to_the_paired_instructor_and_every_step_reaches_the_residen
     # Each step reached the resident once.
     told = [
         str(call.params["text"])
-        for call in fake_api.telegram.calls_of("sendMessage", resident.id)
-        if number in str(call.params["text"])
+        for call in fake_api.telegram.calls
+        if call.method in ("sendMessage", "editMessageText")
+        and call.chat_id == resident.id
+        and number in str(call.params["text"])
     ]
     assert [text.split(":")[0].split(".")[0] for text in told] == [
         f"Thank you! Your case number is {number}",

@@ -108,7 +108,9 @@ def test_confirm_tapped_again_after_sigkill_makes_no_second_case(
             return number in str(call.params.get("text", ""))
         return call.chat_id == resident.id and number in str(call.params.get("text", ""))
 
-    again = resident.wait_call(("answerCallbackQuery", "sendMessage"), names_the_case, since=mark)
+    again = resident.wait_call(
+        ("answerCallbackQuery", "sendMessage", "editMessageText"), names_the_case, since=mark
+    )
     if again.method == "answerCallbackQuery":
         assert again.params["text"] == f"This report was already sent as case {number}."
     else:

@@ -80,6 +80,17 @@ async def cases(db: Database) -> list[Case]:
         return list(await session.exec(select(Case).order_by(col(Case.id))))
 
 
+async def test_a_summary_that_cannot_be_edited_gets_the_receipt_as_a_message(
+    li: ChatDriver, app_db: Database
+) -> None:
+    await to_confirm(li)
+    li.telegram.fail("editMessageText", status=400, description="Bad Request: message to edit not found")
+    said = await li.tap(li.buttons()["Confirm"])
+    [case] = await cases(app_db)
+    sent = li.telegram.calls_of("sendMessage", RESIDENT_TG)[-1].params["text"]
+    assert sent.startswith(f"Thank you! Your case number is {case.number}.") and said[-1] == sent
+
+
 @pytest.mark.parametrize(
     "stored",
     [{"reachable": False}, {"language_code": "zh-hans"}],
@@ -124,12 +135,19 @@ async def test_full_report_gives_a_case_number_and_sends_the_card(li: ChatDriver
     assert summary.endswith(DESCRIPTION)
     buttons = li.buttons()
     assert set(buttons) == {"Confirm", "Edit", "Cancel"}
+    summary_id = li.last_message_with_buttons()["message_id"]
     said = await li.tap(buttons["Confirm"])
     receipt = said[-1]
     match = NUMBER.search(receipt)
     assert match is not None and re.fullmatch(r"^[A-Z]+-\d{4}-\d{6}$", match.group(1))
     assert "It went to Wang Instructor (party-building instructor)." in receipt
     assert "Expect a first answer by " in receipt
+    # The summary itself became the receipt: what was reported under the number, no buttons left.
+    [edit] = li.telegram.calls_of("editMessageText", RESIDENT_TG)[-1:]
+    assert edit.params["message_id"] == summary_id and edit.params["text"] == receipt
+    assert "reply_markup" not in edit.params
+    assert receipt.endswith("Photos: 2\nLocation: 36.01120, 120.19310\n\n" + DESCRIPTION)
+    assert not li.telegram.calls_of("sendMessage", RESIDENT_TG)[-1].params["text"].startswith("Thank you")
 
     async with app_db.read() as session:
         case = (await session.exec(select(Case))).one()

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo
 
 import pytest
-from sqlmodel import col, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select, update
 
 from models.base import utcnow
 from models.case_actions import NO_COMMUNITY, CaseActionRefused, CaseDraft
-from models.case_opening import case_for_draft
+from models.case_opening import OpenedCase, case_for_draft
 from models.case_timeline import CARD
-from models.cases import Case, CaseEvent, CasePhoto, CaseStatus, EventKind, OwnerLevel, Suggestion
+from models.cases import (
+    Case,
+    CaseCounter,
+    CaseEvent,
+    CasePhoto,
+    CaseStatus,
+    EventKind,
+    OwnerLevel,
+    Suggestion,
+)
 from models.categories import ReportCategory
 from models.db import Database
 from models.directory import Person
@@ -25,7 +36,7 @@ from models.reporting import (
     submit_suggestion,
     suggestion_count,
 )
-from tests.cases_world import DEADLINES, World, make_world, report
+from tests.cases_world import DEADLINES, NEIGHBOUR_TG, RESIDENT_TG, World, make_world, report
 
 
 def draft(key: str) -> CaseDraft:
@@ -40,18 +51,10 @@ def draft(key: str) -> CaseDraft:
 
 
 async def submit(db: Database, person_id: int, key: str, per_hour: int = 5) -> Case:
-    async with db.write() as session:
+    async with db.read() as session:
         person = await session.get(Person, person_id)
-        assert person is not None
-        opened = await submit_report(
-            session=session,
-            reporter=person,
-            draft=draft(key),
-            deadlines=DEADLINES,
-            per_hour=per_hour,
-            now=utcnow(),
-        )
-        return opened.case
+    assert person is not None and person.telegram_id is not None
+    return await submit_as(db, person.telegram_id, key, per_hour)
 
 
 @pytest.fixture
@@ -110,17 +113,7 @@ async def test_the_same_draft_makes_one_case(db: Database, world: World) -> None
 async def test_a_new_case_is_numbered_owned_and_timelined_and_its_card_queued(
     db: Database, world: World
 ) -> None:
-    async with db.write() as session:
-        reporter = await session.get(Person, world.resident)
-        assert reporter is not None
-        opened = await submit_report(
-            session=session,
-            reporter=reporter,
-            draft=draft("k1"),
-            deadlines=DEADLINES,
-            per_hour=5,
-            now=utcnow(),
-        )
+    opened = await opened_as(db, RESIDENT_TG, "k1")
     assert opened.owner is not None and opened.owner.id == world.instructor
     async with db.read() as session:
         case = (await session.exec(select(Case))).one()
@@ -200,3 +193,70 @@ async def test_case_numbers_count_up_per_street_and_start_again_each_year(db: Da
         (await report(db, world.neighbour, now=december + timedelta(hours=11))).number,
     ]
     assert numbers == ["LSW-2026-000001", "LSW-2026-000002", "LSW-2027-000001", "LSW-2027-000002"]
+
+
+async def test_the_number_takes_the_year_of_the_streets_time_zone(db: Database, world: World) -> None:
+    qingdao = ZoneInfo("Asia/Shanghai")
+    new_years_morning = datetime(2026, 12, 31, 17, 30, tzinfo=UTC)  # 01:30 on 1 January 2027 in Qingdao
+    opened = await opened_as(db, RESIDENT_TG, "new-year", now=new_years_morning, numbering_zone=qingdao)
+    assert opened.case.number == "LSW-2027-000001"
+    # The same moment counted in UTC is still 2026.
+    assert (await report(db, world.neighbour, now=new_years_morning)).number == "LSW-2026-000001"
+
+
+async def opened_as(
+    db: Database,
+    telegram_id: int,
+    key: str,
+    *,
+    per_hour: int = 5,
+    now: datetime | None = None,
+    numbering_zone: tzinfo = UTC,
+) -> OpenedCase:
+    async with db.write() as session:
+        return await submit_report(
+            session=session,
+            telegram_id=telegram_id,
+            draft=draft(key),
+            deadlines=DEADLINES,
+            per_hour=per_hour,
+            now=now or utcnow(),
+            numbering_zone=numbering_zone,
+        )
+
+
+async def submit_as(db: Database, telegram_id: int, key: str, per_hour: int = 5) -> Case:
+    return (await opened_as(db, telegram_id, key, per_hour=per_hour)).case
+
+
+async def test_submitting_as_a_telegram_account_keeps_every_rule(db: Database, world: World) -> None:
+    first = await submit_as(db, RESIDENT_TG, "k1")
+    assert first.reporter_id == world.resident
+    assert (await submit_as(db, RESIDENT_TG, "k1", per_hour=1)).id == first.id  # the same draft: its case
+    with pytest.raises(CaseActionRefused) as refused:
+        await submit_as(db, RESIDENT_TG, "k2", per_hour=1)
+    assert refused.value.message == TOO_MANY_REPORTS
+    # Another resident's draft key never hands them that resident's case (the key stays unique).
+    with pytest.raises(IntegrityError):
+        await submit_as(db, NEIGHBOUR_TG, "k1")
+    with pytest.raises(CaseActionRefused) as unknown:
+        await submit_as(db, 424242, "k3")
+    assert unknown.value.message == NO_COMMUNITY
+    assert [case.id for case in await all_cases(db)] == [first.id]
+
+
+async def all_cases(db: Database) -> list[Case]:
+    async with db.read() as session:
+        return list(await session.exec(select(Case)))
+
+
+async def test_numbers_are_padded_to_six_digits_and_grow_past_them(db: Database, world: World) -> None:
+    now = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+    first = (await report(db, world.resident, now=now)).number  # the street's counter starts
+    async with db.write() as session:
+        await session.exec(update(CaseCounter).values(last=41))
+    second = (await report(db, world.resident, now=now)).number
+    async with db.write() as session:
+        await session.exec(update(CaseCounter).values(last=999_999))
+    third = (await report(db, world.neighbour, now=now)).number
+    assert [first, second, third] == ["LSW-2026-000001", "LSW-2026-000042", "LSW-2026-1000000"]
