@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import gettext as _gettext
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
-from functools import cache
+from functools import cache, wraps
 from importlib import resources
+from typing import Any, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -26,6 +27,9 @@ from babel.numbers import format_decimal
 
 from bot.config import SUPPORTED_LOCALES
 from models.base import N_
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 __all__ = ["N_", "_", "format_number", "format_time", "gettext", "locale_for", "ngettext", "use_locale"]
 
@@ -88,6 +92,27 @@ def use_locale(locale: str) -> Iterator[None]:
         yield
     finally:
         _current.reset(token)
+
+
+def per_language(build: Callable[P, T]) -> Callable[P, T]:
+    """Build once per language and arguments, and hand out that one object after.
+
+    For what depends only on them, like a keyboard: a Telegram object cannot change once made,
+    so the same one can be sent any number of times.
+    """
+
+    made: dict[tuple[Any, ...], T] = {}
+
+    @wraps(build)
+    def in_current_language(*args: P.args, **kwargs: P.kwargs) -> T:
+        locale = current_locale()
+        key = (locale, args, tuple(sorted(kwargs.items())))
+        if key not in made:
+            with use_locale(locale):
+                made[key] = build(*args, **kwargs)
+        return made[key]
+
+    return in_current_language
 
 
 def gettext(message: str) -> str:

@@ -14,7 +14,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton,
 
 from bot.config import SUPPORTED_LOCALES
 from bot.context import Context
-from bot.i18n import N_, current_locale, use_locale
+from bot.i18n import N_, per_language, use_locale
 from bot.i18n import gettext as _
 from bot.keepalive_request import answer_unused
 from handlers.drafts import close_buttons, draft_step, remove_keyboard, reply_keyboard, say, text_taken
@@ -42,41 +42,32 @@ report_step = draft_step(KIND, EXPIRED)
 # --- keyboards and texts -------------------------------------------------------------------
 
 
-# Keyboards that depend only on the language are built once per language (and the category
-# one per choice shown): twelve buttons took a twentieth of the bot's time to build each /report.
-# A Telegram object cannot change once made, so one can be sent any number of times.
+# Keyboards that depend only on the language (and the choice shown) are built once: twelve
+# buttons took a twentieth of the bot's time to build each /report.
 
 
+@per_language
 def category_keyboard(current: str | None = None) -> InlineKeyboardMarkup:
-    return _category_keyboard(current_locale(), current)
-
-
-@cache
-def _category_keyboard(locale: str, current: str | None) -> InlineKeyboardMarkup:
-    with use_locale(locale):
-        buttons = [
-            InlineKeyboardButton(
-                ("✓ " if category.value == current else "") + _(CATEGORY_NAMES[category]),
-                callback_data=f"{CATEGORY_DATA}{category.value}",
-            )
-            for category in ReportCategory
-        ]
+    buttons = [
+        InlineKeyboardButton(
+            ("✓ " if category.value == current else "") + _(CATEGORY_NAMES[category]),
+            callback_data=f"{CATEGORY_DATA}{category.value}",
+        )
+        for category in ReportCategory
+    ]
     return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
 
 
+@per_language
 def photos_keyboard() -> InlineKeyboardMarkup:
-    return _photos_keyboard(current_locale())
-
-
-@cache
-def _photos_keyboard(locale: str) -> InlineKeyboardMarkup:
-    with use_locale(locale):
-        done, skip = _("Done"), _("Skip")
-    buttons = [
-        InlineKeyboardButton(done, callback_data=PHOTOS_DONE),
-        InlineKeyboardButton(skip, callback_data=PHOTOS_SKIP),
-    ]
-    return InlineKeyboardMarkup([buttons])
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(_("Done"), callback_data=PHOTOS_DONE),
+                InlineKeyboardButton(_("Skip"), callback_data=PHOTOS_SKIP),
+            ]
+        ]
+    )
 
 
 def summary_keyboard(draft: dict[str, Any]) -> InlineKeyboardMarkup:
@@ -197,16 +188,12 @@ def skip_words() -> frozenset[str]:
     return frozenset(words)
 
 
+@per_language
 def location_keyboard() -> ReplyKeyboardMarkup:
-    return _location_keyboard(current_locale())
-
-
-@cache
-def _location_keyboard(locale: str) -> ReplyKeyboardMarkup:
     # A reply keyboard is big and easy to hit on a phone, and carries both choices.
-    with use_locale(locale):
-        send, skip = _("📍 Send my location"), _("Skip")
-    return reply_keyboard([[KeyboardButton(send, request_location=True)], [KeyboardButton(skip)]])
+    return reply_keyboard(
+        [[KeyboardButton(_("📍 Send my location"), request_location=True)], [KeyboardButton(_("Skip"))]]
+    )
 
 
 async def ask_location(update: Update, context: Context, draft: dict[str, Any]) -> int:

@@ -15,7 +15,7 @@ from models.case_timeline import CaseActionRefused, give_to, record_event
 from models.cases import NUMBER_LENGTH, Case, CaseCounter, CasePhoto, CaseStatus, EventKind
 from models.categories import DUTY_OF, ReportCategory
 from models.directory import Community, Enterprise, Person, Street
-from models.routing import route_case, shared_enterprise
+from models.routing import route_case
 
 NO_COMMUNITY = N_("Please choose your community first (/profile).")
 
@@ -108,14 +108,6 @@ def _provisional_number(draft: CaseDraft) -> str:
     return "~" + draft.key[: NUMBER_LENGTH - 1]
 
 
-async def _answerable_enterprise(session: AsyncSession, community: Community, now: datetime) -> int | None:
-    """The community's enterprise, or the one looking after it under shared property."""
-    if community.enterprise_id is not None:
-        return community.enterprise_id
-    shared = await shared_enterprise(session=session, community=community, now=now)
-    return shared.id if shared is not None else None
-
-
 @dataclass(frozen=True)
 class OpenedCase:
     """A resident's case as the receipt names it: the case and who it went to."""
@@ -178,13 +170,12 @@ async def open_new_case(
     place = await session.exec(_PLACE, params={"community": reporter.community_id})
     community, street, _enterprise = place.one()
     # Every read before the first write, so no query waits on a flush.
-    enterprise_id = await _answerable_enterprise(session, community, now)
     routing = await route_case(session=session, community=community, now=now)
     case = Case(
         number=_provisional_number(draft),
         reporter_id=id_of(reporter),
         community_id=id_of(community),
-        enterprise_id=enterprise_id,
+        enterprise_id=routing.enterprise_id,
         category=draft.category.value,
         duty=DUTY_OF[draft.category].value,
         description=draft.description,

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any
 
-from sqlalchemy import bindparam, func
+from sqlalchemy import ScalarSelect, bindparam, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -33,16 +34,19 @@ TOO_MANY_REPORTS = N_(
 )
 
 
-# Built once (see models/people.py): every /report and every Confirm asks it.
-_REPORTS_SINCE = (
-    select(func.count(col(Case.id)))
-    .where(col(Case.reporter_id) == bindparam("reporter"))
-    .where(col(Case.created_at) > bindparam("since"))
-)
+def _reports_since(reporter: Any) -> ScalarSelect[int]:
+    """How many cases ``reporter`` (a parameter or a column) reported after the ``since`` parameter."""
+    return (
+        select(func.count(col(Case.id)))
+        .where(col(Case.reporter_id) == reporter)
+        .where(col(Case.created_at) > bindparam("since"))
+        .scalar_subquery()
+    )
 
 
+# The questions below are built once (see models/people.py): every /report and Confirm asks one.
 # What /report asks before it starts: where the resident lives and how much they reported lately.
-_COMMUNITY_AND_RECENT_REPORTS = select(col(Community.name), _REPORTS_SINCE.scalar_subquery()).where(
+_COMMUNITY_AND_RECENT_REPORTS = select(col(Community.name), _reports_since(bindparam("reporter"))).where(
     col(Community.id) == bindparam("community")
 )
 
@@ -67,13 +71,6 @@ async def report_allowance(*, session: AsyncSession, person: Person, now: dateti
     return ReportAllowance(name, int(count))
 
 
-async def reports_in_last_hour(*, session: AsyncSession, person: Person, now: datetime) -> int:
-    """How many cases ``person`` reported in the hour before ``now``."""
-    params = {"reporter": id_of(person), "since": now - REPORT_WINDOW}
-    count = await session.exec(_REPORTS_SINCE, params=params)
-    return int(count.one())
-
-
 # What Confirm asks first, in one query: who reports (by Telegram account), whether this draft
 # is their case already, and how many cases they reported this hour.
 _REPORTER_DRAFT_CASE_AND_RECENT_REPORTS = select(
@@ -82,10 +79,7 @@ _REPORTER_DRAFT_CASE_AND_RECENT_REPORTS = select(
     .where(col(Case.draft_key) == bindparam("draft_key"))
     .where(col(Case.reporter_id) == col(Person.id))
     .scalar_subquery(),
-    select(func.count(col(Case.id)))
-    .where(col(Case.reporter_id) == col(Person.id))
-    .where(col(Case.created_at) > bindparam("since"))
-    .scalar_subquery(),
+    _reports_since(col(Person.id)),
 ).where(col(Person.telegram_id) == bindparam("telegram_id"))
 
 

@@ -8,7 +8,7 @@ Every case always has an owner level; the decision and its reason go into the ti
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from functools import cache
@@ -42,6 +42,9 @@ class Routing:
     owner: Person | None
     reason: RoutingReason
     params: dict[str, Any] = field(default_factory=dict)
+    # For a new case: the enterprise that answers for the community (its own, or the one
+    # looking after it under shared property), whoever the owner turned out to be.
+    enterprise_id: int | None = None
 
 
 class RoutingReason(StrEnum):
@@ -147,10 +150,12 @@ async def route_case(
             value=id_of(enterprise),
         )
         if instructor is not None:
-            return Routing(OwnerLevel.INSTRUCTOR, instructor, reason, {"enterprise": enterprise.name})
-    return await route_up(
+            params = {"enterprise": enterprise.name}
+            return Routing(OwnerLevel.INSTRUCTOR, instructor, reason, params, enterprise.id)
+    above = await route_up(
         session=session, community=community, level=OwnerLevel.INSTRUCTOR, exclude=exclude, escalating=False
     )
+    return replace(above, enterprise_id=enterprise.id if enterprise is not None else None)
 
 
 async def route_up(

@@ -26,6 +26,7 @@ from bot.i18n import (
     format_time,
     gettext,
     locale_for,
+    per_language,
     po_path,
     set_locale,
     set_timezone,
@@ -456,3 +457,21 @@ def test_update_script_fills_every_english_entry(updated_project: dict[str, Any]
     english, problems = updated_project["after"]["en"]
     assert problems == [], "\n".join(problems)
     assert tuple(english.get(NEW_PLURAL[0]).string) == NEW_PLURAL
+
+
+def test_per_language_builds_once_per_language_and_arguments_in_that_language() -> None:
+    builds: list[tuple[str, str]] = []
+
+    @per_language
+    def label(suffix: str = "") -> list[str]:
+        builds.append((current_locale(), suffix))
+        return [gettext("Skip") + suffix]
+
+    with use_locale("en"):
+        first = label()
+        assert label() is first  # the same object again, not a new one
+        assert label("!") == ["Skip!"]
+    with use_locale("zh_CN"):
+        chinese = label()
+    assert first == ["Skip"] and chinese != first
+    assert builds == [("en", ""), ("en", "!"), ("zh_CN", "")]

@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlmodel import col, select
+from sqlmodel import col, select, update
 
 from models.base import utcnow
 from models.case_actions import (
@@ -132,13 +132,29 @@ async def test_no_property_community_goes_to_the_shared_property_enterprise(
         )
     case = await report(db, world.neighbour)
     assert (case.owner_level, case.owner_id) == (OwnerLevel.INSTRUCTOR, world.other_instructor)
+    assert case.enterprise_id == world.other_enterprise
     routed = [event for event in await events(db, case.id or 0) if event.kind == EventKind.ROUTED]
     assert routed[0].reason == RoutingReason.SHARED
+    # With its instructor unreachable the next case goes up, still on the shared enterprise's account.
+    async with db.write() as session:
+        await session.exec(
+            update(Person).where(col(Person.id) == world.other_instructor).values(reachable=False)
+        )
+    up = await report(db, world.neighbour)
+    assert (up.owner_level, up.owner_id, up.enterprise_id) == (
+        OwnerLevel.PARTY_COMMITTEE,
+        world.committee,
+        world.other_enterprise,
+    )
 
 
 async def test_no_property_community_goes_to_its_party_committee(db: Database, world: World) -> None:
     case = await report(db, world.neighbour)
-    assert (case.owner_level, case.owner_id) == (OwnerLevel.PARTY_COMMITTEE, world.committee)
+    assert (case.owner_level, case.owner_id, case.enterprise_id) == (
+        OwnerLevel.PARTY_COMMITTEE,
+        world.committee,
+        None,
+    )
     routed = [event for event in await events(db, case.id or 0) if event.kind == EventKind.ROUTED]
     assert routed[0].reason == RoutingReason.COMMITTEE
 

@@ -31,7 +31,6 @@ from models.reporting import (
     TOO_MANY_REPORTS,
     ReportAllowance,
     report_allowance,
-    reports_in_last_hour,
     submit_report,
     submit_suggestion,
     suggestion_count,
@@ -62,7 +61,7 @@ async def world(db: Database) -> World:
     return await make_world(db)
 
 
-async def test_reports_in_last_hour_counts_only_the_persons_recent_cases(db: Database, world: World) -> None:
+async def test_the_hourly_count_takes_only_the_persons_last_hour(db: Database, world: World) -> None:
     now = utcnow()
     await report(db, world.resident, now=now - timedelta(minutes=10))
     await report(db, world.resident, now=now - timedelta(minutes=59))
@@ -71,7 +70,8 @@ async def test_reports_in_last_hour_counts_only_the_persons_recent_cases(db: Dat
     async with db.read() as session:
         resident = await session.get(Person, world.resident)
         assert resident is not None
-        assert await reports_in_last_hour(session=session, person=resident, now=now) == 2
+        allowance = await report_allowance(session=session, person=resident, now=now)
+    assert allowance.reports_last_hour == 2
 
 
 async def test_report_allowance_names_the_community_and_counts_the_last_hour(
