@@ -33,15 +33,15 @@ from pydantic import SecretStr
 from sqlmodel import col, func, select
 
 from bench.scratch import scratch_postgres
-from bot.config import DatabaseSettings, OutboxSettings, Settings, TelegramSettings
 from bot.migrations import upgrade
-from bot.outbox_sender import OutboxSender
-from bot.outbox_transport import sender_bot
+from bot.outbox.sender import OutboxSender
+from bot.outbox.transport import sender_bot
+from config.settings import DatabaseSettings, OutboxSettings, Settings, TelegramSettings
 from models.base import utcnow
-from models.case_actions import CARD
-from models.db import Database
-from models.directory import Person
-from models.outbox import OutboxMessage, OutboxStatus, enqueue
+from models.cases.actions import CARD
+from models.directory.tables import Person
+from models.outbox.queue import OutboxMessage, OutboxStatus, enqueue
+from storage.database import Database
 from tests.case_world import make_world, report
 from tests.fakes.server import FakeBotApiServer, RateLimits
 

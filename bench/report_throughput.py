@@ -46,9 +46,9 @@ from sqlmodel import col, func, select  # noqa: E402
 from bench.residents import REPORT, TOKEN, Outcome, Plan, serve  # noqa: E402
 from bench.scratch import scratch_postgres  # noqa: E402
 from bot.migrations import upgrade  # noqa: E402
-from models.cases import Case  # noqa: E402
-from models.db import Database  # noqa: E402
-from models.directory import Person  # noqa: E402
+from models.cases.tables import Case  # noqa: E402
+from models.directory.tables import Person  # noqa: E402
+from storage.database import Database  # noqa: E402
 from tests.case_world import make_world  # noqa: E402
 
 FIRST_RESIDENT = 2_000_000

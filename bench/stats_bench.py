@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.migrations import upgrade  # noqa: E402
-from models.db import Database  # noqa: E402
-from models.stats import Grouping, parse_period, survey_stats  # noqa: E402
+from models.surveys.stats import Grouping, parse_period, survey_stats  # noqa: E402
+from storage.database import Database  # noqa: E402
 
 ENTERPRISES = 40
 COMMUNITIES = 120  # every 12th has no property enterprise

@@ -9,19 +9,19 @@ from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
 import handlers
-from bot import persistence
-from bot.config import SUPPORTED_LOCALES, Settings
-from bot.context import DB_KEY, OUTBOX_KEY, SETTINGS_KEY, Context, RedPropApplication
-from bot.i18n import gettext, set_timezone, use_locale
 from bot.jobs import start_jobs
 from bot.keepalive_request import bot_api_request
-from bot.outbox_sender import OutboxSender
-from bot.outbox_transport import sender_bot
-from bot.outbox_worker import Outbox, OutboxWorker
-from bot.persistence import DatabasePersistence
+from bot.outbox.sender import OutboxSender
+from bot.outbox.transport import sender_bot
+from bot.outbox.worker import Outbox, OutboxWorker
+from bot.persistence import ptb as persistence
+from bot.persistence.ptb import DatabasePersistence
 from bot.updates import PerUserUpdates
+from config.settings import SUPPORTED_LOCALES, Settings
 from handlers.commands import commands_for
-from models.db import Database
+from handlers.context import DB_KEY, OUTBOX_KEY, SETTINGS_KEY, Context, RedPropApplication
+from locales.i18n import gettext, set_timezone, use_locale
+from storage.database import Database
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ def build_application(
     """Assemble the bot. Tests pass ``request`` to talk to a fake Bot API instead of Telegram.
 
     With ``outbox_worker`` (the command of ``redprop outbox --parent-pipe``) the outbox is sent
-    by that worker process (bot/outbox_worker.py); without it, by a sender in this process.
+    by that worker process (bot/outbox/worker.py); without it, by a sender in this process.
     """
     set_timezone(settings.bot.tzinfo)
     database = Database(

@@ -11,10 +11,10 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from bot.config import ConfigError, Settings, load_settings
-from bot.i18n import gettext as _
-from bot.i18n import set_locale, set_timezone
 from bot.logs import setup_logging
+from config.settings import ConfigError, Settings, load_settings
+from locales.i18n import gettext as _
+from locales.i18n import set_locale, set_timezone
 
 logger = logging.getLogger("redprop")
 YOUNG_OBJECTS_BEFORE_COLLECTING = 20_000  # Python's default is 700
@@ -186,7 +186,7 @@ def outbox_worker_command(args: argparse.Namespace) -> list[str]:
 
 def run_outbox(settings: Settings, args: argparse.Namespace) -> int:
     """Send the outbox until SIGINT or SIGTERM (or, with --parent-pipe, until the bot is gone)."""
-    from bot.outbox_worker import serve
+    from bot.outbox.worker import serve
 
     if _token_missing(settings):
         return 2
@@ -200,7 +200,7 @@ def db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _with_database(settings: Settings, work: Callable[[Any], Awaitable[int]]) -> int:
-    from models.db import Database
+    from storage.database import Database
 
     _upgrade(settings)
 

@@ -12,11 +12,9 @@ import tomllib
 from datetime import timedelta
 from pathlib import Path
 
-from bot.i18n import _, format_time
+from locales.i18n import _, format_time
 from models.base import N_, utcnow
-from models.db import Database
-from models.directory import RoleKind
-from models.directory_file import (
+from models.directory.file import (
     Counts,
     DirectoryFileError,
     ImportSummary,
@@ -24,8 +22,10 @@ from models.directory_file import (
     import_directory,
     parse_directory,
 )
-from models.invites import INVITE_PREFIX, issue_invite, people_to_invite
-from models.people import RoleView, roles_of
+from models.directory.invites import INVITE_PREFIX, issue_invite, people_to_invite
+from models.directory.people import RoleView, roles_of
+from models.directory.tables import RoleKind
+from storage.database import Database
 
 # The same msgids as the role names in handlers/start.py, so they share one translation.
 ROLE_LABELS = {

@@ -12,12 +12,12 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.config import Settings
-from bot.context import SETTINGS_KEY, Context, RedPropApplication, wake_outbox
+from config.settings import Settings
+from handlers.context import SETTINGS_KEY, Context, RedPropApplication, wake_outbox
 from handlers.draft_expiry import start_draft_expiry
 from models.base import utcnow
-from models.db import Database
-from models.surveys import QuietHours, due_reminders, due_surveys, expire_surveys
+from models.surveys.scheduling import QuietHours, due_reminders, due_surveys, expire_surveys
+from storage.database import Database
 
 logger = logging.getLogger(__name__)
 

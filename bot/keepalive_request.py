@@ -12,7 +12,7 @@ A connection that was idle may have been closed by the server. A call that finds
 connection closed when it writes, or closed before any byte of an answer, is tried once more on
 a new connection: that is how a server's idle close shows itself, and browsers and urllib3 do
 the same. A server that took the request and then closed without a word would get it twice;
-the outbox, which must never send twice, uses httpx (bot/outbox_transport.py).
+the outbox, which must never send twice, uses httpx (bot/outbox/transport.py).
 
 Proxies: when the environment names a proxy for the Bot API's host (``HTTPS_PROXY`` and the
 like), :func:`bot_api_request` returns httpx, which honours it.
@@ -28,9 +28,6 @@ from __future__ import annotations
 import asyncio
 import json
 import ssl
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from typing import Any
 from urllib.parse import urlsplit
 from urllib.request import getproxies, proxy_bypass
@@ -39,22 +36,13 @@ from telegram._utils.defaultvalue import DefaultValue
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
+from handlers.replies import answer_is_unused
+
 Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
 Origin = tuple[str, str, int]  # scheme, host, port
 
 MAX_HEADER_BYTES = 64 * 1024
 PLAIN_TRUE = b'{"ok":true,"result":true}'
-_ANSWER_UNUSED: ContextVar[bool] = ContextVar("redprop_answer_unused", default=False)
-
-
-@contextmanager
-def answer_unused() -> Iterator[None]:
-    """Calls made in this block return ``True`` instead of the message Telegram sent back."""
-    token = _ANSWER_UNUSED.set(True)
-    try:
-        yield
-    finally:
-        _ANSWER_UNUSED.reset(token)
 
 
 class _StaleConnection(Exception):
@@ -156,7 +144,7 @@ class KeepAliveRequest(BaseRequest):
                 status, payload = await self._exchange(origin, head + body, timeouts, reuse=False)
         finally:
             self._slots.release()
-        if status == 200 and _ANSWER_UNUSED.get():
+        if status == 200 and answer_is_unused():
             return status, PLAIN_TRUE
         return status, payload
 

@@ -16,10 +16,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
-from bot.i18n import _
+from locales.i18n import _, percent, short_duration
 from models.base import N_
-from models.db import Database
-from models.stats import Grouping, PeriodError, StatsRow, parse_period, survey_stats
+from models.surveys.stats import Grouping, PeriodError, StatsRow, parse_period, survey_stats
+from storage.database import Database
 
 FORMATS = ("table", "csv", "json")
 
@@ -35,25 +35,6 @@ GROUP_HEADERS = {
 _Column = tuple[str, str, Callable[[StatsRow], str]]
 
 
-def percent(rate: float | None) -> str:
-    return "-" if rate is None else f"{rate * 100:.1f}%"
-
-
-def duration(value: timedelta | None) -> str:
-    if value is None:
-        return "-"
-    minutes, seconds = divmod(int(value.total_seconds()), 60)
-    hours, minutes = divmod(minutes, 60)
-    days, hours = divmod(hours, 24)
-    if days:
-        return _("{days}d {hours}h").format(days=days, hours=hours)
-    if hours:
-        return _("{hours}h {minutes:02d}m").format(hours=hours, minutes=minutes)
-    if minutes:
-        return _("{minutes}m").format(minutes=minutes)
-    return _("{seconds}s").format(seconds=seconds)
-
-
 COLUMNS: list[_Column] = [
     (N_("Surveys sent"), "sent", lambda row: str(row.sent)),
     (N_("Answered"), "answered", lambda row: str(row.answered)),
@@ -66,7 +47,7 @@ COLUMNS: list[_Column] = [
     (
         N_("First response (median)"),
         "median_first_response_seconds",
-        lambda row: duration(row.median_first_response),
+        lambda row: short_duration(row.median_first_response),
     ),
     (N_("Resolved on time"), "on_time_share", lambda row: percent(row.on_time_share)),
 ]

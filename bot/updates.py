@@ -19,7 +19,7 @@ from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
 # How many updates run at once. Each holds at most a couple of database connections at a
-# time, so on PostgreSQL this stays within the connections the pool keeps open (models/db.py).
+# time, so on PostgreSQL this stays within the connections the pool keeps open (storage/database.py).
 MAX_CONCURRENT_UPDATES = 8
 # Updates may wait in their users' queues beyond that; PTB's own limit only has to be higher.
 MAX_QUEUED_UPDATES = 4096

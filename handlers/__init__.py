@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from bot.context import RedPropApplication
 from handlers import (
     case_input,
     cases,
@@ -19,6 +18,7 @@ from handlers import (
     survey_view,
     surveys,
 )
+from handlers.context import RedPropApplication
 
 
 def register_all(application: RedPropApplication) -> None:

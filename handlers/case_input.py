@@ -18,16 +18,16 @@ from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 from telegram.warnings import PTBUserWarning
 
-from bot.config import Settings
-from bot.context import Context, RedPropApplication, wake_outbox
-from bot.i18n import N_
-from bot.i18n import gettext as _
-from handlers.cards import CASE_PREFIX, case_card, parse_action_data, refusal_text
+from config.settings import Settings
 from handlers.cases import may_view
+from handlers.context import Context, RedPropApplication, wake_outbox
+from handlers.outgoing.cards import CASE_PREFIX, case_card, parse_action_data, refusal_text
 from handlers.replies import refuse_button
 from handlers.start import help_command, start
+from locales.i18n import N_
+from locales.i18n import gettext as _
 from models.base import utcnow
-from models.case_actions import (
+from models.cases.actions import (
     ACTION_FROM,
     NOT_A_DUPLICATE,
     NOT_ALLOWED,
@@ -40,8 +40,8 @@ from models.case_actions import (
     reject_case,
     resolve_case,
 )
-from models.cases import Case
-from models.people import find_person_by_telegram_id
+from models.cases.tables import Case
+from models.directory.people import find_person_by_telegram_id
 
 logger = logging.getLogger(__name__)
 

@@ -16,10 +16,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.context import Context, RedPropApplication, wake_outbox
-from bot.i18n import N_
-from bot.i18n import gettext as _
-from handlers.cards import (
+from handlers.context import Context, RedPropApplication, wake_outbox
+from handlers.outgoing.cards import (
     CASE_PREFIX,
     OPEN,
     PAGE,
@@ -34,8 +32,10 @@ from handlers.cards import (
     status_name,
 )
 from handlers.replies import refuse_button
+from locales.i18n import N_
+from locales.i18n import gettext as _
 from models.base import utcnow
-from models.case_actions import (
+from models.cases.actions import (
     Action,
     CaseActionRefused,
     accept_case,
@@ -43,10 +43,10 @@ from models.case_actions import (
     forward_case,
     mark_work_done,
 )
-from models.cases import Case
-from models.directory import Person, Role, RoleKind
-from models.people import find_person_by_telegram_id
-from models.worklist import open_cases_for
+from models.cases.tables import Case
+from models.cases.worklist import open_cases_for
+from models.directory.people import find_person_by_telegram_id
+from models.directory.tables import Person, Role, RoleKind
 
 logger = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from telegram import Bot, BotCommand, BotCommandScopeChat
 from telegram.error import TelegramError
 
-from bot.i18n import N_, gettext
-from models.directory import RoleKind
+from locales.i18n import N_, gettext
+from models.directory.tables import RoleKind
 
 logger = logging.getLogger(__name__)
 

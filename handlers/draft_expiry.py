@@ -17,14 +17,14 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import ReplyKeyboardRemove
 
-from bot.context import Context, RedPropApplication, wake_outbox
-from bot.i18n import gettext as _
+from handlers.context import Context, RedPropApplication, wake_outbox
 from handlers.drafts import EXPIRED_MESSAGES, describe_duration, is_expired
-from handlers.notifications import Outgoing, register_renderer
+from handlers.outgoing import Outgoing, register_renderer
+from locales.i18n import gettext as _
 from models.base import utcnow
-from models.directory import Person
-from models.outbox import OutboxMessage, enqueue
-from models.people import people_by_telegram_id
+from models.directory.people import people_by_telegram_id
+from models.directory.tables import Person
+from models.outbox.queue import OutboxMessage, enqueue
 
 logger = logging.getLogger(__name__)
 

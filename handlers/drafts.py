@@ -20,10 +20,10 @@ from telegram import ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.constants import ChatType
 from telegram.ext import ConversationHandler, filters
 
-from bot.context import Context
-from bot.i18n import current_locale
-from bot.i18n import gettext as _
-from bot.keepalive_request import answer_unused
+from handlers.context import Context
+from handlers.replies import answer_unused
+from locales.i18n import current_locale
+from locales.i18n import gettext as _
 from models.base import utcnow
 
 END = ConversationHandler.END

@@ -9,10 +9,10 @@ from telegram.constants import ChatType
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import CallbackQueryHandler
 
-from bot.context import Context, RedPropApplication
-from bot.i18n import gettext as _
+from handlers.context import Context, RedPropApplication
 from handlers.replies import refuse_button
-from models.people import mark_unreachable
+from locales.i18n import gettext as _
+from models.directory.people import mark_unreachable
 
 logger = logging.getLogger(__name__)
 

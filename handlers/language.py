@@ -5,14 +5,14 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.config import SUPPORTED_LOCALES
-from bot.context import Context, RedPropApplication
-from bot.i18n import gettext as _
-from bot.i18n import language_name, set_locale
+from config.settings import SUPPORTED_LOCALES
+from handlers.context import Context, RedPropApplication
 from handlers.locale import remember_locale
 from handlers.replies import refuse_button
-from models.people import register_user
-from models.people import set_locale as store_locale
+from locales.i18n import gettext as _
+from locales.i18n import language_name, set_locale
+from models.directory.people import register_user
+from models.directory.people import set_locale as store_locale
 
 CALLBACK_PREFIX = "lang:"
 

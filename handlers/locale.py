@@ -13,9 +13,9 @@ import time
 from telegram import Update
 from telegram.ext import TypeHandler
 
-from bot.context import Context, RedPropApplication
-from bot.i18n import locale_for, set_locale
-from models.people import stored_locale
+from handlers.context import Context, RedPropApplication
+from locales.i18n import locale_for, set_locale
+from models.directory.people import stored_locale
 
 # Runs before every other group, so even the error handler speaks the user's language.
 LOCALE_GROUP = -100

@@ -14,18 +14,18 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.context import Context, RedPropApplication, wake_outbox
-from bot.i18n import N_, format_time
-from bot.i18n import gettext as _
-from handlers.cards import category_name, refusal_text, routing_reason, status_name
+from handlers.context import Context, RedPropApplication, wake_outbox
+from handlers.outgoing.cards import category_name, refusal_text, routing_reason, status_name
 from handlers.picker import edit_text
 from handlers.replies import refuse_button
+from locales.i18n import N_, format_time
+from locales.i18n import gettext as _
 from models.base import id_of, utcnow
-from models.case_actions import NOT_ALLOWED, WRONG_STATUS, CaseActionRefused, withdraw_case
-from models.case_views import Timeline, TimelineEntry, case_timeline, cases_of_reporter
-from models.cases import EventKind
-from models.directory import Person
-from models.people import find_person_by_telegram_id
+from models.cases.actions import NOT_ALLOWED, WRONG_STATUS, CaseActionRefused, withdraw_case
+from models.cases.tables import EventKind
+from models.cases.views import Timeline, TimelineEntry, case_timeline, cases_of_reporter
+from models.directory.people import find_person_by_telegram_id
+from models.directory.tables import Person
 
 logger = logging.getLogger(__name__)
 

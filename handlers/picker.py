@@ -15,11 +15,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler
 
-from bot.context import Context, RedPropApplication
-from bot.i18n import gettext as _
+from handlers.context import Context, RedPropApplication
 from handlers.replies import refuse_button
-from models.directory import Street
-from models.residence import communities_page, streets_page
+from locales.i18n import gettext as _
+from models.directory.residence import communities_page, streets_page
+from models.directory.tables import Street
 
 logger = logging.getLogger(__name__)
 

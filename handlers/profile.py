@@ -26,15 +26,15 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.context import Context, RedPropApplication
-from bot.i18n import N_
-from bot.i18n import gettext as _
-from handlers import picker, start
+from handlers import picker  # its handlers are registered with the profile's
+from handlers.context import Context, RedPropApplication
 from handlers.picker import PREFIX, chosen_street, edit_text, picker_start
 from handlers.replies import refuse_button
-from models.directory import Person
-from models.people import register_user
-from models.residence import (
+from handlers.start import help_command, start
+from locales.i18n import N_
+from locales.i18n import gettext as _
+from models.directory.people import register_user
+from models.directory.residence import (
     MAX_BUILDING_LENGTH,
     Residence,
     ResidenceRefused,
@@ -44,6 +44,7 @@ from models.residence import (
     set_building,
     set_phone,
 )
+from models.directory.tables import Person
 
 # Conversation states.
 BUILDING = 1  # waiting for the building/unit as text
@@ -287,13 +288,13 @@ async def cancel(update: Update, context: Context) -> int:
 
 async def restart(update: Update, context: Context) -> int:
     """End the profile step and run /start."""
-    await start.start(update, context)
+    await start(update, context)
     return ConversationHandler.END
 
 
 async def help_instead(update: Update, context: Context) -> int:
     """End the profile step and run /help."""
-    await start.help_command(update, context)
+    await help_command(update, context)
     return ConversationHandler.END
 
 

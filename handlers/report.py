@@ -23,11 +23,8 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.context import Context, RedPropApplication, wake_outbox
-from bot.i18n import N_, format_time
-from bot.i18n import gettext as _
-from bot.keepalive_request import answer_unused
 from handlers import report_steps as steps
+from handlers.context import Context, RedPropApplication, wake_outbox
 from handlers.drafts import (
     ANY_INPUT,
     END,
@@ -44,15 +41,17 @@ from handlers.drafts import (
     remove_keyboard,
     say,
 )
-from handlers.replies import refuse_button
+from handlers.replies import answer_unused, refuse_button
 from handlers.start import help_command, start
+from locales.i18n import N_, format_time
+from locales.i18n import gettext as _
 from models.base import utcnow
-from models.case_actions import NO_COMMUNITY, CaseActionRefused, CaseDraft, Deadlines
-from models.case_opening import OpenedCase, case_for_draft
-from models.cases import OwnerLevel
-from models.categories import ReportCategory
-from models.people import find_person_by_telegram_id, is_registered, register_user
-from models.reporting import TOO_MANY_REPORTS, report_allowance, submit_report
+from models.cases.actions import NO_COMMUNITY, CaseActionRefused, CaseDraft, Deadlines
+from models.cases.categories import ReportCategory
+from models.cases.opening import OpenedCase, case_for_draft
+from models.cases.reporting import TOO_MANY_REPORTS, report_allowance, submit_report
+from models.cases.tables import OwnerLevel
+from models.directory.people import find_person_by_telegram_id, is_registered, register_user
 
 KIND = steps.KIND
 SUGGEST_KIND = "suggest"  # handlers/suggest.py: one resident conversation at a time

@@ -12,16 +12,15 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup, Update
 
-from bot.config import SUPPORTED_LOCALES
-from bot.context import Context
-from bot.i18n import N_, per_language, use_locale
-from bot.i18n import gettext as _
-from bot.keepalive_request import answer_unused
+from config.settings import SUPPORTED_LOCALES
+from handlers.context import Context
 from handlers.drafts import close_buttons, draft_step, remove_keyboard, reply_keyboard, say, text_taken
-from handlers.replies import refuse_button
-from models.categories import CATEGORY_NAMES, ReportCategory
-from models.directory import Community
-from models.people import find_person_by_telegram_id
+from handlers.replies import answer_unused, refuse_button
+from locales.i18n import N_, per_language, use_locale
+from locales.i18n import gettext as _
+from models.cases.categories import CATEGORY_NAMES, ReportCategory
+from models.directory.people import find_person_by_telegram_id
+from models.directory.tables import Community
 
 KIND = "report"
 CATEGORY, DESCRIPTION, PHOTOS, LOCATION, CONFIRM = range(5)

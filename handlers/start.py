@@ -7,17 +7,17 @@ import logging
 from telegram import Update
 from telegram.ext import CommandHandler, MessageHandler, filters
 
-from bot.context import Context, RedPropApplication
-from bot.i18n import N_, set_locale
-from bot.i18n import gettext as _
 from handlers.commands import commands_for, describe, publish_role_menu
+from handlers.context import Context, RedPropApplication
 from handlers.locale import resolve_locale
 from handlers.picker import send_picker
+from locales.i18n import N_, set_locale
+from locales.i18n import gettext as _
 from models.base import utcnow
-from models.directory import Community, RoleKind
-from models.invites import INVITE_PREFIX, InviteRefused, redeem_invite
-from models.people import Profile, RoleView, profile_of, register_user
-from models.residence import COMMUNITY_PREFIX, ResidenceRefused, join_community
+from models.directory.invites import INVITE_PREFIX, InviteRefused, redeem_invite
+from models.directory.people import Profile, RoleView, profile_of, register_user
+from models.directory.residence import COMMUNITY_PREFIX, ResidenceRefused, join_community
+from models.directory.tables import Community, RoleKind
 
 logger = logging.getLogger(__name__)
 

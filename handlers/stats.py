@@ -3,7 +3,7 @@ committee member (their community): one block per enterprise, and a chart of sat
 
 The same numbers as ``redprop stats --by enterprise``, for the current quarter by default;
 buttons ``st:<period>`` show the previous quarter or this month. Who may see which area is
-decided in the domain (:func:`models.stats_scope.stats_scope`), again on every button press.
+decided in the domain (:func:`models.surveys.stats_scope.stats_scope`), again on every button press.
 """
 
 from __future__ import annotations
@@ -16,17 +16,17 @@ from sqlmodel import col, select
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.context import Context, RedPropApplication
-from bot.i18n import gettext as _
-from bot.stats_cli import duration, percent
-from handlers.cards import refusal_text
+from handlers.context import Context, RedPropApplication
+from handlers.outgoing.cards import refusal_text
 from handlers.replies import refuse_button
 from handlers.stats_chart import cjk_font, satisfaction_chart
+from locales.i18n import gettext as _
+from locales.i18n import percent, short_duration
 from models.base import utcnow
-from models.directory import Enterprise
-from models.people import find_person_by_telegram_id
-from models.stats import Grouping, PeriodError, StatsRow, parse_period, survey_stats
-from models.stats_scope import StatsRefused, StatsScope, stats_scope
+from models.directory.people import find_person_by_telegram_id
+from models.directory.tables import Enterprise
+from models.surveys.stats import Grouping, PeriodError, StatsRow, parse_period, survey_stats
+from models.surveys.stats_scope import StatsRefused, StatsScope, stats_scope
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ def _block(row: StatsRow) -> str:
         _("Reopened: {rate} of {resolved} resolved cases").format(
             rate=percent(row.reopen_rate), resolved=row.resolved
         ),
-        _("First response (median): {time}").format(time=duration(row.median_first_response)),
+        _("First response (median): {time}").format(time=short_duration(row.median_first_response)),
         _("Resolved on time: {rate}").format(rate=percent(row.on_time_share)),
     ]
     return "\n".join(lines)

@@ -1,6 +1,6 @@
 """/suggest: a suggestion for the resident's community (an idea, not a fault) → Confirm → stored.
 
-Suggestions are counted apart from cases (``models.cases.Suggestion``). The draft lives in
+Suggestions are counted apart from cases (``models.cases.tables.Suggestion``). The draft lives in
 ``context.user_data["suggest"]`` and the conversation state in the database, like /report's.
 """
 
@@ -18,9 +18,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.context import Context, RedPropApplication
-from bot.i18n import N_
-from bot.i18n import gettext as _
+from handlers.context import Context, RedPropApplication
 from handlers.drafts import (
     ANY_INPUT,
     END,
@@ -41,11 +39,13 @@ from handlers.drafts import (
 )
 from handlers.replies import refuse_button
 from handlers.start import help_command, start
+from locales.i18n import N_
+from locales.i18n import gettext as _
 from models.base import utcnow
-from models.case_actions import NO_COMMUNITY, CaseActionRefused
-from models.directory import Community
-from models.people import find_person_by_telegram_id, register_user
-from models.reporting import submit_suggestion
+from models.cases.actions import NO_COMMUNITY, CaseActionRefused
+from models.cases.reporting import submit_suggestion
+from models.directory.people import find_person_by_telegram_id, register_user
+from models.directory.tables import Community
 
 KIND = "suggest"
 REPORT_KIND = "report"  # handlers/report.py: one resident conversation at a time

@@ -10,14 +10,14 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.i18n import N_
-from bot.i18n import gettext as _
-from handlers.notifications import Outgoing, register_renderer
-from models.cases import Case, CaseEvent, CaseStatus, EventKind
-from models.directory import Person
-from models.outbox import OutboxMessage
-from models.survey_answers import MAX_STARS, SURVEY_CLOSED, Step, next_step
-from models.surveys import ASK, REMIND, Solved, Survey, SurveyStatus
+from handlers.outgoing import Outgoing, register_renderer
+from locales.i18n import N_
+from locales.i18n import gettext as _
+from models.cases.tables import Case, CaseEvent, CaseStatus, EventKind
+from models.directory.tables import Person
+from models.outbox.queue import OutboxMessage
+from models.surveys.answers import MAX_STARS, SURVEY_CLOSED, Step, next_step
+from models.surveys.scheduling import ASK, REMIND, Solved, Survey, SurveyStatus
 
 PREFIX = "v"
 SKIP = "skip"

@@ -1,7 +1,7 @@
 """The resident answers a satisfaction survey: taps on ``v:<survey>:<step>:<value>`` buttons, and
 an optional typed comment.
 
-Every answer goes through :func:`models.survey_answers.answer_survey`, which refuses anything
+Every answer goes through :func:`models.surveys.answers.answer_survey`, which refuses anything
 but the reporter's first answer to the current step of an open survey; a refusal is shown as the
 button's alert and changes nothing. The pressed message is edited to the next question, so
 either the survey or its reminder can be used. While the comment is asked,
@@ -20,15 +20,15 @@ from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
-from bot.context import Context, RedPropApplication, wake_outbox
-from bot.i18n import gettext as _
-from handlers.cards import refusal_text
+from handlers.context import Context, RedPropApplication, wake_outbox
+from handlers.outgoing.cards import refusal_text
 from handlers.replies import refuse_button
 from handlers.survey_view import PREFIX, SKIP, parse_answer_data, survey_message
+from locales.i18n import gettext as _
 from models.base import utcnow
-from models.case_actions import CaseActionRefused
-from models.people import find_person_by_telegram_id
-from models.survey_answers import NOT_YOURS, Answer, Step, SurveyRefused, answer_survey, next_step
+from models.cases.actions import CaseActionRefused
+from models.directory.people import find_person_by_telegram_id
+from models.surveys.answers import NOT_YOURS, Answer, Step, SurveyRefused, answer_survey, next_step
 
 logger = logging.getLogger(__name__)
 

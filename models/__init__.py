@@ -1,14 +1,21 @@
-"""The Red Property domain: tables and the operations on them. Never imports ``telegram``."""
+"""The Red Property domain: tables and the operations on them, by area.
+
+Never imports ``telegram``, ``handlers`` or ``bot``: the chat and the assembly build on the
+domain, not the other way round. Every operation takes the caller's session and works inside
+its one transaction; a refusal raises :class:`models.refusal.Refused` and changes nothing.
+"""
+
+from __future__ import annotations
 
 from sqlmodel import SQLModel
 
-from models.cases import Case, CaseCounter, CaseEvent, CasePhoto, Suggestion
-from models.chat_state import ChatState
-from models.directory import Community, Enterprise, Person, Role, RoleKind, Street
-from models.invites import Invite
-from models.outbox import OutboxMessage
-from models.routing import SharedProperty
-from models.surveys import Survey
+# Every table, imported so that ``metadata`` knows them all (migrations, tests).
+from models.cases.routing import SharedProperty
+from models.cases.tables import Case, CaseCounter, CaseEvent, CasePhoto, Suggestion
+from models.directory.invites import Invite
+from models.directory.tables import Community, Enterprise, Person, Role, RoleKind, Street
+from models.outbox.queue import OutboxMessage
+from models.surveys.scheduling import Survey
 
 metadata = SQLModel.metadata
 
@@ -17,7 +24,6 @@ __all__ = [
     "CaseCounter",
     "CaseEvent",
     "CasePhoto",
-    "ChatState",
     "Community",
     "Enterprise",
     "Invite",

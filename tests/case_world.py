@@ -7,10 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from models.base import id_of
-from models.cases import Case
-from models.categories import ReportCategory
-from models.db import Database
-from models.directory import Community, Enterprise, Person, Role, RoleKind
+from models.cases.categories import ReportCategory
+from models.cases.tables import Case
+from models.directory.tables import Community, Enterprise, Person, Role, RoleKind
+from storage.database import Database
 from tests.cases_world import lsw_street, new_person, open_report
 
 RESIDENT_ID = 501

@@ -13,13 +13,13 @@ from typing import Any
 from sqlmodel import col, select
 
 from models.base import id_of, utcnow
-from models.case_actions import CaseDraft, Deadlines, accept_case, open_case, resolve_case
-from models.cases import Case
-from models.categories import ReportCategory
-from models.db import Database
-from models.directory import Community, Enterprise, Person, Role, RoleKind, Street
-from models.outbox import OutboxMessage
-from models.surveys import Survey
+from models.cases.actions import CaseDraft, Deadlines, accept_case, open_case, resolve_case
+from models.cases.categories import ReportCategory
+from models.cases.tables import Case
+from models.directory.tables import Community, Enterprise, Person, Role, RoleKind, Street
+from models.outbox.queue import OutboxMessage
+from models.surveys.scheduling import Survey
+from storage.database import Database
 
 DEADLINES = Deadlines(response=timedelta(hours=24), resolution=timedelta(days=7))
 

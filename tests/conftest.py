@@ -17,9 +17,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from bot.migrations import upgrade
-from models import metadata
-from models.db import Database
+from bot.migrations import metadata, upgrade
+from storage.database import Database
 
 PG_URL = os.environ.get("REDPROP_TEST_DATABASE_URL", "")
 

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import inspect
 from sqlmodel import SQLModel, select
 
-from models.db import Database
-from models.directory import Community, Enterprise, Person, Role, Street
+from models.directory.tables import Community, Enterprise, Person, Role, Street
+from storage.database import Database
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "lingshanwei.toml"
 

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from models.base import id_of
-from models.cases import Case
-from models.categories import ReportCategory
-from models.db import Database
-from models.directory import Community, Enterprise, Role, RoleKind, Street
+from models.cases.categories import ReportCategory
+from models.cases.tables import Case
+from models.directory.tables import Community, Enterprise, Role, RoleKind, Street
+from storage.database import Database
 from tests.cases_world import lsw_street, new_person, open_report
 
 INSTRUCTOR_TG = 7101

@@ -13,9 +13,9 @@ from itertools import count
 from zoneinfo import ZoneInfo
 
 from models.base import id_of
-from models.cases import Case, CaseStatus, OwnerLevel
-from models.db import Database
-from models.surveys import Solved, Survey, SurveyStatus
+from models.cases.tables import Case, CaseStatus, OwnerLevel
+from models.surveys.scheduling import Solved, Survey, SurveyStatus
+from storage.database import Database
 from tests.cases_world import World
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -7,9 +7,13 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
-from models.db import ensure_sqlite_folder
+import bot.persistence.chat_state  # noqa: F401  (the chat state table, kept with the bot)
+from models import metadata
+from storage.database import ensure_sqlite_folder
 
 MIGRATIONS = Path(__file__).parent
+
+__all__ = ["alembic_config", "metadata", "upgrade"]
 
 
 def alembic_config(url: str) -> Config:

@@ -10,11 +10,11 @@ from alembic.autogenerate.api import AutogenContext
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-import models
+from bot.migrations import metadata
 from models.base import EnumText, UTCDateTime
 
 config = context.config
-target_metadata = models.metadata
+target_metadata = metadata
 
 
 def _render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:

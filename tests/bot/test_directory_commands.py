@@ -10,12 +10,12 @@ import pytest
 from sqlmodel import select
 
 from bot.directory_commands import export, import_file, print_invites
-from bot.i18n import use_locale
+from locales.i18n import use_locale
 from models.base import utcnow
-from models.db import Database
-from models.directory import Person
-from models.directory_file import parse_directory
-from models.invites import INVITE_PREFIX, redeem_invite
+from models.directory.file import parse_directory
+from models.directory.invites import INVITE_PREFIX, redeem_invite
+from models.directory.tables import Person
+from storage.database import Database
 from tests.directory_rows import EXAMPLE, directory_rows
 
 LINK = re.compile(r"https://t\.me/redprop_test_bot\?start=(\S+)$")

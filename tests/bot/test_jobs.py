@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.config import Settings, load_settings
 from bot.jobs import SurveyBatch, check_surveys
-from models.cases import Case, CaseStatus
-from models.db import Database
-from models.surveys import ASK, REMIND, SurveyStatus
+from config.settings import Settings, load_settings
+from models.cases.tables import Case, CaseStatus
+from models.surveys.scheduling import ASK, REMIND, SurveyStatus
+from storage.database import Database
 from tests.cases_world import World, make_world, resolved_case, survey_messages, surveys
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

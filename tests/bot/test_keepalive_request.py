@@ -17,7 +17,8 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, NetworkError, TimedOut
 from telegram.request import HTTPXRequest
 
-from bot.keepalive_request import KeepAliveRequest, answer_unused, bot_api_request, uses_proxy
+from bot.keepalive_request import KeepAliveRequest, bot_api_request, uses_proxy
+from handlers.replies import answer_unused
 
 TOKEN = "123456789:AAHkeepAliveTestToken_abcdefghijklmnop"
 USER = {"id": 123456789, "is_bot": True, "first_name": "Test", "username": "test_bot"}

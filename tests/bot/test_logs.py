@@ -12,8 +12,8 @@ import pytest
 from telegram import Update
 
 from bot.app import build_application
-from bot.config import load_settings
 from bot.logs import REDACTED, RedactingFormatter, setup_logging
+from config.settings import load_settings
 from tests.fakes.request import FakeRequest
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.updates import TelegramUser, message_update

@@ -10,8 +10,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.migrations import alembic_config, upgrade
-from models import metadata
+from bot.migrations import alembic_config, metadata, upgrade
 
 
 def _differences(url: str) -> list[Any]:

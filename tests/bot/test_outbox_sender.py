@@ -11,19 +11,19 @@ from typing import Any
 import pytest
 from sqlmodel import col, select
 
-from bot import outbox_sender
 from bot.app import build_application
-from bot.config import Settings, load_settings
-from bot.context import OUTBOX_KEY, wake_outbox
-from bot.outbox_sender import OutboxSender
-from bot.outbox_transport import sender_bot
+from bot.outbox import sender as outbox_sender
+from bot.outbox.sender import OutboxSender
+from bot.outbox.transport import sender_bot
+from config.settings import Settings, load_settings
+from handlers.context import OUTBOX_KEY, wake_outbox
 from models.base import id_of, utcnow
-from models.case_actions import CARD, accept_case
-from models.cases import Case, CaseEvent, EventKind, OwnerLevel
-from models.db import Database
-from models.directory import Person
-from models.outbox import OutboxMessage, OutboxStatus, enqueue
-from models.routing import RoutingReason
+from models.cases.actions import CARD, accept_case
+from models.cases.routing import RoutingReason
+from models.cases.tables import Case, CaseEvent, EventKind, OwnerLevel
+from models.directory.tables import Person
+from models.outbox.queue import OutboxMessage, OutboxStatus, enqueue
+from storage.database import Database
 from tests.case_world import INSTRUCTOR_ID, RESIDENT_ID, World, make_world, report
 from tests.fakes.request import FakeRequest
 from tests.fakes.telegram import Call, FakeTelegram

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import outbox_worker
-from bot.outbox_worker import OutboxWorker
+from bot.outbox import worker as outbox_worker
+from bot.outbox.worker import OutboxWorker
 
 STAND_IN = """
 import os, sys

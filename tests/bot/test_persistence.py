@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlmodel import select
 
-from bot.persistence import USER_DATA, DatabasePersistence
-from models.chat_state import ChatState
-from models.db import Database
+from bot.persistence.chat_state import ChatState
+from bot.persistence.ptb import USER_DATA, DatabasePersistence
+from storage.database import Database
 
 
 def count_commits(persistence: DatabasePersistence) -> list[int]:

@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.cli import main
-from bot.i18n import current_locale, set_locale, use_locale
 from bot.stats_cli import _width, print_stats
-from models.db import Database
+from locales.i18n import current_locale, set_locale, use_locale
+from storage.database import Database
 from tests.cases_world import World, make_world
 from tests.stats_data import load_stats_data
 

@@ -18,11 +18,11 @@ from typing import Any
 from sqlmodel import col, select
 
 from models.base import id_of, utcnow
-from models.cases import Case, CaseEvent, CasePhoto
-from models.db import Database
-from models.directory import Community, Enterprise, Person
-from models.directory_file import import_directory, parse_directory
-from models.routing import SharedProperty
+from models.cases.routing import SharedProperty
+from models.cases.tables import Case, CaseEvent, CasePhoto
+from models.directory.file import import_directory, parse_directory
+from models.directory.tables import Community, Enterprise, Person
+from storage.database import Database
 from tests.e2e.conftest import BotProcess, BotRunner
 from tests.fakes.server import FakeBotApiServer
 from tests.fakes.telegram import Call

@@ -3,7 +3,7 @@
 ``bot.start()`` launches ``python -m bot --log-level DEBUG run`` in a temporary working
 directory (so no ``config.toml`` is read) with the token, the fake server's URL and the test's
 database in its environment, and returns once the bot is polling. Each bot runs in a session
-of its own with its outbox worker (bot/outbox_worker.py). ``process.stop()`` sends SIGTERM to
+of its own with its outbox worker (bot/outbox/worker.py). ``process.stop()`` sends SIGTERM to
 the bot and returns the exit code; ``process.kill_all()`` SIGKILLs the bot and its worker
 together. Every process group is killed at teardown, and every captured stderr is checked for
 the token.

@@ -16,13 +16,13 @@ from sqlalchemy import delete
 from sqlmodel import col, select
 
 from models.base import id_of, utcnow
-from models.case_actions import CaseDraft, Deadlines, accept_case, open_case, resolve_case
-from models.cases import Case
-from models.categories import ReportCategory
-from models.db import Database
-from models.directory import Community, Person
-from models.outbox import OutboxMessage
-from models.surveys import ASK, Survey
+from models.cases.actions import CaseDraft, Deadlines, accept_case, open_case, resolve_case
+from models.cases.categories import ReportCategory
+from models.cases.tables import Case
+from models.directory.tables import Community, Person
+from models.outbox.queue import OutboxMessage
+from models.surveys.scheduling import ASK, Survey
+from storage.database import Database
 from tests.e2e.case_loop import INSTRUCTOR_ID
 from tests.fakes.server import FakeBotApiServer
 

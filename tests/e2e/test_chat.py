@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlmodel import select
 
-from models.db import Database
-from models.directory import Person
+from models.directory.tables import Person
+from storage.database import Database
 from tests.e2e.conftest import SESSION_STDERR, TOKEN, TOKEN_SECRET, BotRunner, token_leaks
 from tests.fakes.server import FakeBotApiServer
 from tests.fakes.telegram import Call

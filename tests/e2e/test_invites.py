@@ -10,9 +10,9 @@ from pathlib import Path
 from sqlmodel import select
 
 from models.base import utcnow
-from models.db import Database
-from models.directory import Enterprise, Person, Role, RoleKind
-from models.invites import INVITE_PREFIX, issue_invite
+from models.directory.invites import INVITE_PREFIX, issue_invite
+from models.directory.tables import Enterprise, Person, Role, RoleKind
+from storage.database import Database
 from tests.e2e.conftest import BotRunner
 from tests.fakes.server import FakeBotApiServer
 from tests.fakes.updates import TelegramUser, message_update

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.config import Settings
-from bot.context import DB_KEY, SETTINGS_KEY, RedPropApplication
-from bot.outbox_sender import OutboxSender
-from bot.outbox_transport import sender_bot
+from bot.outbox.sender import OutboxSender
+from bot.outbox.transport import sender_bot
+from config.settings import Settings
+from handlers.context import DB_KEY, SETTINGS_KEY, RedPropApplication
 
 
 async def deliver_outbox(app: RedPropApplication) -> None:

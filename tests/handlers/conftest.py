@@ -10,9 +10,9 @@ import pytest
 from telegram import Update
 
 from bot.app import build_application
-from bot.config import Settings, load_settings
-from bot.context import RedPropApplication
-from models.db import Database
+from config.settings import Settings, load_settings
+from handlers.context import RedPropApplication
+from storage.database import Database
 from tests.fakes.request import FakeRequest
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.updates import TelegramUser, callback_update, message_update
@@ -48,7 +48,7 @@ async def app(settings: Settings, telegram: FakeTelegram) -> AsyncIterator[RedPr
 @pytest.fixture
 def app_db(app: RedPropApplication) -> Database:
     """The database the application itself uses."""
-    from bot.context import DB_KEY
+    from handlers.context import DB_KEY
 
     database: Database = app.bot_data[DB_KEY]
     return database

@@ -10,10 +10,10 @@ from typing import Any
 from sqlmodel import select
 
 from bot.app import build_application
-from bot.config import Settings
-from bot.context import RedPropApplication
-from models.chat_state import ChatState
-from models.db import Database
+from bot.persistence.chat_state import ChatState
+from config.settings import Settings
+from handlers.context import RedPropApplication
+from storage.database import Database
 from tests.fakes.request import FakeRequest
 from tests.fakes.telegram import FakeTelegram
 

@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from sqlmodel import col, select
 
-from bot.context import RedPropApplication
+from handlers.context import RedPropApplication
 from models.base import utcnow
-from models.case_actions import CARD, STATUS, WORK_DONE, Deadlines
-from models.cases import Case, CaseEvent, CasePhoto, CaseStatus, EventKind, OwnerLevel
-from models.db import Database
-from models.outbox import OutboxMessage
+from models.cases.actions import CARD, STATUS, WORK_DONE, Deadlines
+from models.cases.tables import Case, CaseEvent, CasePhoto, CaseStatus, EventKind, OwnerLevel
+from models.outbox.queue import OutboxMessage
+from storage.database import Database
 from tests.cases_world import (
     ADMIN_TG,
     INSTRUCTOR_TG,
@@ -152,7 +152,7 @@ async def test_instructor_sees_the_card_accepts_notes_and_resolves(  # type: ign
 
 async def test_phone_is_shown_only_when_shared(chat, app_db: Database, world: World) -> None:  # type: ignore[no-untyped-def]
     async with app_db.write() as session:
-        from models.directory import Person
+        from models.directory.tables import Person
 
         resident = await session.get(Person, world.resident)
         assert resident is not None

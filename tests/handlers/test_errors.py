@@ -7,8 +7,8 @@ import logging
 import pytest
 from sqlmodel import select
 
-from models.db import Database
-from models.directory import Person
+from models.directory.tables import Person
+from storage.database import Database
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.updates import TelegramUser
 

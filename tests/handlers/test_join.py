@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from models.db import Database
-from models.directory import Person
+from models.directory.tables import Person
+from storage.database import Database
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.updates import TelegramUser
 from tests.handlers.keyboards import latest_buttons

@@ -7,11 +7,11 @@ from datetime import timedelta
 from sqlmodel import col, func, select
 
 from models.base import utcnow
-from models.case_actions import add_note
-from models.cases import Case, CaseEvent, CaseStatus, EventKind
-from models.db import Database
-from models.directory import Person
-from models.outbox import OutboxMessage
+from models.cases.actions import add_note
+from models.cases.tables import Case, CaseEvent, CaseStatus, EventKind
+from models.directory.tables import Person
+from models.outbox.queue import OutboxMessage
+from storage.database import Database
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.updates import TelegramUser, callback_update
 from tests.handlers.keyboards import alerts, latest_buttons

@@ -8,11 +8,11 @@ import pytest
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.context import RedPropApplication
-from bot.i18n import use_locale
-from handlers.notifications import RENDERERS, Outgoing, UnknownNotification, render_outbox
+from handlers.context import RedPropApplication
+from handlers.outgoing import RENDERERS, Outgoing, UnknownNotification, render_outbox
+from locales.i18n import use_locale
 from models.base import id_of, utcnow
-from models.case_actions import (
+from models.cases.actions import (
     CARD,
     STATUS,
     WORK_DONE,
@@ -25,10 +25,10 @@ from models.case_actions import (
     resolve_case,
     withdraw_case,
 )
-from models.cases import CaseEvent, CaseStatus, EventKind
-from models.db import Database
-from models.directory import Person
-from models.outbox import OutboxMessage, OutboxStatus, enqueue
+from models.cases.tables import CaseEvent, CaseStatus, EventKind
+from models.directory.tables import Person
+from models.outbox.queue import OutboxMessage, OutboxStatus, enqueue
+from storage.database import Database
 from tests.case_world import World, make_world, report
 from tests.fakes.outbox import deliver_outbox
 from tests.fakes.telegram import FakeTelegram

@@ -6,12 +6,12 @@ import json
 
 from sqlmodel import select
 
-from bot.i18n import use_locale
-from handlers.cards import case_card
+from handlers.outgoing.cards import case_card
+from locales.i18n import use_locale
 from models.base import utcnow
-from models.cases import Case
-from models.db import Database
-from models.directory import Community, Person
+from models.cases.tables import Case
+from models.directory.tables import Community, Person
+from storage.database import Database
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.updates import TelegramUser
 from tests.handlers.keyboards import latest_buttons

@@ -11,15 +11,15 @@ import pytest
 from sqlmodel import col, select, update
 from telegram import Update
 
-from bot.config import Settings, load_settings
-from bot.context import Context, RedPropApplication
+from config.settings import Settings, load_settings
+from handlers.context import Context, RedPropApplication
 from handlers.draft_expiry import DRAFT_EXPIRED, expire_drafts
 from models.base import utcnow
-from models.case_actions import CARD
-from models.cases import Case, CasePhoto
-from models.db import Database
-from models.directory import Person
-from models.outbox import OutboxMessage
+from models.cases.actions import CARD
+from models.cases.tables import Case, CasePhoto
+from models.directory.tables import Person
+from models.outbox.queue import OutboxMessage
+from storage.database import Database
 from tests.cases_world import INSTRUCTOR_TG, NEIGHBOUR_TG, RESIDENT_TG, World, make_world, report
 from tests.fakes.outbox import deliver_outbox
 from tests.fakes.telegram import FakeTelegram

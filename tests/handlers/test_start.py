@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from bot.config import Settings
-from models.db import Database
-from models.directory import Person
+from config.settings import Settings
+from models.directory.tables import Person
+from storage.database import Database
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.updates import TelegramUser, group_chat
 

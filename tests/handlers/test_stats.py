@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from bot.context import RedPropApplication
-from models.db import Database
+from handlers.context import RedPropApplication
+from storage.database import Database
 from tests.cases_world import ADMIN_TG, COMMITTEE_TG, RESIDENT_TG, World, make_world
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.updates import TelegramUser, callback_update

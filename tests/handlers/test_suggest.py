@@ -7,12 +7,12 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from bot.config import Settings
-from bot.context import RedPropApplication
+from config.settings import Settings
+from handlers.context import RedPropApplication
 from models.base import utcnow
-from models.cases import Case, Suggestion
-from models.db import Database
-from models.outbox import OutboxMessage
+from models.cases.tables import Case, Suggestion
+from models.outbox.queue import OutboxMessage
+from storage.database import Database
 from tests.cases_world import RESIDENT_TG, World, make_world
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.updates import TelegramUser

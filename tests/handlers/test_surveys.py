@@ -9,16 +9,16 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from bot.config import Settings
-from bot.context import RedPropApplication
 from bot.jobs import check_surveys
+from config.settings import Settings
+from handlers.context import RedPropApplication
 from models.base import utcnow
-from models.case_actions import CARD
-from models.cases import Case, CaseStatus
-from models.categories import ReportCategory
-from models.db import Database
-from models.outbox import OutboxMessage
-from models.surveys import Solved, Survey, SurveyStatus
+from models.cases.actions import CARD
+from models.cases.categories import ReportCategory
+from models.cases.tables import Case, CaseStatus
+from models.outbox.queue import OutboxMessage
+from models.surveys.scheduling import Solved, Survey, SurveyStatus
+from storage.database import Database
 from tests.cases_world import (
     INSTRUCTOR_TG,
     NEIGHBOUR_TG,

@@ -1,0 +1,1 @@
+"""The outbox sender and the worker process that runs it: paced, leased, each row at most once."""

@@ -1,0 +1,153 @@
+"""The outbox sender in a process of its own, started and watched over by ``redprop run``.
+
+Telegram cannot de-duplicate a send, so a request on the wire when its process dies is never
+resent (bot/outbox/sender.py): the outbox is at most once for it. Sending from a worker
+process keeps such requests alive when the bot process dies, even by SIGKILL: the worker
+reads a pipe from the bot, sees it close, lets its requests on the wire finish and records
+them, gives back the rows it claimed but did not send, and exits. The bot, started again,
+starts a new worker that sends the rest, so every row goes out exactly once unless both
+processes die at the same moment (a power cut; a service manager killing the whole group).
+
+The bot wakes the worker by writing a byte into that pipe after it commits new rows. A worker
+that dies on its own is started again after a pause.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from typing import Protocol
+
+import handlers
+from bot.outbox.sender import STOP_GRACE, OutboxSender
+from bot.outbox.transport import sender_bot
+from config.settings import Settings
+from storage.database import Database
+
+logger = logging.getLogger(__name__)
+
+RESTART_PAUSE = 1.0  # seconds before a worker that died is started again; doubles up to the max
+MAX_RESTART_PAUSE = 30.0
+WAKE = b"w"
+
+
+class Outbox(Protocol):
+    """What the application holds under OUTBOX_KEY: an in-process sender or a worker process."""
+
+    async def start(self) -> None: ...
+
+    def wake(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+class OutboxWorker:
+    """Runs ``command`` (``redprop outbox --parent-pipe``) as the outbox worker; restarts it if it dies."""
+
+    def __init__(self, command: list[str]) -> None:
+        self.command = command
+        self._process: asyncio.subprocess.Process | None = None
+        self._watch: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    async def start(self) -> None:
+        await self._spawn()
+        self._watch = asyncio.create_task(self._keep_running(), name="outbox-worker")
+
+    async def _spawn(self) -> None:
+        self._process = await asyncio.create_subprocess_exec(
+            *self.command, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.DEVNULL
+        )
+        logger.info("outbox worker started (pid %s)", self._process.pid)
+
+    async def _keep_running(self) -> None:
+        loop = asyncio.get_running_loop()
+        pause = RESTART_PAUSE
+        while not self._stopping:
+            assert self._process is not None
+            started = loop.time()
+            code = await self._process.wait()
+            if self._stopping:
+                return
+            if loop.time() - started > 2 * MAX_RESTART_PAUSE:
+                pause = RESTART_PAUSE  # it had been running well: not a crash loop
+            logger.error("outbox worker exited with %s; starting it again in %.1fs", code, pause)
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, MAX_RESTART_PAUSE)
+            if not self._stopping:
+                await self._spawn()
+                self.wake()  # rows may have been committed while it was down
+
+    def wake(self) -> None:
+        """New rows were committed: tell the worker to look now."""
+        pipe = self._process.stdin if self._process is not None else None
+        if pipe is None or pipe.is_closing():
+            return
+        try:
+            pipe.write(WAKE)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # it died; _keep_running starts another, which looks at the outbox first thing
+
+    async def stop(self) -> None:
+        """Close the pipe (the worker finishes what is on the wire) and wait for it to exit."""
+        self._stopping = True
+        if self._watch is not None:
+            self._watch.cancel()
+            await asyncio.gather(self._watch, return_exceptions=True)
+        process = self._process
+        if process is None or process.returncode is not None:
+            return
+        if process.stdin is not None:
+            process.stdin.close()
+        try:
+            await asyncio.wait_for(process.wait(), STOP_GRACE + 5)
+        except TimeoutError:
+            logger.error("outbox worker did not stop in time; killing it")
+            process.kill()
+            await process.wait()
+
+
+class _ParentPipe(asyncio.Protocol):
+    """The worker's end of the pipe: each byte is a wake-up; its end means the bot is gone."""
+
+    def __init__(self, sender: OutboxSender, closed: asyncio.Event) -> None:
+        self.sender = sender
+        self.closed = closed
+
+    def data_received(self, data: bytes) -> None:
+        self.sender.wake()
+
+    def eof_received(self) -> bool | None:
+        self.closed.set()
+        return None
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed.set()
+
+
+async def serve(settings: Settings, *, parent_pipe: bool) -> int:
+    """Deliver the outbox until SIGTERM or SIGINT, or (with ``parent_pipe``) until standard input closes."""
+    handlers.register_renderers()
+    loop = asyncio.get_running_loop()
+    done = asyncio.Event()
+    for number in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(number, done.set)
+    database = Database(
+        settings.database.url,
+        busy_timeout_seconds=settings.database.busy_timeout.total_seconds(),
+        checkpoints_aside=True,
+    )
+    sender = OutboxSender(database=database, bot=sender_bot(settings), settings=settings)
+    try:
+        await sender.start()
+        if parent_pipe:
+            await loop.connect_read_pipe(lambda: _ParentPipe(sender, done), sys.stdin)
+        logger.info("outbox worker %s sending", sender.worker)
+        await done.wait()
+        logger.info("outbox worker %s stopping", sender.worker)
+    finally:
+        await sender.stop()
+        await database.dispose()
+    return 0

@@ -1,0 +1,1 @@
+"""Configuration: built-in defaults < config.toml < REDPROP_* environment < command line."""

@@ -1,0 +1,298 @@
+"""Configuration: built-in defaults < config.toml < REDPROP_* environment < command line.
+
+Every key is documented in the shipped ``config.toml``. A bad value fails at start with one
+line naming the key and what is allowed (see :func:`load_settings`).
+"""
+
+from __future__ import annotations
+
+import re
+from contextvars import ContextVar
+from datetime import time, timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+    TomlConfigSettingsSource,
+)
+
+DEFAULT_CONFIG_FILE = Path("config.toml")
+SUPPORTED_LOCALES = ("zh_CN", "en")
+
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+def parse_duration(value: object) -> timedelta:
+    """Read a duration written like ``30s``, ``15m``, ``48h`` or ``7d``."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, str):
+        match = _DURATION.match(value)
+        if match:
+            return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+    raise ValueError("a duration such as 30s, 15m, 48h or 7d")
+
+
+def format_duration(value: timedelta) -> str:
+    """Write a duration back in the largest unit that divides it."""
+    seconds = int(value.total_seconds())
+    for suffix, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds and seconds % size == 0:
+            return f"{seconds // size}{suffix}"
+    return f"{seconds}s"
+
+
+Duration = Annotated[
+    timedelta,
+    BeforeValidator(parse_duration),
+    PlainSerializer(format_duration, return_type=str),
+]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TelegramSettings(_Section):
+    token: SecretStr = SecretStr("")
+    base_url: str = "https://api.telegram.org/bot"
+    base_file_url: str = "https://api.telegram.org/file/bot"
+    username: str = ""
+
+    @field_validator("base_url", "base_file_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("a URL starting with http:// or https://")
+        return value
+
+
+class DatabaseSettings(_Section):
+    url: str = "sqlite+aiosqlite:///data/redprop.db"
+    busy_timeout: Duration = timedelta(seconds=30)
+
+    @field_validator("url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("a URL starting with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+
+class BotSettings(_Section):
+    timezone: str = "Asia/Shanghai"
+    default_locale: Literal["zh_CN", "en"] = "zh_CN"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America" is a folder in tzdata
+            raise ValueError("an IANA time zone such as Asia/Shanghai") from None
+        return value
+
+    @property
+    def tzinfo(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class DirectorySettings(_Section):
+    invite_ttl: Duration = timedelta(days=14)
+
+
+def _category_durations(defaults: dict[str, str]) -> Any:
+    return Field(default_factory=lambda: {key: parse_duration(value) for key, value in defaults.items()})
+
+
+class CaseSettings(_Section):
+    max_text_length: int = Field(default=2000, ge=100, le=4000)
+    max_photos: int = Field(default=5, ge=0, le=10)
+    reports_per_hour: int = Field(default=5, ge=1)
+    draft_expiry: Duration = timedelta(hours=2)
+    # Per report category (see models/cases/categories.py), with "default" for the rest.
+    response_due: dict[str, Duration] = _category_durations({"default": "24h", "leak": "4h", "sewer": "4h"})
+    resolution_due: dict[str, Duration] = _category_durations(
+        {"default": "7d", "leak": "3d", "sewer": "2d", "elevator": "2d", "ev_charging": "30d"}
+    )
+
+    @field_validator("response_due", "resolution_due")
+    @classmethod
+    def _known_categories(cls, value: dict[str, timedelta]) -> dict[str, timedelta]:
+        from models.cases.categories import ReportCategory
+
+        allowed = {category.value for category in ReportCategory} | {"default"}
+        unknown = sorted(set(value) - allowed)
+        if unknown:
+            choices = ", ".join(sorted(allowed))
+            raise ValueError(f"unknown category {unknown[0]!r}; use one of {choices}")
+        if "default" not in value:
+            raise ValueError("a default duration is required")
+        return value
+
+    def deadlines_for(self, category: str) -> tuple[timedelta, timedelta]:
+        """The response and resolution durations for a report category."""
+        response = self.response_due.get(category, self.response_due["default"])
+        return response, self.resolution_due.get(category, self.resolution_due["default"])
+
+
+_CLOCK_RANGE = re.compile(r"^\s*([01]?\d|2[0-3]):([0-5]\d)\s*-\s*([01]?\d|2[0-3]):([0-5]\d)\s*$")
+
+
+def _per_category(value: object) -> object:
+    """A single duration means "this for every category" (handy as REDPROP_SURVEYS__DELAY=2s)."""
+    if isinstance(value, str):
+        return {"default": value}
+    return value
+
+
+class SurveySettings(_Section):
+    # How long after a resolution the survey is sent, per report category ("default" for the rest).
+    delay: Annotated[dict[str, Duration], NoDecode, BeforeValidator(_per_category)] = _category_durations(
+        {"default": "24h", "leak": "7d"}
+    )
+    reminder_after: Duration = timedelta(hours=24)
+    expire_after: Duration = timedelta(days=7)
+    # No survey message goes out in these local hours; "" for none.
+    quiet_hours: str = "21:00-08:00"
+    # How often the bot looks for due surveys, reminders and expiries.
+    check_interval: Duration = timedelta(seconds=30)
+
+    @field_validator("delay")
+    @classmethod
+    def _delay_categories(cls, value: dict[str, timedelta]) -> dict[str, timedelta]:
+        return CaseSettings._known_categories(value)
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _clock_range(cls, value: str) -> str:
+        if value.strip() and not _CLOCK_RANGE.match(value):
+            raise ValueError("a range of local times such as 21:00-08:00, or empty for none")
+        return value.strip()
+
+    def delay_for(self, category: str) -> timedelta:
+        return self.delay.get(category, self.delay["default"])
+
+    @property
+    def quiet_range(self) -> tuple[time, time] | None:
+        match = _CLOCK_RANGE.match(self.quiet_hours)
+        if match is None:
+            return None
+        hour1, minute1, hour2, minute2 = (int(part) for part in match.groups())
+        return time(hour1, minute1), time(hour2, minute2)
+
+
+class OutboxSettings(_Section):
+    # Whether this process runs the sender (tests and helper processes turn it off).
+    enabled: bool = True
+    # Messages per second over all chats; Telegram allows about 30.
+    rate: float = Field(default=25.0, gt=0, le=30)
+    # At most one message per chat per this long; Telegram allows about one a second.
+    per_chat_interval: Duration = timedelta(seconds=1)
+    max_attempts: int = Field(default=5, ge=1)
+    # How long a claimed message stays reserved for one sender process.
+    lease: Duration = timedelta(seconds=60)
+
+
+class LoggingSettings(_Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+
+class Settings(BaseSettings):
+    """The whole configuration of one Red Property bot."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="REDPROP_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        toml_file=None,
+    )
+
+    telegram: TelegramSettings = Field(default_factory=TelegramSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    bot: BotSettings = Field(default_factory=BotSettings)
+    directory: DirectorySettings = Field(default_factory=DirectorySettings)
+    cases: CaseSettings = Field(default_factory=CaseSettings)
+    surveys: SurveySettings = Field(default_factory=SurveySettings)
+    outbox: OutboxSettings = Field(default_factory=OutboxSettings)
+    logging: LoggingSettings = Field(default_factory=LoggingSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The command line arrives as init kwargs, so it wins over the environment and the file.
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=_config_file.get()),
+        )
+
+
+class ConfigError(Exception):
+    """A configuration value that cannot be used; the message is one line for the operator."""
+
+
+# The file the TOML source reads, set only while load_settings runs.
+_config_file: ContextVar[Path | None] = ContextVar("config_file", default=None)
+
+
+def _nest(overrides: dict[str, Any]) -> dict[str, Any]:
+    """Turn ``{"database.url": x}`` into ``{"database": {"url": x}}``."""
+    nested: dict[str, Any] = {}
+    for dotted, value in overrides.items():
+        section, _, key = dotted.partition(".")
+        if not key:
+            raise ConfigError(f"config: {dotted}: write overrides as section.key=value")
+        nested.setdefault(section, {})[key] = value
+    return nested
+
+
+def load_settings(config_file: Path | None = None, overrides: dict[str, Any] | None = None) -> Settings:
+    """Load the settings, raising :class:`ConfigError` with one readable line on a bad value."""
+    path = config_file if config_file is not None else DEFAULT_CONFIG_FILE
+    if config_file is not None and not path.is_file():
+        raise ConfigError(f"config: file {path} does not exist")
+    token = _config_file.set(path if path.is_file() else None)
+    try:
+        return Settings(**_nest(overrides or {}))
+    except ValidationError as error:
+        first = error.errors()[0]
+        key = ".".join(str(part) for part in first["loc"])
+        problem = first["msg"].removeprefix("Value error, ")
+        if first["type"] == "extra_forbidden":
+            problem = "unknown key"
+        raise ConfigError(f"config: {key}: {problem}") from None
+    except SettingsError as error:  # e.g. REDPROP_TELEGRAM='not json': not the file's fault
+        raise ConfigError(f"config: environment: {error}") from None
+    except ValueError as error:  # TOML syntax errors
+        raise ConfigError(f"config: {path}: {error}") from None
+    finally:
+        _config_file.reset(token)

@@ -1,0 +1,53 @@
+"""After a resolution: the resident reopens the case, or it closes.
+
+A reopened case goes back to the owner who resolved it; the second reopen of a case an
+instructor owns sends it up to the community party committee. Both moves go through the
+status machine and write the timeline, in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models.base import N_
+from models.cases.routing import route_up
+from models.cases.tables import Case, CaseStatus, EventKind, OwnerLevel
+from models.cases.timeline import CARD, CaseActionRefused, give_to, load_case, move_case
+from models.directory.tables import Community, Person
+from models.outbox.queue import enqueue
+
+NOT_REPORTER = N_("Only the resident who reported the case can reopen it.")
+
+# From the second reopen on, an instructor's case goes up a level.
+ESCALATE_AFTER = 2
+
+
+async def reopen_case(*, session: AsyncSession, case_id: int, reporter: Person, now: datetime) -> Case:
+    """The reporter says the problem is not solved: reopen it with its owner (or one level up)."""
+    case = await load_case(session, case_id)
+    if case.reporter_id != reporter.id:
+        raise CaseActionRefused(NOT_REPORTER)
+    case.reopen_count += 1
+    case.work_done_at = None
+    await move_case(session, case, to=CaseStatus.REOPENED, kind=EventKind.REOPENED, actor=reporter, now=now)
+    if case.reopen_count >= ESCALATE_AFTER and case.owner_level == OwnerLevel.INSTRUCTOR:
+        community = await session.get(Community, case.community_id)
+        assert community is not None
+        routing = await route_up(session=session, community=community, level=case.owner_level)
+        await give_to(session, case, routing, now)
+        return case
+    owner = await session.get(Person, case.owner_id) if case.owner_id is not None else None
+    if owner is not None:
+        await enqueue(session=session, recipient=owner, kind=CARD, now=now, case_id=case.id)
+    return case
+
+
+async def close_case(*, session: AsyncSession, case_id: int, actor: Person | None, now: datetime) -> Case:
+    """Close a resolved case (the resident confirmed it, or never answered); refused otherwise."""
+    case = await load_case(session, case_id)
+    await move_case(session, case, to=CaseStatus.CLOSED, kind=EventKind.CLOSED, actor=actor, now=now)
+    case.closed_at = now
+    session.add(case)
+    return case

@@ -1,0 +1,423 @@
+"""The directory file as a document: read the TOML the street property office keeps, and check it.
+
+:func:`parse_directory` turns the text into frozen dataclasses or raises one
+:class:`DirectoryFileError` naming the entry, the key and the problem. Nothing here touches
+the database; :mod:`models.directory.file` applies a checked document and writes one back.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from functools import partial
+from typing import Any
+
+from models.base import N_
+
+SECTIONS = ("street", "enterprise", "community", "instructor")
+_CODE = re.compile(r"^[a-z0-9_-]{1,32}$")
+_MAX_TELEGRAM_ID = 2**63 - 1  # the BIGINT column
+NAME_LIMIT = 200
+PHONE_LIMIT = 40
+
+UNKNOWN_SECTION = N_(
+    "unknown section; the file has [[street]], [[enterprise]], [[community]] and [[instructor]]"
+)
+NOT_ARRAY_OF_TABLES = N_("write each entry as a [[{section}]] table")
+NO_STREET = N_("the file lists no [[street]]; importing it would remove every role")
+MISSING = N_("this key is required")
+UNKNOWN_KEY = N_("unknown key; allowed here: {allowed}")
+NOT_TEXT = N_("must be text in quotes")
+EMPTY_TEXT = N_("must not be empty")
+TOO_LONG = N_("must be at most {limit} characters")
+BAD_CODE = N_('"{value}" is not a valid code: use at most 32 characters a-z, 0-9, - and _')
+DUPLICATE_CODE = N_('another [[{section}]] already has the code "{code}"')
+NOT_BOOL = N_("must be true or false")
+NOT_LIST = N_("must be a list in square brackets, like [ ... ]")
+UNKNOWN_STREET = N_('no [[street]] has the code "{code}"')
+UNKNOWN_ENTERPRISE = N_('no [[enterprise]] has the code "{code}"')
+LISTED_TWICE = N_('"{code}" is listed twice')
+BAD_PERSON = N_("write a person as a Telegram user id, or as a table with a name, telegram_id or phone")
+NO_ID_NOR_NAME = N_("a person needs a telegram_id or a name")
+BAD_TELEGRAM_ID = N_("{value} is not a Telegram user id (a positive whole number)")
+PHONE_NOT_TEXT = N_('write the phone number in quotes, like "13800000000"')
+NAME_CONFLICT = N_('Telegram user {telegram_id} is also listed with the name "{other}"; use one name')
+PHONE_CONFLICT = N_('Telegram user {telegram_id} is also listed with the phone "{other}"; use one phone')
+AMBIGUOUS_PERSON = N_('"{name}" matches several people listed with a telegram_id; add the telegram_id here')
+PERSON_TWICE = N_("the same person is already item #{number} of this list")
+INSTRUCTOR_TWICE = N_("this instructor is listed twice; give one [[instructor]] with all their enterprises")
+
+
+class DirectoryFileError(Exception):
+    """A problem in the directory file: the entry and key it is in, and a translatable message.
+
+    ``problem`` is the msgid (marked with ``N_``); its ``{placeholders}`` are filled from
+    ``params`` after translation, see :meth:`describe`.
+    """
+
+    def __init__(self, entry: str, field: str, problem: str, **params: Any) -> None:
+        self.entry = entry
+        self.field = field
+        self.problem = problem
+        self.params = params
+        super().__init__(self.describe())
+
+    def describe(self, translate: Callable[[str], str] = lambda message: message) -> str:
+        """One line ``entry: field: problem``, the problem translated by ``translate``."""
+        parts = [part for part in (self.entry, self.field) if part]
+        return ": ".join([*parts, translate(self.problem).format(**self.params)])
+
+
+@dataclass(frozen=True)
+class PersonEntry:
+    """A person as the file gives them; ``None`` means "not given" (left as it is on import)."""
+
+    telegram_id: int | None = None
+    name: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class StreetEntry:
+    code: str
+    name: str
+    office_admins: tuple[PersonEntry, ...] = ()
+
+
+@dataclass(frozen=True)
+class EnterpriseEntry:
+    code: str
+    name: str
+    party_branch: bool = False
+    staff: tuple[PersonEntry, ...] = ()
+
+
+@dataclass(frozen=True)
+class CommunityEntry:
+    code: str
+    name: str
+    street: str
+    enterprise: str | None = None  # None: a no-property community
+    party_committee: tuple[PersonEntry, ...] = ()
+    owners_committee: tuple[PersonEntry, ...] = ()
+
+
+@dataclass(frozen=True)
+class InstructorEntry:
+    person: PersonEntry
+    enterprises: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DirectoryDocument:
+    """A checked directory file. The same person is the same (equal) ``PersonEntry`` everywhere."""
+
+    streets: tuple[StreetEntry, ...] = ()
+    enterprises: tuple[EnterpriseEntry, ...] = ()
+    communities: tuple[CommunityEntry, ...] = ()
+    instructors: tuple[InstructorEntry, ...] = ()
+
+    def people(self) -> list[PersonEntry]:
+        """Everyone the file lists, once each, in the order they first appear."""
+        found: dict[PersonEntry, None] = {}
+        for street in self.streets:
+            found.update(dict.fromkeys(street.office_admins))
+        for enterprise in self.enterprises:
+            found.update(dict.fromkeys(enterprise.staff))
+        for community in self.communities:
+            found.update(dict.fromkeys(community.party_committee + community.owners_committee))
+        found.update(dict.fromkeys(instructor.person for instructor in self.instructors))
+        return list(found)
+
+
+def parse_directory(text: str) -> DirectoryDocument:
+    """Read and check a whole directory file.
+
+    Raises :class:`tomllib.TOMLDecodeError` on a syntax error and :class:`DirectoryFileError`
+    on the first problem in the content.
+    """
+    return _Parser(tomllib.loads(text)).document()
+
+
+def _show(value: object) -> str:
+    return f'"{value}"' if isinstance(value, str) else str(value)
+
+
+@dataclass
+class _Parser:
+    data: dict[str, Any]
+    # Every person as written, with the entry and key it is under, to report a conflict there.
+    _places: list[tuple[PersonEntry, str, str]] = field(default_factory=list)
+
+    def document(self) -> DirectoryDocument:
+        for key in self.data:
+            if key not in SECTIONS:
+                raise DirectoryFileError("", key, UNKNOWN_SECTION)
+        streets = tuple(self._street(e, t) for e, t in self._section("street"))
+        if not streets:
+            raise DirectoryFileError("", "street", NO_STREET)
+        enterprises = tuple(self._enterprise(e, t) for e, t in self._section("enterprise"))
+        self._unique_codes("street", streets)
+        self._unique_codes("enterprise", enterprises)
+        street_codes = {street.code for street in streets}
+        enterprise_codes = {enterprise.code for enterprise in enterprises}
+        communities = tuple(
+            self._community(e, t, street_codes, enterprise_codes) for e, t in self._section("community")
+        )
+        self._unique_codes("community", communities)
+        instructors = [(e, self._instructor(e, t, enterprise_codes)) for e, t in self._section("instructor")]
+        same = self._resolve_people()
+        self._instructors_once(same, instructors)
+        # Rebuild the entries with one PersonEntry per person, now that the whole file is known.
+        listed = partial(self._list, same)
+        return DirectoryDocument(
+            streets=tuple(
+                replace(s, office_admins=listed(s.office_admins, f'street "{s.code}"', "office_admins"))
+                for s in streets
+            ),
+            enterprises=tuple(
+                replace(e, staff=listed(e.staff, f'enterprise "{e.code}"', "staff")) for e in enterprises
+            ),
+            communities=tuple(
+                replace(
+                    c,
+                    party_committee=listed(c.party_committee, f'community "{c.code}"', "party_committee"),
+                    owners_committee=listed(c.owners_committee, f'community "{c.code}"', "owners_committee"),
+                )
+                for c in communities
+            ),
+            instructors=tuple(replace(i, person=same[i.person]) for _, i in instructors),
+        )
+
+    # -- sections and entries
+
+    def _section(self, section: str) -> list[tuple[str, dict[str, Any]]]:
+        """The tables of one section, each with the name to report problems under."""
+        tables = self.data.get(section, [])
+        if not isinstance(tables, list) or not all(isinstance(table, dict) for table in tables):
+            raise DirectoryFileError("", section, NOT_ARRAY_OF_TABLES, section=section)
+        named = []
+        for number, table in enumerate(tables, start=1):
+            label = table.get("name") if section == "instructor" else table.get("code")
+            if isinstance(label, str) and label.strip():
+                named.append((f"{section} {_show(label.strip())}", table))
+            elif section == "instructor" and _is_int(table.get("telegram_id")):
+                named.append((f"{section} {table['telegram_id']}", table))
+            else:
+                named.append((f"{section} #{number}", table))
+        return named
+
+    def _street(self, entry: str, table: dict[str, Any]) -> StreetEntry:
+        self._keys(entry, "", table, ("code", "name", "office_admins"))
+        return StreetEntry(
+            code=self._code(entry, table),
+            name=self._text(entry, table, "name", NAME_LIMIT, required=True) or "",
+            office_admins=self._people(entry, table, "office_admins"),
+        )
+
+    def _enterprise(self, entry: str, table: dict[str, Any]) -> EnterpriseEntry:
+        self._keys(entry, "", table, ("code", "name", "party_branch", "staff"))
+        party_branch = table.get("party_branch", False)
+        if not isinstance(party_branch, bool):
+            raise DirectoryFileError(entry, "party_branch", NOT_BOOL)
+        return EnterpriseEntry(
+            code=self._code(entry, table),
+            name=self._text(entry, table, "name", NAME_LIMIT, required=True) or "",
+            party_branch=party_branch,
+            staff=self._people(entry, table, "staff"),
+        )
+
+    def _community(
+        self, entry: str, table: dict[str, Any], streets: set[str], enterprises: set[str]
+    ) -> CommunityEntry:
+        allowed = ("code", "name", "street", "enterprise", "party_committee", "owners_committee")
+        self._keys(entry, "", table, allowed)
+        # Keyword arguments are evaluated in order, so problems are reported key by key.
+        return CommunityEntry(
+            code=self._code(entry, table),
+            name=self._text(entry, table, "name", NAME_LIMIT, required=True) or "",
+            street=self._reference(entry, table, "street", streets, UNKNOWN_STREET, required=True) or "",
+            enterprise=self._reference(entry, table, "enterprise", enterprises, UNKNOWN_ENTERPRISE),
+            party_committee=self._people(entry, table, "party_committee"),
+            owners_committee=self._people(entry, table, "owners_committee"),
+        )
+
+    def _instructor(self, entry: str, table: dict[str, Any], enterprises: set[str]) -> InstructorEntry:
+        self._keys(entry, "", table, ("telegram_id", "name", "phone", "enterprises"))
+        person = self._person_table(entry, "", table)
+        self._places.append((person, entry, "name" if person.telegram_id is None else "telegram_id"))
+        codes = table.get("enterprises", [])
+        if not isinstance(codes, list):
+            raise DirectoryFileError(entry, "enterprises", NOT_LIST)
+        for number, code in enumerate(codes):
+            if not isinstance(code, str) or code not in enterprises:
+                raise DirectoryFileError(entry, "enterprises", UNKNOWN_ENTERPRISE, code=code)
+            if code in codes[:number]:
+                raise DirectoryFileError(entry, "enterprises", LISTED_TWICE, code=code)
+        return InstructorEntry(person=person, enterprises=tuple(codes))
+
+    # -- keys and values
+
+    def _keys(self, entry: str, prefix: str, table: dict[str, Any], allowed: tuple[str, ...]) -> None:
+        for key in table:
+            if key not in allowed:
+                raise DirectoryFileError(entry, prefix + key, UNKNOWN_KEY, allowed=", ".join(allowed))
+
+    def _code(self, entry: str, table: dict[str, Any]) -> str:
+        if "code" not in table:
+            raise DirectoryFileError(entry, "code", MISSING)
+        code = table["code"]
+        if not isinstance(code, str) or not _CODE.match(code):
+            raise DirectoryFileError(entry, "code", BAD_CODE, value=code)
+        return code
+
+    def _text(
+        self,
+        entry: str,
+        table: dict[str, Any],
+        key: str,
+        limit: int,
+        *,
+        required: bool = False,
+        prefix: str = "",
+    ) -> str | None:
+        if key not in table:
+            if required:
+                raise DirectoryFileError(entry, prefix + key, MISSING)
+            return None
+        value = table[key]
+        if not isinstance(value, str):
+            raise DirectoryFileError(entry, prefix + key, PHONE_NOT_TEXT if key == "phone" else NOT_TEXT)
+        value = value.strip()
+        if not value:
+            raise DirectoryFileError(entry, prefix + key, EMPTY_TEXT)
+        if len(value) > limit:
+            raise DirectoryFileError(entry, prefix + key, TOO_LONG, limit=limit)
+        return value
+
+    def _reference(
+        self,
+        entry: str,
+        table: dict[str, Any],
+        key: str,
+        codes: set[str],
+        problem: str,
+        *,
+        required: bool = False,
+    ) -> str | None:
+        if key not in table:
+            if required:
+                raise DirectoryFileError(entry, key, MISSING)
+            return None
+        code = table[key]
+        if not isinstance(code, str) or code not in codes:
+            raise DirectoryFileError(entry, key, problem, code=code)
+        return code
+
+    def _telegram_id(self, entry: str, field: str, value: object) -> int:
+        if isinstance(value, int) and _is_int(value) and 0 < value <= _MAX_TELEGRAM_ID:
+            return value
+        raise DirectoryFileError(entry, field, BAD_TELEGRAM_ID, value=_show(value))
+
+    # -- people
+
+    def _people(self, entry: str, table: dict[str, Any], key: str) -> tuple[PersonEntry, ...]:
+        items = table.get(key, [])
+        if not isinstance(items, list):
+            raise DirectoryFileError(entry, key, NOT_LIST)
+        people = []
+        for number, item in enumerate(items, start=1):
+            where = f"{key} #{number}"
+            if isinstance(item, dict):
+                self._keys(entry, f"{where}.", item, ("name", "telegram_id", "phone"))
+                person = self._person_table(entry, f"{where}.", item)
+            elif _is_int(item):
+                person = PersonEntry(telegram_id=self._telegram_id(entry, where, item))
+            else:
+                raise DirectoryFileError(entry, where, BAD_PERSON)
+            self._places.append((person, entry, where))
+            people.append(person)
+        return tuple(people)
+
+    def _person_table(self, entry: str, prefix: str, table: dict[str, Any]) -> PersonEntry:
+        telegram_id = None
+        if "telegram_id" in table:
+            telegram_id = self._telegram_id(entry, prefix + "telegram_id", table["telegram_id"])
+        name = self._text(entry, table, "name", NAME_LIMIT, prefix=prefix)
+        phone = self._text(entry, table, "phone", PHONE_LIMIT, prefix=prefix)
+        if telegram_id is None and name is None:
+            raise DirectoryFileError(entry, prefix.rstrip(".") or "name", NO_ID_NOR_NAME)
+        return PersonEntry(telegram_id=telegram_id, name=name, phone=phone)
+
+    def _resolve_people(self) -> dict[PersonEntry, PersonEntry]:
+        """Map each person as written to the one entry for that person across the whole file.
+
+        A Telegram id is one person wherever it appears (its name and phone merged); a person
+        without an id is one person per (name, phone), folded into the one listed with an id
+        and the same name and phone, if there is exactly one.
+        """
+        merged: dict[int, PersonEntry] = {}
+        for person, entry, key in self._places:
+            if person.telegram_id is None:
+                continue
+            known = merged.get(person.telegram_id, PersonEntry(telegram_id=person.telegram_id))
+            if person.name and known.name and person.name != known.name:
+                raise DirectoryFileError(
+                    entry, key, NAME_CONFLICT, telegram_id=person.telegram_id, other=known.name
+                )
+            if person.phone and known.phone and person.phone != known.phone:
+                raise DirectoryFileError(
+                    entry, key, PHONE_CONFLICT, telegram_id=person.telegram_id, other=known.phone
+                )
+            merged[person.telegram_id] = PersonEntry(
+                person.telegram_id, known.name or person.name, known.phone or person.phone
+            )
+        same: dict[PersonEntry, PersonEntry] = {}
+        for person, entry, key in self._places:
+            if person.telegram_id is not None:
+                same[person] = merged[person.telegram_id]
+                continue
+            matches = [m for m in merged.values() if (m.name, m.phone) == (person.name, person.phone)]
+            if len(matches) > 1:
+                raise DirectoryFileError(entry, key, AMBIGUOUS_PERSON, name=person.name)
+            same[person] = matches[0] if matches else person
+        return same
+
+    def _list(
+        self, same: dict[PersonEntry, PersonEntry], people: tuple[PersonEntry, ...], entry: str, key: str
+    ) -> tuple[PersonEntry, ...]:
+        resolved = [same[person] for person in people]
+        for number, person in enumerate(resolved, start=1):
+            if person in resolved[: number - 1]:
+                first = resolved.index(person) + 1
+                raise DirectoryFileError(entry, f"{key} #{number}", PERSON_TWICE, number=first)
+        return tuple(resolved)
+
+    def _instructors_once(
+        self, same: dict[PersonEntry, PersonEntry], instructors: list[tuple[str, InstructorEntry]]
+    ) -> None:
+        seen: set[PersonEntry] = set()
+        for entry, instructor in instructors:
+            person = same[instructor.person]
+            if person in seen:
+                key = "name" if instructor.person.telegram_id is None else "telegram_id"
+                raise DirectoryFileError(entry, key, INSTRUCTOR_TWICE)
+            seen.add(person)
+
+    def _unique_codes(
+        self, section: str, entries: tuple[StreetEntry | EnterpriseEntry | CommunityEntry, ...]
+    ) -> None:
+        seen: set[str] = set()
+        for entry in entries:
+            if entry.code in seen:
+                raise DirectoryFileError(
+                    f'{section} "{entry.code}"', "code", DUPLICATE_CODE, section=section, code=entry.code
+                )
+            seen.add(entry.code)
+
+
+def _is_int(value: object) -> bool:
+    # TOML booleans arrive as bool, which Python counts as int.
+    return isinstance(value, int) and not isinstance(value, bool)

@@ -1,0 +1,124 @@
+"""The outbox: every message the bot sends on its own initiative, written in the same
+transaction as the change that causes it, and delivered by one paced sender.
+
+A row names *what* to tell *whom* (``kind`` plus JSON ``params``); the sender renders it in
+the recipient's language when it is sent. Rows are claimed with a lease, so a second process
+never takes the same row, and a row is marked ``sending`` before the request goes out, so a
+restart never sends it twice.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, String, Text
+from sqlmodel import Field, SQLModel, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models.base import EnumText, UTCDateTime, created_at_field, timestamp_field
+from models.directory.tables import Person
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"  # gave up: a permanent error, or too many attempts
+    BLOCKED = "blocked"  # the recipient blocked the bot
+    UNCERTAIN = "uncertain"  # the process died mid-request: not resent, to never send twice
+
+
+class OutboxMessage(SQLModel, table=True):
+    __tablename__ = "outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    recipient_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    kind: str = Field(sa_column=Column(String(40), nullable=False))
+    params: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
+    status: OutboxStatus = Field(
+        default=OutboxStatus.PENDING, sa_column=Column(EnumText(OutboxStatus, 12), nullable=False, index=True)
+    )
+    created_at: datetime = created_at_field()
+    not_before: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
+    attempts: int = 0
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_until: datetime | None = timestamp_field()
+    sent_at: datetime | None = timestamp_field()
+    telegram_message_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    error: str | None = Field(default=None, sa_column=Column(Text))
+
+    def parameters(self) -> dict[str, Any]:
+        loaded: dict[str, Any] = json.loads(self.params)
+        return loaded
+
+
+async def enqueue(
+    *,
+    session: AsyncSession,
+    recipient: Person,
+    kind: str,
+    now: datetime,
+    case_id: int | None = None,
+    not_before: datetime | None = None,
+    **params: Any,
+) -> OutboxMessage | None:
+    """Queue a message for ``recipient``; nothing is queued for someone without a Telegram account
+    or who blocked the bot (their case is rerouted instead, see routing)."""
+    if recipient.telegram_id is None or not recipient.reachable:
+        return None
+    message = OutboxMessage(
+        recipient_id=recipient.id,
+        chat_id=recipient.telegram_id,
+        kind=kind,
+        params=json.dumps(params, ensure_ascii=False, sort_keys=True),
+        case_id=case_id,
+        created_at=now,
+        not_before=not_before or now,
+    )
+    # Inserted by the transaction's next flush: nobody needs its id before then.
+    session.add(message)
+    return message
+
+
+async def claim_due(
+    *, session: AsyncSession, worker: str, now: datetime, lease: timedelta, limit: int
+) -> list[OutboxMessage]:
+    """Take up to ``limit`` due messages for this worker, oldest first, leasing them."""
+    due = (
+        select(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.PENDING)
+        .where(col(OutboxMessage.not_before) <= now)
+        .where((col(OutboxMessage.claimed_until).is_(None)) | (col(OutboxMessage.claimed_until) < now))
+        .order_by(col(OutboxMessage.not_before), col(OutboxMessage.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    claimed = list(await session.exec(due))
+    for message in claimed:
+        message.claimed_by = worker
+        message.claimed_until = now + lease
+        session.add(message)
+    await session.flush()
+    return claimed
+
+
+async def abandon_interrupted(*, session: AsyncSession, now: datetime) -> int:
+    """Rows left ``sending`` by a process that died mid-request: mark them, never resend them."""
+    stuck = await session.exec(
+        select(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.SENDING)
+        .where(col(OutboxMessage.claimed_until) < now)
+    )
+    count = 0
+    for message in stuck:
+        message.status = OutboxStatus.UNCERTAIN
+        message.error = "interrupted while sending"
+        session.add(message)
+        count += 1
+    await session.flush()
+    return count

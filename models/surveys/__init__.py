@@ -1,0 +1,1 @@
+"""Satisfaction surveys: scheduling after a resolution, the answers, and the numbers they feed."""
