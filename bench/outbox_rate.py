@@ -27,6 +27,8 @@ from datetime import timedelta
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from models.outbox.kinds import OutboxKind
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pydantic import SecretStr
@@ -37,9 +39,9 @@ from bot.migrations import upgrade
 from bot.outbox.sender import OutboxSender
 from bot.outbox.transport import sender_bot
 from config.settings import DatabaseSettings, OutboxSettings, Settings, TelegramSettings
-from models.base import utcnow
-from models.cases.actions import CARD
-from models.directory.tables import Person
+from models.base import id_of, utcnow
+from models.cases.tables import Case
+from models.directory.tables import Person, Role, RoleKind
 from models.outbox.queue import OutboxMessage, OutboxStatus, enqueue
 from storage.database import Database
 from tests.case_world import make_world, report
@@ -79,13 +81,23 @@ async def _queue(database: Database, messages: int, chats: int, grouped: bool) -
         people = [Person(telegram_id=1_000_000 + n, name=f"P{n}", language_code="en") for n in range(chats)]
         session.add_all(people)
         await session.flush()
+        # Staff of the enterprise the case is forwarded to: each gets the case's card.
+        session.add_all(
+            Role(person_id=id_of(person), kind=RoleKind.ENTERPRISE_STAFF, enterprise_id=world.enterprise_id)
+            for person in people
+        )
+        forwarded = await session.get(Case, case.id)
+        assert forwarded is not None
+        forwarded.forwarded_enterprise_id = forwarded.enterprise_id
         order = (
             [people[n // (messages // chats)] for n in range(messages)]
             if grouped
             else [people[n % chats] for n in range(messages)]
         )
         for person in order:
-            await enqueue(session=session, recipient=person, kind=CARD, now=utcnow(), case_id=case.id)
+            await enqueue(
+                session=session, recipient=person, kind=OutboxKind.CASE_CARD, now=utcnow(), case_id=case.id
+            )
 
 
 def _serve(connection: Connection) -> None:

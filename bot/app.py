@@ -8,7 +8,6 @@ from telegram import BotCommand
 from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
-import handlers
 from bot.jobs import start_jobs
 from bot.keepalive_request import bot_api_request
 from bot.outbox.sender import OutboxSender
@@ -20,6 +19,8 @@ from bot.updates import PerUserUpdates
 from config.settings import SUPPORTED_LOCALES, Settings
 from handlers.commands import commands_for
 from handlers.context import DB_KEY, OUTBOX_KEY, SETTINGS_KEY, Context, RedPropApplication
+from handlers.outgoing import check_renderers
+from handlers.routes import register_all
 from locales.i18n import gettext, set_timezone, use_locale
 from storage.database import Database
 
@@ -70,6 +71,7 @@ def build_application(
     With ``outbox_worker`` (the command of ``redprop outbox --parent-pipe``) the outbox is sent
     by that worker process (bot/outbox/worker.py); without it, by a sender in this process.
     """
+    check_renderers()
     set_timezone(settings.bot.tzinfo)
     database = Database(
         settings.database.url,
@@ -107,6 +109,6 @@ def build_application(
         # Its own bot: the application's AIORateLimiter would retry 429s behind the sender's back.
         bot = sender_bot(settings, request)
         application.bot_data[OUTBOX_KEY] = OutboxSender(database=database, bot=bot, settings=settings)
-    handlers.register_all(application)
+    register_all(application)
     persistence.register(application)
     return application

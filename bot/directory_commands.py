@@ -12,8 +12,8 @@ import tomllib
 from datetime import timedelta
 from pathlib import Path
 
-from locales.i18n import _, format_time
-from models.base import N_, utcnow
+from locales.i18n import N_, _, format_time
+from models.base import utcnow
 from models.directory.file import (
     Counts,
     DirectoryFileError,

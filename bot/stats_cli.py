@@ -16,9 +16,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
-from locales.i18n import _, percent, short_duration
-from models.base import N_
-from models.surveys.stats import Grouping, PeriodError, StatsRow, parse_period, survey_stats
+from locales.i18n import N_, _, percent, refusal_text, short_duration
+from models.refusal import Refused
+from models.surveys.stats import Grouping, StatsRow, parse_period, survey_stats
 from storage.database import Database
 
 FORMATS = ("table", "csv", "json")
@@ -129,8 +129,8 @@ async def print_stats(db: Database, *, period: str, by: str, fmt: str, tz: tzinf
     """Print the numbers of ``period`` (in the time zone ``tz``) grouped ``by``; the exit code."""
     try:
         start, end = parse_period(period, tz)
-    except PeriodError as error:
-        print(_(str(error)), file=sys.stderr)
+    except Refused as error:
+        print(refusal_text(error), file=sys.stderr)
         return 2
     try:
         grouping = Grouping(by)

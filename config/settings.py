@@ -32,6 +32,9 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from models.cases.categories import DEFAULT, ReportCategory
+from models.cases.reporting import ReportRules
+
 DEFAULT_CONFIG_FILE = Path("config.toml")
 SUPPORTED_LOCALES = ("zh_CN", "en")
 
@@ -136,21 +139,22 @@ class CaseSettings(_Section):
     @field_validator("response_due", "resolution_due")
     @classmethod
     def _known_categories(cls, value: dict[str, timedelta]) -> dict[str, timedelta]:
-        from models.cases.categories import ReportCategory
 
         allowed = {category.value for category in ReportCategory} | {"default"}
         unknown = sorted(set(value) - allowed)
         if unknown:
             choices = ", ".join(sorted(allowed))
             raise ValueError(f"unknown category {unknown[0]!r}; use one of {choices}")
-        if "default" not in value:
+        if DEFAULT not in value:
             raise ValueError("a default duration is required")
         return value
 
-    def deadlines_for(self, category: str) -> tuple[timedelta, timedelta]:
-        """The response and resolution durations for a report category."""
-        response = self.response_due.get(category, self.response_due["default"])
-        return response, self.resolution_due.get(category, self.resolution_due["default"])
+    @property
+    def report_rules(self) -> ReportRules:
+        """These settings as the domain takes them (deadlines per category, the hourly limit)."""
+        return ReportRules(
+            response_due=self.response_due, resolution_due=self.resolution_due, per_hour=self.reports_per_hour
+        )
 
 
 _CLOCK_RANGE = re.compile(r"^\s*([01]?\d|2[0-3]):([0-5]\d)\s*-\s*([01]?\d|2[0-3]):([0-5]\d)\s*$")
@@ -186,9 +190,6 @@ class SurveySettings(_Section):
         if value.strip() and not _CLOCK_RANGE.match(value):
             raise ValueError("a range of local times such as 21:00-08:00, or empty for none")
         return value.strip()
-
-    def delay_for(self, category: str) -> timedelta:
-        return self.delay.get(category, self.delay["default"])
 
     @property
     def quiet_range(self) -> tuple[time, time] | None:

@@ -12,36 +12,26 @@ import warnings
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 from telegram.warnings import PTBUserWarning
 
-from config.settings import Settings
-from handlers.cases import may_view
 from handlers.context import Context, RedPropApplication, wake_outbox
-from handlers.outgoing.cards import CASE_PREFIX, case_card, parse_action_data, refusal_text
+from handlers.outgoing.cards import CASE_PREFIX, case_card, parse_action_data
 from handlers.replies import refuse_button
 from handlers.start import help_command, start
-from locales.i18n import N_
+from locales.i18n import N_, refusal_text
 from locales.i18n import gettext as _
 from models.base import utcnow
-from models.cases.actions import (
-    ACTION_FROM,
-    NOT_A_DUPLICATE,
-    NOT_ALLOWED,
-    WRONG_STATUS,
-    Action,
-    CaseActionRefused,
-    add_note,
-    allowed_actions,
-    mark_duplicate,
-    reject_case,
-    resolve_case,
-)
+from models.cases.access import Action, case_for_action
+from models.cases.actions import NOT_A_DUPLICATE, add_note, mark_duplicate, reject_case
 from models.cases.tables import Case
+from models.cases.timeline import NOT_ALLOWED
 from models.directory.people import find_person_by_telegram_id
+from models.refusal import Refused
+from models.surveys.scheduling import resolve_and_schedule_survey
+from models.text import typed_text
 
 logger = logging.getLogger(__name__)
 
@@ -101,19 +91,20 @@ async def ask_for_input(update: Update, context: Context) -> int | None:
         await refuse_button(update, context)
         return None
     action, case_id = parsed
-    async with context.db.read() as session:
-        person = await find_person_by_telegram_id(session=session, telegram_id=user.id)
-        case = await session.get(Case, case_id)
-        if person is None or case is None or not await may_view(session=session, case=case, person=person):
-            await refuse_button(update, context)
-            return None
-        if action not in await allowed_actions(session=session, case=case, person=person):
-            refused = CaseActionRefused(WRONG_STATUS, status=str(case.status))
-            if case.status in ACTION_FROM[action]:
-                refused = CaseActionRefused(NOT_ALLOWED)
+    try:
+        async with context.db.read() as session:
+            person = await find_person_by_telegram_id(session=session, telegram_id=user.id)
+            if person is None:
+                raise Refused(NOT_ALLOWED)
+            case = await case_for_action(session=session, case_id=case_id, person=person, action=action)
+            number = case.number
+    except Refused as refused:
+        # An input already pending stays pending.
+        if refused.message == NOT_ALLOWED:
+            await refuse_button(update, context)  # not theirs: the same answer as a forged button
+        else:
             await query.answer(refusal_text(refused), show_alert=True)
-            return None  # an input already pending stays pending
-        number = case.number
+        return None
     if context.user_data is not None:
         message_id = query.message.message_id if query.message is not None else None
         context.user_data[PENDING_KEY] = {
@@ -169,12 +160,10 @@ async def _submit(update: Update, context: Context, text: str, photos: list[str]
     if message is None or user is None or pending is None:
         return await _lost(update, context)
     action, case_id, stored = pending
-    text = text.strip()
-    limit = context.settings.cases.max_text_length
-    if len(text) > limit:
-        await message.reply_text(
-            _("That is too long: at most {limit} characters, please.").format(limit=limit)
-        )
+    try:
+        text = typed_text(text, limit=context.settings.cases.max_text_length)
+    except Refused as refused:
+        await message.reply_text(refusal_text(refused))
         return WRITING
     if not text and not photos:
         await message.reply_text(_("Please send some text, or /cancel."))
@@ -183,21 +172,24 @@ async def _submit(update: Update, context: Context, text: str, photos: list[str]
         Action.REJECT: (reject_case, {"reason": text}),
         Action.DUPLICATE: (mark_duplicate, {"original_number": text}),
         Action.NOTE: (add_note, {"text": text, "photo_file_ids": photos}),
-        Action.RESOLVE: (_resolve, {"note": text, "photo_file_ids": photos, "settings": context.settings}),
+        Action.RESOLVE: (
+            resolve_and_schedule_survey,
+            {"note": text, "photo_file_ids": photos, "delays": context.settings.surveys.delay},
+        ),
     }
     operation, arguments = calls[action]
     try:
         async with context.db.write() as session:
             actor = await find_person_by_telegram_id(session=session, telegram_id=user.id)
             if actor is None:
-                raise CaseActionRefused(NOT_ALLOWED)
+                raise Refused(NOT_ALLOWED)
             case = await operation(session=session, case_id=case_id, actor=actor, now=utcnow(), **arguments)
             number = case.number
             original = None
             if case.duplicate_of_id is not None:
                 original_case = await session.get(Case, case.duplicate_of_id)
                 original = original_case.number if original_case is not None else None
-    except CaseActionRefused as refused:
+    except Refused as refused:
         if action == Action.DUPLICATE and refused.message == NOT_A_DUPLICATE:
             await message.reply_text(
                 refusal_text(refused) + "\n" + _("Send another case number, or /cancel.")
@@ -212,13 +204,6 @@ async def _submit(update: Update, context: Context, text: str, photos: list[str]
     await message.reply_text(_(DONE[action]).format(number=number, original=original or text))
     await _redraw_card(context, user.id, case_id, stored.get("message_id"))
     return ConversationHandler.END
-
-
-async def _resolve(*, session: AsyncSession, case_id: int, settings: Settings, **arguments: Any) -> Case:
-    """Resolve the case and schedule its reporter's survey after the category's delay."""
-    case = await session.get(Case, case_id)
-    delay = settings.surveys.delay_for(case.category) if case is not None else None
-    return await resolve_case(session=session, case_id=case_id, survey_delay=delay, **arguments)
 
 
 async def _redraw_card(context: Context, telegram_id: int, case_id: int, message_id: object) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
@@ -23,37 +22,27 @@ from handlers.outgoing.cards import (
     PAGE,
     case_card,
     category_name,
-    is_overdue,
     open_data,
     page_data,
     parse_action_data,
     parse_number_data,
-    refusal_text,
     status_name,
 )
 from handlers.replies import refuse_button
-from locales.i18n import N_
+from locales.i18n import N_, refusal_text
 from locales.i18n import gettext as _
 from models.base import utcnow
-from models.cases.actions import (
-    Action,
-    CaseActionRefused,
-    accept_case,
-    allowed_actions,
-    forward_case,
-    mark_work_done,
-)
+from models.cases.access import Action, case_handler, may_handle
+from models.cases.actions import accept_case, forward_case, mark_work_done
 from models.cases.tables import Case
-from models.cases.worklist import open_cases_for
+from models.cases.worklist import is_overdue, open_cases_for
 from models.directory.people import find_person_by_telegram_id
-from models.directory.tables import Person, Role, RoleKind
+from models.directory.tables import Person
+from models.refusal import Refused
 
 logger = logging.getLogger(__name__)
 
 PER_PAGE = 8
-HANDLER_ROLES = frozenset(
-    {RoleKind.INSTRUCTOR, RoleKind.ENTERPRISE_STAFF, RoleKind.PARTY_COMMITTEE, RoleKind.OFFICE_ADMIN}
-)
 
 CaseOperation = Callable[..., Awaitable[Case]]
 # The buttons that act at once: the domain operation and what the button answers.
@@ -64,14 +53,6 @@ DIRECT_ACTIONS: dict[Action, tuple[CaseOperation, str]] = {
 }
 
 
-async def may_view(*, session: AsyncSession, case: Case, person: Person) -> bool:
-    """Whether ``person`` may see the card: they own the case or may act on it."""
-    if case.owner_id is not None and case.owner_id == person.id:
-        return True
-    # The reporter's own Withdraw lives in /mycases; it does not make them a handler.
-    return bool(await allowed_actions(session=session, case=case, person=person) - {Action.WITHDRAW})
-
-
 async def send_or_edit_card(
     update: Update, context: Context, *, case_id: int, telegram_id: int, edit: bool
 ) -> bool:
@@ -79,7 +60,7 @@ async def send_or_edit_card(
     async with context.db.read() as session:
         person = await find_person_by_telegram_id(session=session, telegram_id=telegram_id)
         case = await session.get(Case, case_id)
-        if person is None or case is None or not await may_view(session=session, case=case, person=person):
+        if person is None or case is None or not await may_handle(session=session, case=case, person=person):
             return False
         text, keyboard = await case_card(session=session, case=case, viewer=person, now=utcnow())
     query = update.callback_query
@@ -134,15 +115,6 @@ async def worklist_page(
     return text, InlineKeyboardMarkup(rows)
 
 
-async def _handler(session: AsyncSession, telegram_id: int) -> Person | None:
-    """The person behind a Telegram account if they hold a role that handles cases."""
-    person = await find_person_by_telegram_id(session=session, telegram_id=telegram_id)
-    if person is None:
-        return None
-    roles = await session.exec(select(Role.kind).where(Role.person_id == person.id))
-    return person if {RoleKind(kind) for kind in roles} & HANDLER_ROLES else None
-
-
 async def list_cases(update: Update, context: Context) -> None:
     """Show the first page of the user's open cases."""
     user = update.effective_user
@@ -150,7 +122,7 @@ async def list_cases(update: Update, context: Context) -> None:
     if user is None or message is None:
         return
     async with context.db.read() as session:
-        person = await _handler(session, user.id)
+        person = await case_handler(session=session, telegram_id=user.id)
         if person is None:
             await message.reply_text(_("This command is for the people who handle cases."))
             return
@@ -167,7 +139,7 @@ async def turn_page(update: Update, context: Context) -> None:
         await refuse_button(update, context)
         return
     async with context.db.read() as session:
-        person = await _handler(session, user.id)
+        person = await case_handler(session=session, telegram_id=user.id)
         if person is None:
             await refuse_button(update, context)
             return
@@ -211,7 +183,7 @@ async def act_on_case(update: Update, context: Context) -> None:
                 await refuse_button(update, context)
                 return
             await operation(session=session, case_id=case_id, actor=actor, now=utcnow())
-    except CaseActionRefused as refused:
+    except Refused as refused:
         # Nothing changed; say why, and redraw the card so its stale buttons go away.
         await query.answer(refusal_text(refused), show_alert=True)
         await send_or_edit_card(update, context, case_id=case_id, telegram_id=user.id, edit=True)

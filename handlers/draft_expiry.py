@@ -14,22 +14,16 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-from telegram import ReplyKeyboardRemove
-
 from handlers.context import Context, RedPropApplication, wake_outbox
-from handlers.drafts import EXPIRED_MESSAGES, describe_duration, is_expired
-from handlers.outgoing import Outgoing, register_renderer
-from locales.i18n import gettext as _
+from handlers.drafts import EXPIRED_MESSAGES, is_expired
 from models.base import utcnow
 from models.directory.people import people_by_telegram_id
-from models.directory.tables import Person
-from models.outbox.queue import OutboxMessage, enqueue
+from models.outbox.kinds import OutboxKind
+from models.outbox.queue import enqueue
 
 logger = logging.getLogger(__name__)
 
 DRAFTS_JOB = "drafts"
-DRAFT_EXPIRED = "draft.expired"  # outbox kind
 LONGEST_CHECK_INTERVAL = timedelta(minutes=1)
 
 
@@ -72,27 +66,13 @@ async def expire_drafts(context: Context) -> None:
                 await enqueue(
                     session=session,
                     recipient=person,
-                    kind=DRAFT_EXPIRED,
+                    kind=OutboxKind.DRAFT_EXPIRED,
                     now=now,
                     message=EXPIRED_MESSAGES[kind],
                     seconds=int(expiry.total_seconds()),
                 )
     logger.info("drafts: %d expired", len(taken))
     wake_outbox(application)
-
-
-async def render_draft_expired(
-    *, session: AsyncSession, message: OutboxMessage, recipient: Person, now: datetime
-) -> list[Outgoing]:
-    """The draft was discarded after so long; the keyboard of its last step goes too."""
-    params = message.parameters()
-    duration = describe_duration(timedelta(seconds=int(params.get("seconds", 0))))
-    text = _(str(params.get("message", ""))).format(duration=duration)
-    return [Outgoing(text=text, reply_markup=ReplyKeyboardRemove())]
-
-
-def register_renderers() -> None:
-    register_renderer(DRAFT_EXPIRED, render_draft_expired)
 
 
 def start_draft_expiry(application: RedPropApplication, expiry: timedelta) -> None:

@@ -14,17 +14,17 @@ from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any
 
-from babel import Locale
-from babel.dates import format_timedelta
 from telegram import ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.constants import ChatType
 from telegram.ext import ConversationHandler, filters
 
 from handlers.context import Context
 from handlers.replies import answer_unused
-from locales.i18n import current_locale
+from locales.i18n import duration_in_words, refusal_text
 from locales.i18n import gettext as _
 from models.base import utcnow
+from models.refusal import Refused
+from models.text import typed_text
 
 END = ConversationHandler.END
 # New messages in private chats only: an edited message never moves a conversation on.
@@ -81,28 +81,18 @@ def live_draft(context: Context, kind: str) -> dict[str, Any] | None:
     return draft
 
 
-def describe_duration(delta: timedelta) -> str:
-    """A duration in words in the reader's language: "2 hours", "2小时"."""
-    return format_timedelta(delta, threshold=1.0, locale=Locale.parse(current_locale()))
-
-
-def text_problem(text: str, limit: int) -> str | None:
-    """Why a text cannot be taken (too long), or None if it is fine."""
-    if len(text) > limit:
-        return _("That is {count} characters; please keep it to {limit} at most.").format(
-            count=len(text), limit=limit
-        )
-    return None
-
-
-async def text_taken(update: Update, context: Context) -> str | None:
-    """The message's text, stripped; None once the user is told it is too long."""
+async def text_taken(update: Update, context: Context, *, if_empty: str) -> str | None:
+    """The message's text as the domain takes it; None once the user is told it is too long,
+    or (with ``if_empty``, translated) that it holds nothing visible."""
     message = update.effective_message
     assert message is not None and message.text is not None
-    text = message.text.strip()
-    problem = text_problem(text, context.settings.cases.max_text_length)
-    if problem is not None:
-        await say(update, context, problem)
+    try:
+        text = typed_text(message.text, limit=context.settings.cases.max_text_length)
+    except Refused as refused:
+        await say(update, context, refusal_text(refused))
+        return None
+    if not text:
+        await say(update, context, _(if_empty))
         return None
     return text
 
@@ -170,7 +160,7 @@ def draft_step(kind: str, expired_message: str) -> Callable[[Step], Handler]:
                 drop_draft(context, kind)
                 if update.callback_query is not None:
                     await update.callback_query.answer()
-                expiry = describe_duration(context.settings.cases.draft_expiry)
+                expiry = duration_in_words(context.settings.cases.draft_expiry)
                 await say(update, context, _(expired_message).format(duration=expiry), remove_keyboard())
                 return END
             draft["touched"] = utcnow().isoformat()

@@ -15,17 +15,19 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from handlers.context import Context, RedPropApplication, wake_outbox
-from handlers.outgoing.cards import category_name, refusal_text, routing_reason, status_name
+from handlers.outgoing.cards import category_name, routing_reason, status_name
 from handlers.picker import edit_text
 from handlers.replies import refuse_button
-from locales.i18n import N_, format_time
+from locales.i18n import N_, format_time, refusal_text
 from locales.i18n import gettext as _
 from models.base import id_of, utcnow
-from models.cases.actions import NOT_ALLOWED, WRONG_STATUS, CaseActionRefused, withdraw_case
+from models.cases.actions import withdraw_case
 from models.cases.tables import EventKind
+from models.cases.timeline import NOT_ALLOWED, wrong_status
 from models.cases.views import Timeline, TimelineEntry, case_timeline, cases_of_reporter
 from models.directory.people import find_person_by_telegram_id
 from models.directory.tables import Person
+from models.refusal import Refused
 
 logger = logging.getLogger(__name__)
 
@@ -219,8 +221,7 @@ async def withdraw_asked(update: Update, context: Context) -> None:
         return
     case = timeline.case
     if not timeline.can_withdraw:
-        refused = CaseActionRefused(WRONG_STATUS, status=str(case.status))
-        await query.answer(refusal_text(refused), show_alert=True)
+        await query.answer(refusal_text(wrong_status(case)), show_alert=True)
         await edit_text(update, timeline_text(timeline), None)
         return
     await query.answer()
@@ -252,7 +253,7 @@ async def withdraw_confirmed(update: Update, context: Context) -> None:
         async with context.db.write() as session:
             case = await withdraw_case(session=session, case_id=case_id, actor=person, now=utcnow())
             number = case.number
-    except CaseActionRefused as refused:
+    except Refused as refused:
         if refused.message == NOT_ALLOWED:
             await refuse_button(update, context)
             return

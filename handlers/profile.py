@@ -31,13 +31,11 @@ from handlers.context import Context, RedPropApplication
 from handlers.picker import PREFIX, chosen_street, edit_text, picker_start
 from handlers.replies import refuse_button
 from handlers.start import help_command, start
-from locales.i18n import N_
+from locales.i18n import N_, refusal_text
 from locales.i18n import gettext as _
 from models.directory.people import register_user
 from models.directory.residence import (
-    MAX_BUILDING_LENGTH,
     Residence,
-    ResidenceRefused,
     choose_community,
     remove_phone,
     residence_of,
@@ -45,6 +43,7 @@ from models.directory.residence import (
     set_phone,
 )
 from models.directory.tables import Person
+from models.refusal import Refused
 
 # Conversation states.
 BUILDING = 1  # waiting for the building/unit as text
@@ -153,7 +152,7 @@ async def community_chosen(update: Update, context: Context) -> int | None:
             community = await choose_community(
                 session=session, person=fresh, community_id=int(part), street_id=street_id
             )
-    except ResidenceRefused:
+    except Refused:
         await refuse_button(update, context)
         return None
     await query.answer()
@@ -177,18 +176,15 @@ async def building_typed(update: Update, context: Context) -> int:
     """Store the building/unit the user wrote, then show the profile."""
     message = update.effective_message
     assert message is not None and message.text is not None
-    if len(message.text.strip()) > MAX_BUILDING_LENGTH:
-        await message.reply_text(
-            _("Please keep the building and unit to {limit} characters or fewer.").format(
-                limit=MAX_BUILDING_LENGTH
-            )
-        )
-        return BUILDING
     person = await _person(update, context)
-    async with context.db.write() as session:
-        fresh = await session.get(Person, person.id)
-        assert fresh is not None
-        await set_building(session=session, person=fresh, building=message.text)
+    try:
+        async with context.db.write() as session:
+            fresh = await session.get(Person, person.id)
+            assert fresh is not None
+            await set_building(session=session, person=fresh, building=message.text)
+    except Refused as refused:
+        await message.reply_text(refusal_text(refused))
+        return BUILDING
     await message.reply_text(_("Saved."))
     await send_profile(update, context, person)
     return ConversationHandler.END
@@ -240,8 +236,8 @@ async def contact_shared(update: Update, context: Context) -> int:
                 phone=message.contact.phone_number,
                 contact_user_id=message.contact.user_id,
             )
-    except ResidenceRefused as refused:
-        await message.reply_text(_(refused.message).format(**refused.params))
+    except Refused as refused:
+        await message.reply_text(refusal_text(refused))
         return PHONE
     await message.reply_text(
         _("Thank you, your phone number is saved.") + "\n" + _(PHONE_AUDIENCE),

@@ -11,7 +11,6 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import (
@@ -43,15 +42,15 @@ from handlers.drafts import (
 )
 from handlers.replies import answer_unused, refuse_button
 from handlers.start import help_command, start
-from locales.i18n import N_, format_time
+from locales.i18n import N_, format_time, refusal_text
 from locales.i18n import gettext as _
 from models.base import utcnow
-from models.cases.actions import NO_COMMUNITY, CaseActionRefused, CaseDraft, Deadlines
 from models.cases.categories import ReportCategory
-from models.cases.opening import OpenedCase, case_for_draft
-from models.cases.reporting import TOO_MANY_REPORTS, report_allowance, submit_report
+from models.cases.opening import CaseDraft, OpenedCase, case_for_draft
+from models.cases.reporting import TOO_MANY_REPORTS, confirm_report, may_start_report
 from models.cases.tables import OwnerLevel
 from models.directory.people import find_person_by_telegram_id, is_registered, register_user
+from models.refusal import Refused
 
 KIND = steps.KIND
 SUGGEST_KIND = "suggest"  # handlers/suggest.py: one resident conversation at a time
@@ -70,23 +69,26 @@ async def start_report(update: Update, context: Context) -> int:
     if live_draft(context, SUGGEST_KIND) is not None:
         await say(update, context, _("You are writing a suggestion. Finish it, or send /cancel to stop it."))
         return END
-    # A read will do for someone registered already, as a resident who reports always is.
-    allowance = None
-    async with context.db.read() as session:
-        person = await find_person_by_telegram_id(session=session, telegram_id=user.id)
-        if is_registered(person, language_code=user.language_code):
-            allowance = await report_allowance(session=session, person=person, now=utcnow())
-    if allowance is None:
-        async with context.db.write() as session:
-            person = await register_user(
-                session=session, telegram_id=user.id, name=user.full_name, language_code=user.language_code
-            )
-            allowance = await report_allowance(session=session, person=person, now=utcnow())
-    limit = context.settings.cases.reports_per_hour
-    if allowance.community is None or allowance.reports_last_hour >= limit:
+    rules = context.settings.cases.report_rules
+    community = None
+    try:
+        # A read will do for someone registered already, as a resident who reports always is.
+        async with context.db.read() as session:
+            person = await find_person_by_telegram_id(session=session, telegram_id=user.id)
+            if is_registered(person, language_code=user.language_code):
+                community = await may_start_report(session=session, person=person, rules=rules, now=utcnow())
+        if community is None:
+            async with context.db.write() as session:
+                person = await register_user(
+                    session=session,
+                    telegram_id=user.id,
+                    name=user.full_name,
+                    language_code=user.language_code,
+                )
+                community = await may_start_report(session=session, person=person, rules=rules, now=utcnow())
+    except Refused as refused:
         drop_draft(context, KIND)
-        refusal = _(NO_COMMUNITY) if allowance.community is None else _(TOO_MANY_REPORTS).format(limit=limit)
-        await say(update, context, refusal, remove_keyboard())
+        await say(update, context, refusal_text(refused), remove_keyboard())
         return END
     text = _("What is the problem about? Choose a category:")
     if live_draft(context, KIND) is not None:
@@ -100,7 +102,7 @@ async def start_report(update: Update, context: Context) -> int:
         lat=None,
         lon=None,
         # The summary names the community; read here once rather than again at that step.
-        community=allowance.community,
+        community=community,
     )
     await say(update, context, text, steps.category_keyboard())
     return steps.CATEGORY
@@ -121,22 +123,6 @@ def receipt(opened: OpenedCase) -> str:
     return "\n".join(lines)
 
 
-async def _submit(context: Context, telegram_id: int, draft: CaseDraft) -> str:
-    """Open (or find) the draft's case in one transaction; return the receipt to show."""
-    settings = context.settings.cases
-    async with context.db.write() as session:
-        opened = await submit_report(
-            session=session,
-            telegram_id=telegram_id,
-            draft=draft,
-            deadlines=Deadlines(*settings.deadlines_for(draft.category.value)),
-            per_hour=settings.reports_per_hour,
-            now=utcnow(),
-            numbering_zone=context.settings.bot.tzinfo,
-        )
-    return receipt(opened)
-
-
 @steps.report_step
 async def confirm(update: Update, context: Context, draft: dict[str, Any]) -> int | None:
     """Open the case from the draft (once, however often Confirm is pressed) and give its number."""
@@ -155,15 +141,17 @@ async def confirm(update: Update, context: Context, draft: dict[str, Any]) -> in
         longitude=draft.get("lon"),
     )
     try:
-        try:
-            text = await _submit(context, user.id, case_draft)
-        except IntegrityError:
-            # A second Confirm committed the same draft (or the street's first number) meanwhile:
-            # run again, which finds that case.
-            text = await _submit(context, user.id, case_draft)
-    except CaseActionRefused as refused:
+        opened = await confirm_report(
+            database=context.db,
+            telegram_id=user.id,
+            draft=case_draft,
+            rules=context.settings.cases.report_rules,
+            now=utcnow(),
+            numbering_zone=context.settings.bot.tzinfo,
+        )
+    except Refused as refused:
         await query.answer()
-        await say(update, context, _(refused.message).format(**refused.params))
+        await say(update, context, refusal_text(refused))
         # Over the hourly limit the draft stays, to be confirmed later.
         if refused.message == TOO_MANY_REPORTS:
             return None
@@ -172,7 +160,7 @@ async def confirm(update: Update, context: Context, draft: dict[str, Any]) -> in
     details = await steps.report_details(context, user.id, draft)
     drop_draft(context, KIND)
     wake_outbox(context.application)
-    await show_receipt(update, context, text + "\n\n" + details)
+    await show_receipt(update, context, receipt(opened) + "\n\n" + details)
     return END
 
 

@@ -34,6 +34,7 @@ EDIT = "r:edit"
 EDIT_FIELD = "r:edit:"
 CANCEL = "r:cancel"
 
+DESCRIBE_IN_WORDS = N_("Please describe the problem in words.")
 EXPIRED = N_("Your unfinished report was discarded after {duration}. Send /report to start again.")
 report_step = draft_step(KIND, EXPIRED)
 
@@ -240,7 +241,7 @@ async def category_hint(update: Update, context: Context, draft: dict[str, Any])
 @report_step
 async def description_given(update: Update, context: Context, draft: dict[str, Any]) -> int | None:
     """Take the description, if it is not too long."""
-    text = await text_taken(update, context)
+    text = await text_taken(update, context, if_empty=DESCRIBE_IN_WORDS)
     if text is None:
         return None
     draft["description"] = text
@@ -252,7 +253,7 @@ async def description_given(update: Update, context: Context, draft: dict[str, A
 @report_step
 async def description_hint(update: Update, context: Context, draft: dict[str, Any]) -> None:
     """Ask for words instead of a sticker, voice note, photo or the like."""
-    await say(update, context, _("Please describe the problem in words."))
+    await say(update, context, _(DESCRIBE_IN_WORDS))
 
 
 @report_step

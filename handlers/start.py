@@ -11,13 +11,14 @@ from handlers.commands import commands_for, describe, publish_role_menu
 from handlers.context import Context, RedPropApplication
 from handlers.locale import resolve_locale
 from handlers.picker import send_picker
-from locales.i18n import N_, set_locale
+from locales.i18n import N_, refusal_text, set_locale
 from locales.i18n import gettext as _
 from models.base import utcnow
-from models.directory.invites import INVITE_PREFIX, InviteRefused, redeem_invite
+from models.directory.invites import INVITE_PREFIX, redeem_invite
 from models.directory.people import Profile, RoleView, profile_of, register_user
-from models.directory.residence import COMMUNITY_PREFIX, ResidenceRefused, join_community
+from models.directory.residence import COMMUNITY_PREFIX, join_community
 from models.directory.tables import Community, RoleKind
+from models.refusal import Refused
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ async def start(update: Update, context: Context) -> None:
         return
     payload = context.args[0] if context.args else ""
     joined: Community | None = None
-    join_refused: ResidenceRefused | None = None
+    join_refused: Refused | None = None
     try:
         async with context.db.write() as session:
             if payload.startswith(INVITE_PREFIX):
@@ -92,15 +93,15 @@ async def start(update: Update, context: Context) -> None:
                             person=person,
                             community_code=payload.removeprefix(COMMUNITY_PREFIX),
                         )
-                    except ResidenceRefused as refused:
+                    except Refused as refused:
                         join_refused = refused  # nothing was changed; the registration stands
-    except InviteRefused as refused:
-        await message.reply_text(_(refused.reason))
+    except Refused as refused:
+        await message.reply_text(refusal_text(refused))
         return
     # The entry an invite bound may carry a language chosen earlier.
     set_locale(await resolve_locale(context, user.id, user.language_code))
     if join_refused is not None:
-        await message.reply_text(_(join_refused.message).format(**join_refused.params))
+        await message.reply_text(refusal_text(join_refused))
     async with context.db.read() as session:
         profile = await profile_of(session=session, telegram_id=user.id)
     assert profile is not None

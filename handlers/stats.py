@@ -17,16 +17,16 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from handlers.context import Context, RedPropApplication
-from handlers.outgoing.cards import refusal_text
 from handlers.replies import refuse_button
 from handlers.stats_chart import cjk_font, satisfaction_chart
 from locales.i18n import gettext as _
-from locales.i18n import percent, short_duration
+from locales.i18n import percent, refusal_text, short_duration
 from models.base import utcnow
 from models.directory.people import find_person_by_telegram_id
 from models.directory.tables import Enterprise
-from models.surveys.stats import Grouping, PeriodError, StatsRow, parse_period, survey_stats
-from models.surveys.stats_scope import StatsRefused, StatsScope, stats_scope
+from models.refusal import Refused
+from models.surveys.stats import Grouping, StatsRow, parse_period, survey_stats
+from models.surveys.stats_scope import StatsScope, stats_scope
 
 logger = logging.getLogger(__name__)
 
@@ -98,8 +98,8 @@ async def show_stats(context: Context, chat_id: int, telegram_id: int, period: s
     tz = context.settings.bot.tzinfo
     try:
         start, end = parse_period(period, tz)
-    except PeriodError as error:
-        return _(str(error))
+    except Refused as error:
+        return refusal_text(error)
     try:
         # Aside: over a large database this takes a while, and the bot keeps answering meanwhile.
         async with context.db.read_aside() as session:
@@ -113,7 +113,7 @@ async def show_stats(context: Context, chat_id: int, telegram_id: int, period: s
                 street_id=scope.street_id,
                 community_id=scope.community_id,
             )
-    except StatsRefused as refused:
+    except Refused as refused:
         return refusal_text(refused)
     offered = periods(utcnow().astimezone(tz))
     buttons = [

@@ -39,13 +39,14 @@ from handlers.drafts import (
 )
 from handlers.replies import refuse_button
 from handlers.start import help_command, start
-from locales.i18n import N_
+from locales.i18n import N_, refusal_text
 from locales.i18n import gettext as _
 from models.base import utcnow
-from models.cases.actions import NO_COMMUNITY, CaseActionRefused
-from models.cases.reporting import submit_suggestion
-from models.directory.people import find_person_by_telegram_id, register_user
+from models.cases.opening import NO_COMMUNITY
+from models.cases.suggestions import submit_suggestion
+from models.directory.people import register_user
 from models.directory.tables import Community
+from models.refusal import Refused
 
 KIND = "suggest"
 REPORT_KIND = "report"  # handlers/report.py: one resident conversation at a time
@@ -54,6 +55,7 @@ WRITING, CONFIRMING = range(2)
 CONFIRM_DATA = "s:ok:"  # + the draft key
 CANCEL = "s:cancel"
 
+WRITE_IN_WORDS = N_("Please write your suggestion in words.")
 EXPIRED = N_("Your unfinished suggestion was discarded after {duration}. Send /suggest to start again.")
 suggest_step = draft_step(KIND, EXPIRED)
 
@@ -99,7 +101,7 @@ async def start_suggestion(update: Update, context: Context) -> int:
 @suggest_step
 async def text_given(update: Update, context: Context, draft: dict[str, Any]) -> int | None:
     """Take the suggestion's text, if it is not too long, and ask to confirm it."""
-    text = await text_taken(update, context)
+    text = await text_taken(update, context, if_empty=WRITE_IN_WORDS)
     if text is None:
         return None
     draft["text"] = text
@@ -111,7 +113,7 @@ async def text_given(update: Update, context: Context, draft: dict[str, Any]) ->
 @suggest_step
 async def text_hint(update: Update, context: Context, draft: dict[str, Any]) -> None:
     """Ask for words instead of a sticker, voice note or the like."""
-    await say(update, context, _("Please write your suggestion in words."))
+    await say(update, context, _(WRITE_IN_WORDS))
 
 
 @suggest_step
@@ -131,16 +133,13 @@ async def confirm(update: Update, context: Context, draft: dict[str, Any]) -> in
         return None
     try:
         async with context.db.write() as session:
-            author = await find_person_by_telegram_id(session=session, telegram_id=user.id)
-            if author is None:
-                raise CaseActionRefused(NO_COMMUNITY)
             suggestion = await submit_suggestion(
-                session=session, author=author, text=str(draft["text"]), now=utcnow()
+                session=session, telegram_id=user.id, text=str(draft["text"]), now=utcnow()
             )
             community = await session.get(Community, suggestion.community_id)
-    except CaseActionRefused as refused:
+    except Refused as refused:
         await query.answer()
-        await say(update, context, _(refused.message).format(**refused.params))
+        await say(update, context, refusal_text(refused))
         drop_draft(context, KIND)
         return END
     await close_buttons(update)

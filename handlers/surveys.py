@@ -21,14 +21,15 @@ from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from handlers.context import Context, RedPropApplication, wake_outbox
-from handlers.outgoing.cards import refusal_text
+from handlers.outgoing.surveys import PREFIX, SKIP, parse_answer_data, survey_message
 from handlers.replies import refuse_button
-from handlers.survey_view import PREFIX, SKIP, parse_answer_data, survey_message
 from locales.i18n import gettext as _
+from locales.i18n import refusal_text
 from models.base import utcnow
-from models.cases.actions import CaseActionRefused
 from models.directory.people import find_person_by_telegram_id
-from models.surveys.answers import NOT_YOURS, Answer, Step, SurveyRefused, answer_survey, next_step
+from models.refusal import Refused
+from models.surveys.answers import NOT_YOURS, Answer, Step, answer_survey, next_step
+from models.text import typed_text
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ async def _answer(
     async with context.db.write() as session:
         person = await find_person_by_telegram_id(session=session, telegram_id=telegram_id)
         if person is None:
-            raise SurveyRefused(NOT_YOURS)
+            raise Refused(NOT_YOURS)
         survey = await answer_survey(
             session=session, survey_id=survey_id, person=person, step=step, value=value, now=utcnow()
         )
@@ -78,7 +79,7 @@ async def answer_pressed(update: Update, context: Context) -> None:
         return
     try:
         text, markup, next_ = await _answer(context, user.id, survey_id, step, value)
-    except CaseActionRefused as refused:  # SurveyRefused, or the case can no longer reopen
+    except Refused as refused:  # Refused, or the case can no longer reopen
         await query.answer(refusal_text(refused), show_alert=True)
         return
     logger.info("survey %s: %s answered by user %s", survey_id, step.value, user.id)
@@ -106,17 +107,15 @@ async def comment_received(update: Update, context: Context) -> None:
     if message.text is None:
         await message.reply_text(_("Please type your comment as text, or tap Skip."))
         return
-    limit = context.settings.cases.max_text_length
-    comment = message.text.strip()
-    if len(comment) > limit:
-        await message.reply_text(
-            _("That is too long: at most {limit} characters, please.").format(limit=limit)
-        )
+    try:
+        comment = typed_text(message.text, limit=context.settings.cases.max_text_length)
+    except Refused as refused:
+        await message.reply_text(refusal_text(refused))
         return
     survey_id = int(marker["survey_id"])
     try:
         text, _markup, _next = await _answer(context, user.id, survey_id, Step.COMMENT, comment)
-    except CaseActionRefused as refused:
+    except Refused as refused:
         _forget(context)
         await message.reply_text(refusal_text(refused))
         return

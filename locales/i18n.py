@@ -21,17 +21,29 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_datetime as _babel_datetime
+from babel.dates import format_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
 from config.settings import SUPPORTED_LOCALES
 from models.base import N_
+from models.refusal import MessageId, Refused
 
 P = ParamSpec("P")
 T = TypeVar("T")
 
-__all__ = ["N_", "_", "format_number", "format_time", "gettext", "locale_for", "ngettext", "use_locale"]
+__all__ = [
+    "N_",
+    "_",
+    "format_number",
+    "format_time",
+    "gettext",
+    "locale_for",
+    "ngettext",
+    "refusal_text",
+    "use_locale",
+]
 
 DOMAIN = "messages"
 _current: ContextVar[str] = ContextVar("locale", default=SUPPORTED_LOCALES[0])
@@ -126,6 +138,15 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 _ = gettext
 
 
+def refusal_text(refused: Refused) -> str:
+    """A refusal of the domain in the reader's language, its message-id parameters translated too."""
+    params = {
+        name: gettext(value) if isinstance(value, MessageId) else value
+        for name, value in refused.params.items()
+    }
+    return gettext(refused.message).format(**params)
+
+
 def format_time(moment: datetime, fmt: str = "medium") -> str:
     """A date and time in the configured time zone, written the way the reader's locale writes it."""
     return _babel_datetime(moment, fmt, tzinfo=_zone, locale=Locale.parse(_current.get()))
@@ -159,3 +180,8 @@ def short_duration(value: timedelta | None) -> str:
     if minutes:
         return _("{minutes}m").format(minutes=minutes)
     return _("{seconds}s").format(seconds=seconds)
+
+
+def duration_in_words(delta: timedelta) -> str:
+    """A duration in words in the reader's language: "2 hours", "2小时"."""
+    return format_timedelta(delta, threshold=1.0, locale=Locale.parse(_current.get()))

@@ -13,12 +13,14 @@ from typing import Any
 from sqlmodel import col, select
 
 from models.base import id_of, utcnow
-from models.cases.actions import CaseDraft, Deadlines, accept_case, open_case, resolve_case
+from models.cases.actions import accept_case, resolve_case
 from models.cases.categories import ReportCategory
+from models.cases.opening import CaseDraft, Deadlines, open_case
 from models.cases.tables import Case
 from models.directory.tables import Community, Enterprise, Person, Role, RoleKind, Street
 from models.outbox.queue import OutboxMessage
-from models.surveys.scheduling import Survey
+from models.surveys.scheduling import resolve_and_schedule_survey
+from models.surveys.tables import Survey
 from storage.database import Database
 
 DEADLINES = Deadlines(response=timedelta(hours=24), resolution=timedelta(days=7))
@@ -181,14 +183,18 @@ async def resolve(
     async with db.write() as session:
         owner = await session.get(Person, owner_id)
         assert owner is not None
-        return await resolve_case(
+        if delay is None:
+            return await resolve_case(
+                session=session, case_id=case_id, actor=owner, note="Fixed.", photo_file_ids=[], now=now
+            )
+        return await resolve_and_schedule_survey(
             session=session,
             case_id=case_id,
             actor=owner,
             note="Fixed.",
             photo_file_ids=[],
             now=now,
-            survey_delay=delay,
+            delays={"default": delay},
         )
 
 

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from models.base import id_of
 from models.cases.tables import Case, CaseStatus, OwnerLevel
-from models.surveys.scheduling import Solved, Survey, SurveyStatus
+from models.surveys.tables import Solved, Survey, SurveyStatus
 from storage.database import Database
 from tests.cases_world import World
 

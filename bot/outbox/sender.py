@@ -36,9 +36,9 @@ from config.settings import Settings
 from handlers.outgoing import Outgoing, UnknownNotification, render_outbox
 from locales.i18n import locale_for, use_locale
 from models.base import id_of, utcnow
+from models.cases.unreachable import recipient_blocked
 from models.directory.tables import Person
 from models.outbox.delivery import (
-    block_recipient,
     mark_failed,
     mark_sent,
     put_back,
@@ -303,7 +303,7 @@ class OutboxSender:
                 else:
                     if parts:
                         return parts
-                    status, error = OutboxStatus.FAILED, "nothing to send"
+                    status, error = OutboxStatus.SUPERSEDED, "nothing to say any more"
         logger.warning("outbox: message %s (%s) not sent: %s", message.id, message.kind, error)
         async with self.database.write() as session:
             await mark_failed(session=session, message_id=id_of(message), error=error, status=status)
@@ -410,7 +410,7 @@ class OutboxSender:
             return False
         if isinstance(error, Forbidden):
             async with self.database.write() as session:
-                moved = await block_recipient(session=session, message=message, error=text, now=utcnow())
+                moved = await recipient_blocked(session=session, message=message, error=text, now=utcnow())
             logger.warning(
                 "outbox: message %s: chat %s blocked the bot (%s); %d case(s) rerouted",
                 row,

@@ -20,10 +20,10 @@ import signal
 import sys
 from typing import Protocol
 
-import handlers
 from bot.outbox.sender import STOP_GRACE, OutboxSender
 from bot.outbox.transport import sender_bot
 from config.settings import Settings
+from handlers.outgoing import check_renderers
 from storage.database import Database
 
 logger = logging.getLogger(__name__)
@@ -129,7 +129,7 @@ class _ParentPipe(asyncio.Protocol):
 
 async def serve(settings: Settings, *, parent_pipe: bool) -> int:
     """Deliver the outbox until SIGTERM or SIGINT, or (with ``parent_pipe``) until standard input closes."""
-    handlers.register_renderers()
+    check_renderers()
     loop = asyncio.get_running_loop()
     done = asyncio.Event()
     for number in (signal.SIGTERM, signal.SIGINT):

@@ -1,6 +1,6 @@
 """The case card: what an instructor, the enterprise or the office sees of a case, with its buttons.
 
-Callback data for case actions is ``c:<action>:<case id>`` (see ``models.cases.actions.Action``);
+Callback data for case actions is ``c:<action>:<case id>`` (see ``models.cases.access.Action``);
 the work list uses ``c:pg:<page>`` (a page of /cases) and ``c:open:<case id>`` (show a card).
 Every press is authorized again in the domain, so a card can never do more than its viewer may.
 """
@@ -18,10 +18,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from locales.i18n import N_, format_time
 from locales.i18n import gettext as _
-from models.cases.actions import Action, CaseActionRefused, allowed_actions
+from models.cases.access import Action, allowed_now, permitted_actions
 from models.cases.categories import CATEGORY_NAMES, ReportCategory
 from models.cases.routing import reason_text
-from models.cases.tables import STATUS_NAMES, Case, CaseEvent, CasePhoto, CaseStatus
+from models.cases.tables import STATUS_NAMES, Case, CaseEvent, CasePhoto
+from models.cases.worklist import is_overdue
 from models.directory.tables import Community, Enterprise, Person
 
 CASE_PREFIX = "c"
@@ -81,15 +82,6 @@ def parse_number_data(data: str, kind: str) -> int | None:
     return int(parts[2])
 
 
-def refusal_text(refused: CaseActionRefused) -> str:
-    """The domain's refusal in the viewer's language, a status placeholder included."""
-    params = dict(refused.params)
-    status = params.get("status")
-    if isinstance(status, str) and status in {known.value for known in CaseStatus}:
-        params["status"] = _(STATUS_NAMES[CaseStatus(status)])
-    return _(refused.message).format(**params)
-
-
 def status_name(case: Case) -> str:
     return _(STATUS_NAMES[case.status])
 
@@ -101,22 +93,15 @@ def category_name(case: Case) -> str:
         return case.category
 
 
-def is_overdue(case: Case, now: datetime) -> bool:
-    if not case.is_open:
-        return False
-    if case.first_response_at is None and case.response_due_at < now:
-        return True
-    return case.resolution_due_at < now
-
-
 async def case_card(
     *, session: AsyncSession, case: Case, viewer: Person, now: datetime
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """The card text and the buttons for the actions ``viewer`` may take now."""
     reporter = await session.get(Person, case.reporter_id)
     community = await session.get(Community, case.community_id)
-    actions = await allowed_actions(session=session, case=case, person=viewer)
-    handles = bool(actions - {Action.WITHDRAW})
+    permitted = await permitted_actions(session=session, case=case, person=viewer)
+    actions = allowed_now(case, permitted)
+    handles = bool(permitted - {Action.WITHDRAW})
     lines = [
         _("Case {number}").format(number=case.number)
         + (" ⚠️ " + _("overdue") if is_overdue(case, now) else ""),

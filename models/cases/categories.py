@@ -6,9 +6,14 @@ one duty (see the glossary's proposal, listed in the README).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
+from typing import TypeVar
 
 from models.base import N_
+
+T = TypeVar("T")
+DEFAULT = "default"  # the key of a per-category setting that covers the other categories
 
 
 class ServiceDuty(StrEnum):
@@ -79,3 +84,8 @@ DUTY_NAMES: dict[ServiceDuty, str] = {
     ServiceDuty.FIRE_SAFETY: N_("Fire safety management"),
     ServiceDuty.EMERGENCY: N_("Emergency response and epidemic prevention"),
 }
+
+
+def for_category(values: Mapping[str, T], category: str) -> T:
+    """The value a per-category setting gives ``category``: its own, else the ``default``."""
+    return values[category] if category in values else values[DEFAULT]

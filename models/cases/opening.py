@@ -14,8 +14,9 @@ from models.base import N_, id_of
 from models.cases.categories import DUTY_OF, ReportCategory
 from models.cases.routing import route_case
 from models.cases.tables import NUMBER_LENGTH, Case, CaseCounter, CasePhoto, CaseStatus, EventKind
-from models.cases.timeline import CaseActionRefused, give_to, record_event
+from models.cases.timeline import give_to, record_event
 from models.directory.tables import Community, Enterprise, Person, Street
+from models.refusal import Refused
 
 NO_COMMUNITY = N_("Please choose your community first (/profile).")
 
@@ -146,10 +147,6 @@ async def case_for_draft(*, session: AsyncSession, reporter: Person, draft_key: 
     return (await session.exec(_CASE_OF_DRAFT, params=params)).first()
 
 
-async def owner_of(*, session: AsyncSession, case: Case) -> Person | None:
-    return await session.get(Person, case.owner_id) if case.owner_id is not None else None
-
-
 async def open_new_case(
     *,
     session: AsyncSession,
@@ -165,7 +162,7 @@ async def open_new_case(
     or a case reported in Qingdao before 08:00 on 1 January gets last year's number.
     """
     if reporter.community_id is None:
-        raise CaseActionRefused(NO_COMMUNITY)
+        raise Refused(NO_COMMUNITY)
     # The enterprise too: held by this name, it stays in the session, where routing looks it up.
     place = await session.exec(_PLACE, params={"community": reporter.community_id})
     community, street, _enterprise = place.one()

@@ -14,9 +14,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models.base import N_
 from models.cases.routing import route_up
 from models.cases.tables import Case, CaseStatus, EventKind, OwnerLevel
-from models.cases.timeline import CARD, CaseActionRefused, give_to, load_case, move_case
+from models.cases.timeline import give_to, load_case, move_case, owner_of, send_card
 from models.directory.tables import Community, Person
-from models.outbox.queue import enqueue
+from models.refusal import Refused
 
 NOT_REPORTER = N_("Only the resident who reported the case can reopen it.")
 
@@ -28,7 +28,7 @@ async def reopen_case(*, session: AsyncSession, case_id: int, reporter: Person, 
     """The reporter says the problem is not solved: reopen it with its owner (or one level up)."""
     case = await load_case(session, case_id)
     if case.reporter_id != reporter.id:
-        raise CaseActionRefused(NOT_REPORTER)
+        raise Refused(NOT_REPORTER)
     case.reopen_count += 1
     case.work_done_at = None
     await move_case(session, case, to=CaseStatus.REOPENED, kind=EventKind.REOPENED, actor=reporter, now=now)
@@ -38,9 +38,7 @@ async def reopen_case(*, session: AsyncSession, case_id: int, reporter: Person, 
         routing = await route_up(session=session, community=community, level=case.owner_level)
         await give_to(session, case, routing, now)
         return case
-    owner = await session.get(Person, case.owner_id) if case.owner_id is not None else None
-    if owner is not None:
-        await enqueue(session=session, recipient=owner, kind=CARD, now=now, case_id=case.id)
+    await send_card(session, case, await owner_of(session, case), now)
     return case
 
 

@@ -1,32 +1,30 @@
-"""What residents send in: confirmed reports (with the hourly limit) and suggestions.
+"""What a resident's confirmed report becomes: the rules that hold whatever client sends it.
 
-The chat flow that collects a report is in ``handlers/report.py``; here are the rules that
-hold whatever client sends it: one case per draft, at most so many reports an hour, and a
-resident must belong to a community.
+One case per draft, at most so many reports an hour (checked by :func:`check_report_limit`,
+both when a report starts and when it is confirmed), and a resident must belong to a
+community. The chat flow that collects a report is in ``handlers/report.py``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import ScalarSelect, bindparam, func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.base import N_, id_of
-from models.cases.opening import (
-    NO_COMMUNITY,
-    CaseDraft,
-    Deadlines,
-    OpenedCase,
-    open_new_case,
-    owner_of,
-)
-from models.cases.tables import Case, Suggestion
-from models.cases.timeline import CaseActionRefused
+from models.cases.categories import ReportCategory, for_category
+from models.cases.opening import NO_COMMUNITY, CaseDraft, Deadlines, OpenedCase, open_new_case
+from models.cases.tables import Case
+from models.cases.timeline import owner_of
 from models.directory.tables import Community, Person
+from models.refusal import Refused
+from storage.database import Database
 
 REPORT_WINDOW = timedelta(hours=1)
 TOO_MANY_REPORTS = N_(
@@ -52,6 +50,29 @@ _COMMUNITY_AND_RECENT_REPORTS = select(col(Community.name), _reports_since(bindp
 
 
 @dataclass(frozen=True)
+class ReportRules:
+    """What the street's configuration says of reports: deadlines per category, and the hourly limit."""
+
+    response_due: Mapping[str, timedelta]  # per report category, with a "default"
+    resolution_due: Mapping[str, timedelta]
+    per_hour: int
+
+    def deadlines(self, category: ReportCategory) -> Deadlines:
+        return Deadlines(
+            response=for_category(self.response_due, category.value),
+            resolution=for_category(self.resolution_due, category.value),
+        )
+
+
+def check_report_limit(*, community: object | None, reports_last_hour: int, per_hour: int) -> None:
+    """Refuse a report from someone without a community, or past the hourly limit."""
+    if community is None:
+        raise Refused(NO_COMMUNITY)
+    if reports_last_hour >= per_hour:
+        raise Refused(TOO_MANY_REPORTS, limit=per_hour)
+
+
+@dataclass(frozen=True)
 class ReportAllowance:
     """Whether a resident may start a report: their community, and how many they sent this hour."""
 
@@ -71,6 +92,18 @@ async def report_allowance(*, session: AsyncSession, person: Person, now: dateti
     return ReportAllowance(name, int(count))
 
 
+async def may_start_report(
+    *, session: AsyncSession, person: Person, rules: ReportRules, now: datetime
+) -> str:
+    """The name of the resident's community, if they may start a report now; else refused."""
+    allowance = await report_allowance(session=session, person=person, now=now)
+    check_report_limit(
+        community=allowance.community, reports_last_hour=allowance.reports_last_hour, per_hour=rules.per_hour
+    )
+    assert allowance.community is not None
+    return allowance.community
+
+
 # What Confirm asks first, in one query: who reports (by Telegram account), whether this draft
 # is their case already, and how many cases they reported this hour.
 _REPORTER_DRAFT_CASE_AND_RECENT_REPORTS = select(
@@ -88,8 +121,7 @@ async def submit_report(
     session: AsyncSession,
     telegram_id: int,
     draft: CaseDraft,
-    deadlines: Deadlines,
-    per_hour: int,
+    rules: ReportRules,
     now: datetime,
     numbering_zone: tzinfo = UTC,
 ) -> OpenedCase:
@@ -101,41 +133,50 @@ async def submit_report(
     params = {"telegram_id": telegram_id, "draft_key": draft.key, "since": now - REPORT_WINDOW}
     found = (await session.exec(_REPORTER_DRAFT_CASE_AND_RECENT_REPORTS, params=params)).first()
     if found is None:
-        raise CaseActionRefused(NO_COMMUNITY)
+        raise Refused(NO_COMMUNITY)
     reporter, existing_id, recent = found
     if existing_id is not None:
         existing = await session.get(Case, existing_id)
         assert existing is not None
-        return OpenedCase(existing, await owner_of(session=session, case=existing))
-    if reporter.community_id is None:
-        raise CaseActionRefused(NO_COMMUNITY)
-    if recent >= per_hour:
-        raise CaseActionRefused(TOO_MANY_REPORTS, limit=per_hour)
+        return OpenedCase(existing, await owner_of(session, existing))
+    check_report_limit(community=reporter.community_id, reports_last_hour=recent, per_hour=rules.per_hour)
     return await open_new_case(
         session=session,
         reporter=reporter,
         draft=draft,
-        deadlines=deadlines,
+        deadlines=rules.deadlines(draft.category),
         now=now,
         numbering_zone=numbering_zone,
     )
 
 
-async def submit_suggestion(*, session: AsyncSession, author: Person, text: str, now: datetime) -> Suggestion:
-    """Store a suggestion for the author's community; counted apart from cases."""
-    if author.community_id is None:
-        raise CaseActionRefused(NO_COMMUNITY)
-    suggestion = Suggestion(
-        author_id=id_of(author), community_id=author.community_id, text=text, created_at=now
-    )
-    session.add(suggestion)
-    await session.flush()
-    return suggestion
+async def confirm_report(
+    *,
+    database: Database,
+    telegram_id: int,
+    draft: CaseDraft,
+    rules: ReportRules,
+    now: datetime,
+    numbering_zone: tzinfo = UTC,
+) -> OpenedCase:
+    """:func:`submit_report` in a write transaction of its own.
 
-
-async def suggestion_count(*, session: AsyncSession, community_id: int) -> int:
-    """How many suggestions a community has received."""
-    count = await session.exec(
-        select(func.count(col(Suggestion.id))).where(Suggestion.community_id == community_id)
-    )
-    return int(count.one())
+    Run once more if the commit met a unique key: another Confirm of the same draft (from a
+    second process) or the street's first number of the year was committed meanwhile, and the
+    second run finds that case, or that counter.
+    """
+    for attempt in (1, 2):
+        try:
+            async with database.write() as session:
+                return await submit_report(
+                    session=session,
+                    telegram_id=telegram_id,
+                    draft=draft,
+                    rules=rules,
+                    now=now,
+                    numbering_zone=numbering_zone,
+                )
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")

@@ -2,7 +2,7 @@
 
 Each helper works in the caller's one transaction: it changes the case only as the status
 machine (:data:`models.cases.tables.TRANSITIONS`) allows, writes the timeline line and queues the
-notifications. A refusal raises :class:`CaseActionRefused` and changes nothing.
+notifications. A refusal raises :class:`~models.refusal.Refused` and changes nothing.
 """
 
 from __future__ import annotations
@@ -16,26 +16,19 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.base import N_, id_of
 from models.cases.routing import Routing
-from models.cases.tables import TRANSITIONS, Case, CaseEvent, CaseStatus, EventKind
+from models.cases.tables import STATUS_NAMES, TRANSITIONS, Case, CaseEvent, CaseStatus, EventKind
 from models.directory.tables import Person
+from models.outbox.kinds import OutboxKind
 from models.outbox.queue import enqueue
-
-# Outbox kinds; the sender renders each (see handlers/outgoing.py).
-CARD = "case.card"  # a case card with the actions its recipient may take
-STATUS = "case.status"  # a timeline event told to the reporter
-WORK_DONE = "case.work_done"  # the enterprise says it is done: the owner is asked to confirm
+from models.refusal import MessageId, Refused
 
 NOT_ALLOWED = N_("You cannot do this with this case.")
 WRONG_STATUS = N_("This case is {status} now, so this cannot be done any more.")
 
 
-class CaseActionRefused(Exception):
-    """The action is not allowed; ``message`` is an N_ message id, ``params`` fill it."""
-
-    def __init__(self, message: str, **params: Any) -> None:
-        super().__init__(message)
-        self.message = message
-        self.params = params
+def wrong_status(case: Case) -> Refused:
+    """The refusal of an action the case's status no longer allows, naming that status."""
+    return Refused(WRONG_STATUS, status=MessageId(STATUS_NAMES[CaseStatus(case.status)]))
 
 
 async def record_event(
@@ -88,26 +81,51 @@ async def move_case(
 ) -> CaseEvent:
     """Change the status if the status machine allows it, and write the timeline line."""
     if to not in TRANSITIONS[case.status]:
-        raise CaseActionRefused(WRONG_STATUS, status=CaseStatus(case.status).value)
+        raise wrong_status(case)
     case.status = to
     return await record_event(session, case, kind=kind, actor=actor, now=now, text=text, params=params)
 
 
+async def owner_of(session: AsyncSession, case: Case) -> Person | None:
+    """The person who owns the case now, if anyone does."""
+    return await session.get(Person, case.owner_id) if case.owner_id is not None else None
+
+
 async def tell_reporter(session: AsyncSession, case: Case, event: CaseEvent, now: datetime) -> None:
     """Queue the timeline line ``event`` for the case's reporter."""
-    reporter = await session.get(Person, case.reporter_id)
-    if reporter is not None:
+    await _tell(session, await session.get(Person, case.reporter_id), case, event, now)
+
+
+async def tell_owner(session: AsyncSession, case: Case, event: CaseEvent, now: datetime) -> None:
+    """Queue the timeline line ``event`` for the case's owner (a withdrawal, a resident's note)."""
+    await _tell(session, await owner_of(session, case), case, event, now)
+
+
+async def _tell(
+    session: AsyncSession, person: Person | None, case: Case, event: CaseEvent, now: datetime
+) -> None:
+    if person is not None:
         await enqueue(
-            session=session, recipient=reporter, kind=STATUS, now=now, case_id=case.id, event_id=event.id
+            session=session,
+            recipient=person,
+            kind=OutboxKind.CASE_STATUS,
+            now=now,
+            case_id=case.id,
+            event_id=event.id,
         )
+
+
+async def send_card(session: AsyncSession, case: Case, person: Person | None, now: datetime) -> None:
+    """Queue the case's card for ``person`` (rendered when sent, with the actions they may take then)."""
+    if person is not None:
+        await enqueue(session=session, recipient=person, kind=OutboxKind.CASE_CARD, now=now, case_id=case.id)
 
 
 async def give_to(session: AsyncSession, case: Case, routing: Routing, now: datetime) -> CaseEvent:
     """Make the routing's owner the case's owner, record why, and send them the card."""
     case.owner_level = routing.level
     case.owner_id = routing.owner.id if routing.owner is not None else None
-    if routing.owner is not None:  # queued first, so the timeline line's flush writes it too
-        await enqueue(session=session, recipient=routing.owner, kind=CARD, now=now, case_id=case.id)
+    await send_card(session, case, routing.owner, now)  # queued first: the line's flush writes both
     return await record_event(
         session,
         case,
@@ -119,17 +137,9 @@ async def give_to(session: AsyncSession, case: Case, routing: Routing, now: date
     )
 
 
-async def assign_case(session: AsyncSession, case: Case, routing: Routing, now: datetime) -> CaseEvent:
-    """Move the case to "assigned" and give it to the routing's owner."""
-    if CaseStatus.ASSIGNED not in TRANSITIONS[case.status]:
-        raise CaseActionRefused(WRONG_STATUS, status=CaseStatus(case.status).value)
-    case.status = CaseStatus.ASSIGNED
-    return await give_to(session, case, routing, now)
-
-
 async def load_case(session: AsyncSession, case_id: int) -> Case:
     """The case, locked for this transaction; an unknown id is refused like a forbidden one."""
     case = (await session.exec(select(Case).where(Case.id == case_id).with_for_update())).first()
     if case is None:
-        raise CaseActionRefused(NOT_ALLOWED)
+        raise Refused(NOT_ALLOWED)
     return case

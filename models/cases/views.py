@@ -1,7 +1,7 @@
 """Reading cases: a resident's own list, and a case's timeline for those allowed to see it.
 
-A resident sees only their own cases; the people handling a case (its owner, the street
-office of its street, the enterprise staff it was forwarded to) see its timeline too.
+A resident sees only their own cases; the people handling a case see its timeline too
+(:func:`models.cases.access.may_view`).
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models.cases.actions import Action, allowed_actions
+from models.cases.access import Action, allowed_actions, may_view
 from models.cases.tables import Case, CaseEvent
-from models.directory.tables import Community, Person, Role, RoleKind
+from models.directory.tables import Person
 
 
 @dataclass(frozen=True)
@@ -46,36 +46,10 @@ async def cases_of_reporter(
     return list(rows), total
 
 
-async def may_view(*, session: AsyncSession, case: Case, viewer: Person) -> bool:
-    """Whether ``viewer`` may read the case: its reporter, or someone who handles or handled it."""
-    if viewer.id is None:
-        return False
-    if case.reporter_id == viewer.id or case.owner_id == viewer.id:
-        return True
-    if await allowed_actions(session=session, case=case, person=viewer) - {Action.WITHDRAW}:
-        return True
-    # Closed cases allow no actions, yet the office and the forwarded staff still answer for them.
-    community = await session.get(Community, case.community_id)
-    for role in await session.exec(select(Role).where(Role.person_id == viewer.id)):
-        if (
-            role.kind == RoleKind.OFFICE_ADMIN
-            and community is not None
-            and role.street_id == community.street_id
-        ):
-            return True
-        if (
-            role.kind == RoleKind.ENTERPRISE_STAFF
-            and case.forwarded_enterprise_id is not None
-            and role.enterprise_id == case.forwarded_enterprise_id
-        ):
-            return True
-    return False
-
-
 async def case_timeline(*, session: AsyncSession, case_id: int, viewer: Person) -> Timeline | None:
     """The case and its timeline with who did each step; None if ``viewer`` may not see it."""
     case = await session.get(Case, case_id)
-    if case is None or not await may_view(session=session, case=case, viewer=viewer):
+    if case is None or not await may_view(session=session, case=case, person=viewer):
         return None
     rows = await session.exec(
         select(CaseEvent, Person.name)

@@ -17,6 +17,15 @@ from models.cases.tables import OPEN_STATUSES, Case, OwnerLevel
 from models.directory.tables import Community, Person, Role, RoleKind
 
 
+def is_overdue(case: Case, now: datetime) -> bool:
+    """Whether an open case is past a deadline: unanswered past the response one, or past resolution."""
+    if not case.is_open:
+        return False
+    if case.first_response_at is None and case.response_due_at < now:
+        return True
+    return case.resolution_due_at < now
+
+
 def overdue_condition(now: datetime) -> ColumnElement[bool]:
     """SQL for "a deadline has passed": unanswered past the response deadline, or past resolution."""
     return or_(

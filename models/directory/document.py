@@ -15,6 +15,7 @@ from functools import partial
 from typing import Any
 
 from models.base import N_
+from models.refusal import Refused
 
 SECTIONS = ("street", "enterprise", "community", "instructor")
 _CODE = re.compile(r"^[a-z0-9_-]{1,32}$")
@@ -50,24 +51,23 @@ PERSON_TWICE = N_("the same person is already item #{number} of this list")
 INSTRUCTOR_TWICE = N_("this instructor is listed twice; give one [[instructor]] with all their enterprises")
 
 
-class DirectoryFileError(Exception):
-    """A problem in the directory file: the entry and key it is in, and a translatable message.
+class DirectoryFileError(Refused):
+    """A problem in the directory file: the entry and key it is in, and the refusal's message.
 
-    ``problem`` is the msgid (marked with ``N_``); its ``{placeholders}`` are filled from
+    ``message`` is the msgid (marked with ``N_``); its ``{placeholders}`` are filled from
     ``params`` after translation, see :meth:`describe`.
     """
 
     def __init__(self, entry: str, field: str, problem: str, **params: Any) -> None:
+        super().__init__(problem, **params)
         self.entry = entry
         self.field = field
-        self.problem = problem
-        self.params = params
-        super().__init__(self.describe())
+        self.args = (self.describe(),)
 
     def describe(self, translate: Callable[[str], str] = lambda message: message) -> str:
         """One line ``entry: field: problem``, the problem translated by ``translate``."""
         parts = [part for part in (self.entry, self.field) if part]
-        return ": ".join([*parts, translate(self.problem).format(**self.params)])
+        return ": ".join([*parts, translate(self.message).format(**self.params)])
 
 
 @dataclass(frozen=True)

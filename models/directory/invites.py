@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models.base import N_, UTCDateTime, created_at_field, timestamp_field
 from models.directory.people import find_person_by_telegram_id
 from models.directory.tables import Person, Role
+from models.refusal import Refused
 
 INVITE_PREFIX = "i-"
 
@@ -27,14 +28,6 @@ class Invite(SQLModel, table=True):
     created_at: datetime = created_at_field()
     expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     used_at: datetime | None = timestamp_field()
-
-
-class InviteRefused(Exception):
-    """The invite cannot be used; ``reason`` is a translatable message."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 INVITE_UNKNOWN = N_("This invite link is not valid. Please ask the street property office for a new one.")
@@ -96,16 +89,16 @@ async def redeem_invite(
         await session.exec(select(Invite).where(Invite.token_hash == hash_token(token)).with_for_update())
     ).first()
     if invite is None:
-        raise InviteRefused(INVITE_UNKNOWN)
+        raise Refused(INVITE_UNKNOWN)
     if invite.used_at is not None:
-        raise InviteRefused(INVITE_USED)
+        raise Refused(INVITE_USED)
     if invite.expires_at <= now:
-        raise InviteRefused(INVITE_EXPIRED)
+        raise Refused(INVITE_EXPIRED)
     invited = await session.get(Person, invite.person_id)
     if invited is None:  # the entry was merged away by an earlier invite
-        raise InviteRefused(INVITE_USED)
+        raise Refused(INVITE_USED)
     if invited.telegram_id is not None and invited.telegram_id != telegram_id:
-        raise InviteRefused(INVITE_USED)
+        raise Refused(INVITE_USED)
     # This invite and every other open one for the entry are spent from now on.
     open_invites = await session.exec(
         select(Invite).where(Invite.person_id == invite.person_id).where(col(Invite.used_at).is_(None))

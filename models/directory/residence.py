@@ -8,7 +8,6 @@ only ever the resident's own, shared through Telegram's contact button.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -16,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.base import N_
 from models.directory.tables import Community, Person, Street
+from models.refusal import Refused
 
 COMMUNITY_PREFIX = "c-"  # the /start payload of a community's QR poster: c-<community code>
 MAX_BUILDING_LENGTH = 100  # the column's size
@@ -24,15 +24,6 @@ UNKNOWN_COMMUNITY = N_("This community code is not known. Please choose your com
 NOT_IN_STREET = N_("This community is not in the street you chose.")
 BUILDING_TOO_LONG = N_("Please keep the building and unit to {limit} characters or fewer.")
 NOT_YOUR_CONTACT = N_("Please share your own contact with the button, not someone else's.")
-
-
-class ResidenceRefused(Exception):
-    """The change is not possible; ``message`` is an N_ message id, ``params`` fill it."""
-
-    def __init__(self, message: str, **params: Any) -> None:
-        super().__init__(message)
-        self.message = message
-        self.params = params
 
 
 @dataclass(frozen=True)
@@ -59,7 +50,7 @@ async def join_community(*, session: AsyncSession, person: Person, community_cod
     code = community_code.strip().lower()
     community = (await session.exec(select(Community).where(func.lower(col(Community.code)) == code))).first()
     if not code or community is None:
-        raise ResidenceRefused(UNKNOWN_COMMUNITY)
+        raise Refused(UNKNOWN_COMMUNITY)
     return await _place(session, person, community)
 
 
@@ -69,9 +60,9 @@ async def choose_community(
     """Make ``person`` a resident of a community picked from ``street_id``'s list."""
     community = await session.get(Community, community_id)
     if community is None:
-        raise ResidenceRefused(UNKNOWN_COMMUNITY)
+        raise Refused(UNKNOWN_COMMUNITY)
     if community.street_id != street_id:
-        raise ResidenceRefused(NOT_IN_STREET)
+        raise Refused(NOT_IN_STREET)
     return await _place(session, person, community)
 
 
@@ -79,7 +70,7 @@ async def set_building(*, session: AsyncSession, person: Person, building: str |
     """Set the building/unit as the resident wrote it; empty or None clears it."""
     value = " ".join(building.split()) if building else ""
     if len(value) > MAX_BUILDING_LENGTH:
-        raise ResidenceRefused(BUILDING_TOO_LONG, limit=MAX_BUILDING_LENGTH)
+        raise Refused(BUILDING_TOO_LONG, limit=MAX_BUILDING_LENGTH)
     person.building = value or None
     session.add(person)
     await session.flush()
@@ -91,7 +82,7 @@ async def set_phone(
 ) -> Person:
     """Store the phone of a contact the person shared; only their own contact card counts."""
     if person.telegram_id is None or contact_user_id != person.telegram_id:
-        raise ResidenceRefused(NOT_YOUR_CONTACT)
+        raise Refused(NOT_YOUR_CONTACT)
     person.phone = phone.strip()[:40]
     person.phone_shared = True
     session.add(person)

@@ -14,10 +14,6 @@ from sqlalchemy import CursorResult, update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models.cases.actions import reroute_from_unreachable
-from models.cases.tables import Case
-from models.directory.people import mark_unreachable
-from models.directory.tables import Person
 from models.outbox.queue import OutboxMessage, OutboxStatus
 
 
@@ -100,11 +96,8 @@ async def mark_failed(
     await _update(session, message_id, status=status, claimed_until=None, error=error)
 
 
-async def block_recipient(
-    *, session: AsyncSession, message: OutboxMessage, error: str, now: datetime
-) -> list[Case]:
-    """The recipient blocked the bot: this row and their other pending rows are ``blocked``, the
-    person is unreachable, and each open case they own moves one level up."""
+async def block_chat(*, session: AsyncSession, message: OutboxMessage, error: str) -> None:
+    """The recipient blocked the bot: this row and the chat's other pending rows are ``blocked``."""
     await session.exec(
         update(OutboxMessage)
         .where(
@@ -116,12 +109,6 @@ async def block_recipient(
         )
         .values(status=OutboxStatus.BLOCKED, claimed_until=None, error=error)
     )
-    await mark_unreachable(session=session, telegram_id=message.chat_id)
-    person = await session.get(Person, message.recipient_id) if message.recipient_id is not None else None
-    if person is None:
-        return []
-    await session.refresh(person)
-    return await reroute_from_unreachable(session=session, person=person, now=now)
 
 
 async def release_claims(*, session: AsyncSession, worker: str) -> None:

@@ -1,7 +1,7 @@
 """The outbox: every message the bot sends on its own initiative, written in the same
 transaction as the change that causes it, and delivered by one paced sender.
 
-A row names *what* to tell *whom* (``kind`` plus JSON ``params``); the sender renders it in
+A row names *what* to tell *whom* (an :class:`OutboxKind` plus JSON ``params``); the sender renders it in
 the recipient's language when it is sent. Rows are claimed with a lease, so a second process
 never takes the same row, and a row is marked ``sending`` before the request goes out, so a
 restart never sends it twice.
@@ -20,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.base import EnumText, UTCDateTime, created_at_field, timestamp_field
 from models.directory.tables import Person
+from models.outbox.kinds import OutboxKind
 
 
 class OutboxStatus(StrEnum):
@@ -29,6 +30,7 @@ class OutboxStatus(StrEnum):
     FAILED = "failed"  # gave up: a permanent error, or too many attempts
     BLOCKED = "blocked"  # the recipient blocked the bot
     UNCERTAIN = "uncertain"  # the process died mid-request: not resent, to never send twice
+    SUPERSEDED = "superseded"  # nothing left to say: the case moved on, or the survey was answered
 
 
 class OutboxMessage(SQLModel, table=True):
@@ -61,7 +63,7 @@ async def enqueue(
     *,
     session: AsyncSession,
     recipient: Person,
-    kind: str,
+    kind: OutboxKind,
     now: datetime,
     case_id: int | None = None,
     not_before: datetime | None = None,
@@ -74,7 +76,7 @@ async def enqueue(
     message = OutboxMessage(
         recipient_id=recipient.id,
         chat_id=recipient.telegram_id,
-        kind=kind,
+        kind=kind.value,
         params=json.dumps(params, ensure_ascii=False, sort_keys=True),
         case_id=case_id,
         created_at=now,

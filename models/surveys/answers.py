@@ -3,7 +3,7 @@
 Is the problem solved? (Solved / Partly / Not) → after "Partly": reopen the case? →
 1–5 stars → willing to pay the property fee? → an optional comment, which finishes the
 survey. Only the reporter answers, only while the survey is out, each step once: anything
-else raises :class:`SurveyRefused` and changes nothing. "Not solved" reopens the case at once
+else raises :class:`Refused` and changes nothing. "Not solved" reopens the case at once
 (and the comment then tells the owner what is still wrong); a finished survey whose case was
 not reopened closes the case.
 """
@@ -20,10 +20,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models.base import N_
 from models.cases.reopening import reopen_case
 from models.cases.tables import Case, EventKind
-from models.cases.timeline import STATUS, CaseActionRefused, record_event
+from models.cases.timeline import record_event, tell_owner
 from models.directory.tables import Person
-from models.outbox.queue import enqueue
-from models.surveys.scheduling import Solved, Survey, SurveyStatus, close_if_current
+from models.refusal import Refused
+from models.surveys.scheduling import close_if_current
+from models.surveys.tables import Solved, Survey, SurveyStatus
 
 NOT_YOURS = N_("This survey is not yours to answer.")
 SURVEY_FINISHED = N_("You have already answered this survey. Thank you!")
@@ -33,10 +34,6 @@ NOT_YET = N_("Please answer the questions in order.")
 INVALID_ANSWER = N_("This is not one of the answers.")
 
 MAX_STARS = 5
-
-
-class SurveyRefused(CaseActionRefused):
-    """The answer is not accepted; ``message`` is an N_ message id, ``params`` fill it."""
 
 
 class Step(StrEnum):
@@ -81,17 +78,17 @@ def _answered(survey: Survey, step: Step) -> bool:
 def _solved(value: Answer) -> Solved:
     if isinstance(value, str) and value in Solved.__members__.values():
         return Solved(value)
-    raise SurveyRefused(INVALID_ANSWER)
+    raise Refused(INVALID_ANSWER)
 
 
 def _stars(value: Answer) -> int:
     if isinstance(value, bool):
-        raise SurveyRefused(INVALID_ANSWER)
+        raise Refused(INVALID_ANSWER)
     if isinstance(value, str) and value.isdigit():
         value = int(value)
     if isinstance(value, int) and 1 <= value <= MAX_STARS:
         return value
-    raise SurveyRefused(INVALID_ANSWER)
+    raise Refused(INVALID_ANSWER)
 
 
 def _yes_no(value: Answer) -> bool:
@@ -99,25 +96,25 @@ def _yes_no(value: Answer) -> bool:
         return value
     if value in ("yes", "no"):
         return value == "yes"
-    raise SurveyRefused(INVALID_ANSWER)
+    raise Refused(INVALID_ANSWER)
 
 
 def _comment(value: Answer) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise SurveyRefused(INVALID_ANSWER)
+        raise Refused(INVALID_ANSWER)
     return value.strip() or None
 
 
 async def _load(session: AsyncSession, survey_id: int, person: Person) -> Survey:
     survey = (await session.exec(select(Survey).where(Survey.id == survey_id).with_for_update())).first()
     if survey is None or survey.reporter_id != person.id or survey.status == SurveyStatus.SCHEDULED:
-        raise SurveyRefused(NOT_YOURS)
+        raise Refused(NOT_YOURS)
     if survey.status == SurveyStatus.ANSWERED:
-        raise SurveyRefused(SURVEY_FINISHED)
+        raise Refused(SURVEY_FINISHED)
     if survey.status == SurveyStatus.EXPIRED:
-        raise SurveyRefused(SURVEY_CLOSED)
+        raise Refused(SURVEY_CLOSED)
     return survey
 
 
@@ -128,11 +125,7 @@ async def _tell_owner(
     case = await session.get(Case, survey.case_id)
     assert case is not None
     event = await record_event(session, case, kind=EventKind.NOTE, actor=reporter, now=now, text=text)
-    owner = await session.get(Person, case.owner_id) if case.owner_id is not None else None
-    if owner is not None:
-        await enqueue(
-            session=session, recipient=owner, kind=STATUS, now=now, case_id=case.id, event_id=event.id
-        )
+    await tell_owner(session, case, event, now)
 
 
 async def answer_survey(
@@ -143,9 +136,9 @@ async def answer_survey(
     try:
         step = Step(step)
     except ValueError:
-        raise SurveyRefused(INVALID_ANSWER) from None
+        raise Refused(INVALID_ANSWER) from None
     if step != next_step(survey):
-        raise SurveyRefused(ALREADY_ANSWERED if _answered(survey, step) else NOT_YET)
+        raise Refused(ALREADY_ANSWERED if _answered(survey, step) else NOT_YET)
     if survey.answered_at is None:
         survey.answered_at = now
     if step == Step.SOLVED:

@@ -7,80 +7,30 @@ and surveys that fell due while the bot was down go out when it is back. Nothing
 quiet hours: the outbox row waits (``not_before``) for the morning. The answers are taken in
 ``models/surveys/answers.py``; the numbers they feed are in ``models/surveys/stats.py``.
 
-Columns used for grouping (enterprise, community, street, duty, instructor) are copied from
-the case when the survey is scheduled, so the numbers keep the picture of that resolution.
+A resolution and its survey go together: :func:`resolve_and_schedule_survey` is the one call
+that resolves a case, and schedules its survey after the category's delay.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from enum import StrEnum
 
-from sqlalchemy import Column, Index, String, Text, UniqueConstraint, func
-from sqlmodel import Field, SQLModel, col, select
+from sqlalchemy import func
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
-from models.base import EnumText, UTCDateTime, id_of, timestamp_field
+from models.base import id_of
+from models.cases.actions import resolve_case
+from models.cases.categories import for_category
 from models.cases.reopening import close_case
 from models.cases.tables import Case, CaseEvent, CaseStatus, EventKind, OwnerLevel
 from models.directory.tables import Community, Person, Role, RoleKind
+from models.outbox.kinds import OutboxKind
 from models.outbox.queue import OutboxMessage, enqueue
-
-# Outbox kinds; the sender renders each.
-ASK = "survey.ask"  # the survey message with its first question
-REMIND = "survey.remind"  # the one reminder
-
-
-class SurveyStatus(StrEnum):
-    SCHEDULED = "scheduled"
-    SENT = "sent"
-    REMINDED = "reminded"
-    ANSWERED = "answered"  # every step answered (the comment may be skipped)
-    EXPIRED = "expired"  # closed without an answer to every step
-
-
-class Solved(StrEnum):
-    SOLVED = "solved"
-    PARTLY = "partly"
-    NOT = "not"
-
-
-class Survey(SQLModel, table=True):
-    __tablename__ = "survey"
-    __table_args__ = (
-        UniqueConstraint("case_id", "round"),  # once per resolution
-        Index("ix_survey_status_due_at", "status", "due_at"),
-        Index("ix_survey_status_sent_at", "status", "sent_at"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    case_id: int = Field(foreign_key="case.id")
-    round: int  # 1 for the case's first resolution, 2 after a reopen and a second one, ...
-    reporter_id: int = Field(foreign_key="person.id", index=True)
-    enterprise_id: int | None = Field(default=None, foreign_key="enterprise.id")
-    community_id: int = Field(foreign_key="community.id")
-    street_id: int = Field(foreign_key="street.id")
-    duty: str = Field(sa_column=Column(String(24), nullable=False))
-    category: str = Field(sa_column=Column(String(24), nullable=False))
-    # The instructor who owned the case when it was resolved (None: another level owned it).
-    instructor_id: int | None = Field(default=None, foreign_key="person.id")
-    # The reporter also handles cases there: surveyed, but never counted.
-    excluded_from_numbers: bool = False
-    status: SurveyStatus = Field(sa_column=Column(EnumText(SurveyStatus, 12), nullable=False))
-    due_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
-    # When the question goes out (after quiet hours, if it fell due in them).
-    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
-    reminded_at: datetime | None = timestamp_field()
-    answered_at: datetime | None = timestamp_field()  # the first answer: the resident responded
-    expired_at: datetime | None = timestamp_field()
-    solved: Solved | None = Field(default=None, sa_column=Column(EnumText(Solved, 8)))
-    # "Partly solved": whether the resident chose to reopen ("not solved" always reopens).
-    reopened: bool | None = None
-    stars: int | None = None
-    willing_to_pay: bool | None = None
-    comment: str | None = Field(default=None, sa_column=Column(Text))
+from models.surveys.tables import Survey, SurveyStatus
 
 
 @dataclass(frozen=True)
@@ -173,6 +123,25 @@ async def schedule_survey(*, session: AsyncSession, case: Case, delay: timedelta
     return survey
 
 
+async def resolve_and_schedule_survey(
+    *,
+    session: AsyncSession,
+    case_id: int,
+    actor: Person,
+    note: str,
+    photo_file_ids: list[str],
+    now: datetime,
+    delays: Mapping[str, timedelta],
+) -> Case:
+    """Resolve the case and schedule its reporter's survey after the category's delay in ``delays``
+    (per report category, with a ``default``)."""
+    case = await resolve_case(
+        session=session, case_id=case_id, actor=actor, note=note, photo_file_ids=photo_file_ids, now=now
+    )
+    await schedule_survey(session=session, case=case, delay=for_category(delays, case.category), now=now)
+    return case
+
+
 async def close_if_current(
     *, session: AsyncSession, survey: Survey, actor: Person | None, now: datetime
 ) -> None:
@@ -191,7 +160,7 @@ async def _claim(session: AsyncSession, query: SelectOfScalar[Survey], limit: in
 
 
 async def _send(
-    session: AsyncSession, survey: Survey, reporter: Person, kind: str, *, now: datetime, at: datetime
+    session: AsyncSession, survey: Survey, reporter: Person, kind: OutboxKind, *, now: datetime, at: datetime
 ) -> OutboxMessage | None:
     """Queue the survey's ``kind`` message for its reporter, to go out at ``at``."""
     return await enqueue(
@@ -230,7 +199,7 @@ async def due_surveys(
         reporter = await session.get(Person, survey.reporter_id)
         message = None
         if case is not None and case.status == CaseStatus.RESOLVED and reporter is not None:
-            message = await _send(session, survey, reporter, ASK, now=now, at=send_at)
+            message = await _send(session, survey, reporter, OutboxKind.SURVEY_ASK, now=now, at=send_at)
         if message is None:
             # Nobody to ask (no Telegram account, blocked the bot): as if never answered.
             await _expire(session, survey, now)
@@ -263,7 +232,7 @@ async def due_reminders(
     for survey in claimed:
         reporter = await session.get(Person, survey.reporter_id)
         if reporter is not None:
-            await _send(session, survey, reporter, REMIND, now=now, at=send_at)
+            await _send(session, survey, reporter, OutboxKind.SURVEY_REMIND, now=now, at=send_at)
         survey.status = SurveyStatus.REMINDED
         survey.reminded_at = send_at
         session.add(survey)

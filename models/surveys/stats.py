@@ -36,7 +36,8 @@ from models.base import N_
 from models.cases.categories import DUTY_NAMES, ServiceDuty
 from models.cases.tables import Case, OwnerLevel
 from models.directory.tables import Community, Enterprise, Person, Street
-from models.surveys.scheduling import Solved, Survey
+from models.refusal import Refused
+from models.surveys.tables import Solved, Survey
 
 NO_ENTERPRISE = N_("No property enterprise")
 NO_INSTRUCTOR = N_("Not owned by an instructor")
@@ -52,10 +53,6 @@ class Grouping(StrEnum):
     INSTRUCTOR = "instructor"
     CATEGORY = "category"  # the duty category
     STREET = "street"
-
-
-class PeriodError(ValueError):
-    """The period cannot be read; the message is :data:`BAD_PERIOD`."""
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -127,17 +124,17 @@ def parse_period(text: str, tz: tzinfo) -> tuple[datetime, datetime]:
         elif match := _MONTH.match(text):
             year, month = int(match.group(1)), int(match.group(2))
             if not 1 <= month <= 12:
-                raise PeriodError(BAD_PERIOD)
+                raise Refused(BAD_PERIOD)
             first, after = _month_start(year, month), _month_start(year, month + 1)
         elif match := _RANGE.match(text):
             first = date.fromisoformat(match.group(1))
             after = date.fromisoformat(match.group(2)) + timedelta(days=1)
         else:
-            raise PeriodError(BAD_PERIOD)
+            raise Refused(BAD_PERIOD)
     except ValueError:  # e.g. 2026-02-30
-        raise PeriodError(BAD_PERIOD) from None
+        raise Refused(BAD_PERIOD) from None
     if after <= first:
-        raise PeriodError(BAD_PERIOD)
+        raise Refused(BAD_PERIOD)
     return _midnight(first, tz), _midnight(after, tz)
 
 

@@ -9,14 +9,10 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.base import N_
-from models.cases.timeline import CaseActionRefused
 from models.directory.tables import Community, Person, Role, RoleKind, Street
+from models.refusal import Refused
 
 STATS_NOT_ALLOWED = N_("These numbers are for the street property office and the community party committees.")
-
-
-class StatsRefused(CaseActionRefused):
-    """The person may not see survey numbers; ``message`` is an N_ message id."""
 
 
 @dataclass(frozen=True)
@@ -29,9 +25,9 @@ class StatsScope:
 
 
 async def stats_scope(*, session: AsyncSession, person: Person | None) -> StatsScope:
-    """The widest area whose numbers ``person`` may see, or :class:`StatsRefused`."""
+    """The widest area whose numbers ``person`` may see, or :class:`Refused`."""
     if person is None:
-        raise StatsRefused(STATS_NOT_ALLOWED)
+        raise Refused(STATS_NOT_ALLOWED)
     roles = list(await session.exec(select(Role).where(Role.person_id == person.id).order_by(col(Role.id))))
     # An office admin's street contains every community a committee member could also see.
     for role in roles:
@@ -44,4 +40,4 @@ async def stats_scope(*, session: AsyncSession, person: Person | None) -> StatsS
             community = await session.get(Community, role.community_id)
             if community is not None:
                 return StatsScope(name=community.name, community_id=community.id)
-    raise StatsRefused(STATS_NOT_ALLOWED)
+    raise Refused(STATS_NOT_ALLOWED)

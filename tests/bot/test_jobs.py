@@ -11,7 +11,8 @@ import pytest
 from bot.jobs import SurveyBatch, check_surveys
 from config.settings import Settings, load_settings
 from models.cases.tables import Case, CaseStatus
-from models.surveys.scheduling import ASK, REMIND, SurveyStatus
+from models.outbox.kinds import OutboxKind
+from models.surveys.tables import SurveyStatus
 from storage.database import Database
 from tests.cases_world import World, make_world, resolved_case, survey_messages, surveys
 
@@ -46,7 +47,7 @@ async def test_a_survey_due_at_ten_in_the_evening_waits_until_eight_in_the_morni
     assert batch == SurveyBatch(sent=1)
     [(kind, recipient, params, not_before)] = await survey_messages(db)
     [survey] = await surveys(db)
-    assert (kind, recipient, params) == (ASK, world.resident, {"survey_id": survey.id})
+    assert (kind, recipient, params) == (OutboxKind.SURVEY_ASK, world.resident, {"survey_id": survey.id})
     assert not_before == local(7, 8)  # held by the outbox until the morning
     assert (survey.status, survey.sent_at) == (SurveyStatus.SENT, local(7, 8))
     # Claimed once: running again (as after a restart) queues nothing more.
@@ -64,8 +65,8 @@ async def test_the_reminder_counts_from_the_morning_and_also_waits_out_the_night
     # 24h later than that is 08:00 again; at 23:00 the reminder is due but waits for 08:00.
     assert await check_surveys(database=db, settings=settings, now=local(7, 23)) == SurveyBatch(reminded=1)
     ask, remind = await survey_messages(db)
-    assert (ask[0], ask[3]) == (ASK, local(6, 8))
-    assert (remind[0], remind[3]) == (REMIND, local(8, 8))
+    assert (ask[0], ask[3]) == (OutboxKind.SURVEY_ASK, local(6, 8))
+    assert (remind[0], remind[3]) == (OutboxKind.SURVEY_REMIND, local(8, 8))
     assert await check_surveys(database=db, settings=settings, now=local(9, 8)) == SurveyBatch()  # only one
 
 

@@ -18,10 +18,11 @@ from bot.outbox.transport import sender_bot
 from config.settings import Settings, load_settings
 from handlers.context import OUTBOX_KEY, wake_outbox
 from models.base import id_of, utcnow
-from models.cases.actions import CARD, accept_case
+from models.cases.actions import accept_case
 from models.cases.routing import RoutingReason
 from models.cases.tables import Case, CaseEvent, EventKind, OwnerLevel
-from models.directory.tables import Person
+from models.directory.tables import Person, Role, RoleKind
+from models.outbox.kinds import OutboxKind
 from models.outbox.queue import OutboxMessage, OutboxStatus, enqueue
 from storage.database import Database
 from tests.case_world import INSTRUCTOR_ID, RESIDENT_ID, World, make_world, report
@@ -98,12 +99,19 @@ def delivered(telegram: FakeTelegram, chat_id: int | None = None) -> list[Call]:
 
 
 async def queue_cards(db: Database, case: Case, people: list[Person]) -> None:
+    """A card of the case for each person (the enterprise's staff now work it, see :func:`add_people`)."""
     async with db.write() as session:
+        forwarded = await session.get(Case, case.id)
+        assert forwarded is not None
+        forwarded.forwarded_enterprise_id = forwarded.enterprise_id
         for person in people:
-            await enqueue(session=session, recipient=person, kind=CARD, now=utcnow(), case_id=case.id)
+            await enqueue(
+                session=session, recipient=person, kind=OutboxKind.CASE_CARD, now=utcnow(), case_id=case.id
+            )
 
 
 async def add_people(db: Database, world: World, count: int, first_id: int = 10_000) -> list[Person]:
+    """Staff of the world's enterprise, who get a case's card once it is forwarded to them."""
     async with db.write() as session:
         people = [
             Person(
@@ -113,6 +121,10 @@ async def add_people(db: Database, world: World, count: int, first_id: int = 10_
         ]
         session.add_all(people)
         await session.flush()
+        session.add_all(
+            Role(person_id=id_of(person), kind=RoleKind.ENTERPRISE_STAFF, enterprise_id=world.enterprise_id)
+            for person in people
+        )
     return people
 
 
@@ -363,15 +375,16 @@ async def test_one_chat_is_paced_without_holding_up_the_others(
     db: Database, world: World, make_sender: Any, telegram: FakeTelegram
 ) -> None:
     case = await report(db, world)  # a card to the instructor
+    (colleague,) = await add_people(db, world, 1)
     await queue_cards(db, case, [world.instructor, world.instructor])
-    await queue_cards(db, case, [world.committee])
+    await queue_cards(db, case, [colleague])
     await make_sender(per_chat_interval=timedelta(seconds=0.4))
     await wait_until(lambda: settled(db))
     to_instructor = delivered(telegram, world.instructor.telegram_id)
     assert len(to_instructor) == 3
     assert all(later.at - earlier.at >= 0.4 for earlier, later in itertools.pairwise(to_instructor))
-    (to_committee,) = delivered(telegram, world.committee.telegram_id)
-    assert to_committee.at < to_instructor[1].at
+    (to_colleague,) = delivered(telegram, colleague.telegram_id)
+    assert to_colleague.at < to_instructor[1].at
 
 
 async def test_report_photos_go_first_as_one_media_group(

@@ -16,12 +16,15 @@ from sqlalchemy import delete
 from sqlmodel import col, select
 
 from models.base import id_of, utcnow
-from models.cases.actions import CaseDraft, Deadlines, accept_case, open_case, resolve_case
+from models.cases.actions import accept_case
 from models.cases.categories import ReportCategory
+from models.cases.opening import CaseDraft, Deadlines, open_case
 from models.cases.tables import Case
 from models.directory.tables import Community, Person
+from models.outbox.kinds import OutboxKind
 from models.outbox.queue import OutboxMessage
-from models.surveys.scheduling import ASK, Survey
+from models.surveys.scheduling import resolve_and_schedule_survey
+from models.surveys.tables import Survey
 from storage.database import Database
 from tests.e2e.case_loop import INSTRUCTOR_ID
 from tests.fakes.server import FakeBotApiServer
@@ -72,14 +75,14 @@ def resolve_cases(
                         session=session, reporter=resident, draft=draft, deadlines=DEADLINES, now=now
                     )
                     await accept_case(session=session, case_id=id_of(case), actor=instructor, now=now)
-                    await resolve_case(
+                    await resolve_and_schedule_survey(
                         session=session,
                         case_id=id_of(case),
                         actor=instructor,
                         note="The lift is repaired.",
                         photo_file_ids=[],
                         now=now,
-                        survey_delay=survey_delay,
+                        delays={"default": survey_delay},
                     )
                     numbers.append(case.number)
                 await session.exec(delete(OutboxMessage))
@@ -131,7 +134,7 @@ def ask_rows(database_url: str, status: str) -> set[int]:
             async with database.read() as session:
                 rows = await session.exec(
                     select(OutboxMessage.chat_id)
-                    .where(OutboxMessage.kind == ASK)
+                    .where(OutboxMessage.kind == OutboxKind.SURVEY_ASK)
                     .where(OutboxMessage.status == status)
                 )
                 return set(rows)

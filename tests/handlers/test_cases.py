@@ -11,8 +11,9 @@ from sqlmodel import col, select
 
 from handlers.context import RedPropApplication
 from models.base import utcnow
-from models.cases.actions import CARD, STATUS, WORK_DONE, Deadlines
+from models.cases.opening import Deadlines
 from models.cases.tables import Case, CaseEvent, CasePhoto, CaseStatus, EventKind, OwnerLevel
+from models.outbox.kinds import OutboxKind
 from models.outbox.queue import OutboxMessage
 from storage.database import Database
 from tests.cases_world import (
@@ -127,13 +128,13 @@ async def test_instructor_sees_the_card_accepts_notes_and_resolves(  # type: ign
     assert (await wang.send(sticker=_sticker())) == [
         "Please send text, or a photo with a caption, or /cancel."
     ]
-    assert (await wang.send("x" * 2001)) == ["That is too long: at most 2000 characters, please."]
+    assert (await wang.send("x" * 2001)) == ["That is 2001 characters; please keep it to 2000 at most."]
     said = await wang.send("Technician comes at 3pm.")
     assert said[0] == f"Your note is added to case {case.number}; the resident is told."
     assert "Status: in progress" in said[1]  # the card redrawn in place
     note = (await events(app_db, case.id or 0))[-1]
     assert (note.kind, note.text) == (EventKind.NOTE, "Technician comes at 3pm.")
-    assert [row.recipient_id for row in await outbox(app_db, STATUS)] == [world.resident] * 2
+    assert [row.recipient_id for row in await outbox(app_db, OutboxKind.CASE_STATUS)] == [world.resident] * 2
 
     await wang.tap(f"c:resolve:{case.id}")
     assert (await wang.send(photo=_photo())) == [
@@ -170,7 +171,10 @@ async def test_forward_then_staff_mark_work_done(chat, app_db: Database, world: 
     said = await wang.tap(f"c:forward:{case.id}")
     assert said[0] == "Forwarded to the property enterprise."
     assert "Forwarded to: 东方物业" in said[1]
-    assert [row.recipient_id for row in await outbox(app_db, CARD)] == [world.instructor, world.staff]
+    assert [row.recipient_id for row in await outbox(app_db, OutboxKind.CASE_CARD)] == [
+        world.instructor,
+        world.staff,
+    ]
 
     liu = chat(STAFF)
     card = await open_card(liu, case)
@@ -179,12 +183,12 @@ async def test_forward_then_staff_mark_work_done(chat, app_db: Database, world: 
     said = await liu.tap(f"c:work_done:{case.id}")
     assert said[0] == "Marked as done; the case owner is asked to confirm."
     assert "waiting for the resolution to be confirmed" in said[1]
-    rows = await outbox(app_db, WORK_DONE)
+    rows = await outbox(app_db, OutboxKind.CASE_WORK_DONE)
     assert [(row.recipient_id, row.case_id) for row in rows] == [(world.instructor, case.id)]
     # Tapped again: refused, nothing queued twice.
     said = await liu.tap(f"c:work_done:{case.id}")
     assert said[0] == "You cannot do this with this case."
-    assert len(await outbox(app_db, WORK_DONE)) == 1
+    assert len(await outbox(app_db, OutboxKind.CASE_WORK_DONE)) == 1
 
 
 async def test_forged_buttons_change_nothing(chat, app_db: Database, world: World) -> None:  # type: ignore[no-untyped-def]

@@ -13,11 +13,11 @@ from telegram import Update
 
 from config.settings import Settings, load_settings
 from handlers.context import Context, RedPropApplication
-from handlers.draft_expiry import DRAFT_EXPIRED, expire_drafts
+from handlers.draft_expiry import expire_drafts
 from models.base import utcnow
-from models.cases.actions import CARD
 from models.cases.tables import Case, CasePhoto
 from models.directory.tables import Person
+from models.outbox.kinds import OutboxKind
 from models.outbox.queue import OutboxMessage
 from storage.database import Database
 from tests.cases_world import INSTRUCTOR_TG, NEIGHBOUR_TG, RESIDENT_TG, World, make_world, report
@@ -157,7 +157,7 @@ async def test_full_report_gives_a_case_number_and_sends_the_card(li: ChatDriver
     assert (case.category, case.description) == ("elevator", DESCRIPTION)
     assert (case.latitude, case.longitude) == (36.0112, 120.1931)
     assert sorted(p.file_id for p in photos) == ["p1-large", "p2-large"]
-    assert [(m.chat_id, m.kind) for m in cards] == [(INSTRUCTOR_TG, CARD)]
+    assert [(m.chat_id, m.kind) for m in cards] == [(INSTRUCTOR_TG, OutboxKind.CASE_CARD)]
     # The conversation is over and the draft gone, in the database too.
     assert await stored_state(app_db, "report", RESIDENT_TG) == (None, {})
 
@@ -458,6 +458,11 @@ async def test_expiry_job_leaves_a_draft_touched_within_the_expiry(
     await expire_drafts(Context(app))
     async with app_db.read() as session:
         assert (
-            list(await session.exec(select(OutboxMessage).where(OutboxMessage.kind == DRAFT_EXPIRED))) == []
+            list(
+                await session.exec(
+                    select(OutboxMessage).where(OutboxMessage.kind == OutboxKind.DRAFT_EXPIRED)
+                )
+            )
+            == []
         )
     assert (await li.send("Skip"))[0] == "OK, no location."

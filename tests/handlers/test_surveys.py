@@ -13,11 +13,11 @@ from bot.jobs import check_surveys
 from config.settings import Settings
 from handlers.context import RedPropApplication
 from models.base import utcnow
-from models.cases.actions import CARD
-from models.cases.categories import ReportCategory
+from models.cases.categories import ReportCategory, for_category
 from models.cases.tables import Case, CaseStatus
+from models.outbox.kinds import OutboxKind
 from models.outbox.queue import OutboxMessage
-from models.surveys.scheduling import Solved, Survey, SurveyStatus
+from models.surveys.tables import Solved, Survey, SurveyStatus
 from storage.database import Database
 from tests.cases_world import (
     INSTRUCTOR_TG,
@@ -241,7 +241,9 @@ async def test_twice_old_message_someone_else_and_after_expiry_are_refused(
     )
     assert (await load(app_db, case)).status == CaseStatus.CLOSED  # unanswered: closed as resolved
     async with app_db.read() as session:
-        cards = (await session.exec(select(OutboxMessage).where(OutboxMessage.kind == CARD))).all()
+        cards = (
+            await session.exec(select(OutboxMessage).where(OutboxMessage.kind == OutboxKind.CASE_CARD))
+        ).all()
     assert len(cards) == 1  # only the card of the original report: nothing reopened
 
 
@@ -253,7 +255,9 @@ async def test_wrong_media_and_too_long_text_at_the_comment_are_hinted(
         await li.tap(data)
     assert await li.send(sticker=STICKER) == ["Please type your comment as text, or tap Skip."]
     limit = settings.cases.max_text_length
-    assert await li.send("x" * (limit + 1)) == [f"That is too long: at most {limit} characters, please."]
+    assert await li.send("x" * (limit + 1)) == [
+        f"That is {limit + 1} characters; please keep it to {limit} at most."
+    ]
     survey = await survey_of(app_db, case)
     assert (survey.status, survey.comment) == (SurveyStatus.SENT, None)
     said = await li.send("Fine now.")
@@ -288,7 +292,7 @@ async def test_the_instructors_resolve_schedules_the_survey_after_the_categorys_
     survey = await survey_of(app_db, case)
     resolved = await load(app_db, case)
     assert resolved.resolved_at is not None
-    assert settings.surveys.delay_for("leak") == timedelta(days=7)  # after a rain, not the next day
+    assert for_category(settings.surveys.delay, "leak") == timedelta(days=7)  # after a rain, not the next day
     assert (survey.status, survey.due_at - resolved.resolved_at) == (
         SurveyStatus.SCHEDULED,
         timedelta(days=7),

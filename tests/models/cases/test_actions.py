@@ -11,24 +11,15 @@ import pytest
 from sqlmodel import col, select, update
 
 from models.base import utcnow
+from models.cases.access import ACTION_FROM, Action, allowed_actions
 from models.cases.actions import (
-    ACTION_FROM,
-    CARD,
     NOT_A_DUPLICATE,
-    NOT_ALLOWED,
-    STATUS,
-    WORK_DONE,
-    WRONG_STATUS,
-    Action,
-    CaseActionRefused,
     accept_case,
     add_note,
-    allowed_actions,
     forward_case,
     mark_duplicate,
     mark_work_done,
     reject_case,
-    reroute_from_unreachable,
     resolve_case,
     withdraw_case,
 )
@@ -36,9 +27,22 @@ from models.cases.routing import (
     RoutingReason,
     SharedProperty,
 )
-from models.cases.tables import TRANSITIONS, Case, CaseEvent, CasePhoto, CaseStatus, EventKind, OwnerLevel
+from models.cases.tables import (
+    STATUS_NAMES,
+    TRANSITIONS,
+    Case,
+    CaseEvent,
+    CasePhoto,
+    CaseStatus,
+    EventKind,
+    OwnerLevel,
+)
+from models.cases.timeline import NOT_ALLOWED, WRONG_STATUS
+from models.cases.unreachable import reroute_from_unreachable
 from models.directory.tables import Person, Role, RoleKind
+from models.outbox.kinds import OutboxKind
 from models.outbox.queue import OutboxMessage
+from models.refusal import Refused
 from storage.database import Database
 from tests.cases_world import World, make_world, report
 
@@ -101,7 +105,7 @@ async def test_case_goes_to_the_paired_instructor_with_a_reason(db: Database, wo
     routed = [event for event in await events(db, case.id or 0) if event.kind == EventKind.ROUTED]
     assert len(routed) == 1 and routed[0].reason == RoutingReason.INSTRUCTOR
     assert json.loads(routed[0].reason_params or "{}")["enterprise"] == "东方物业"
-    cards = await outbox(db, CARD)
+    cards = await outbox(db, OutboxKind.CASE_CARD)
     assert [(row.recipient_id, row.case_id) for row in cards] == [(world.instructor, case.id)]
 
 
@@ -167,7 +171,7 @@ async def test_a_no_property_case_offers_no_forward(db: Database, world: World) 
         assert committee is not None
         actions = await allowed_actions(session=session, case=case, person=committee)
     assert Action.ACCEPT in actions and Action.FORWARD not in actions
-    with pytest.raises(CaseActionRefused):
+    with pytest.raises(Refused):
         async with db.write() as session:
             await forward_case(session=session, case_id=case.id or 0, actor=committee, now=utcnow())
 
@@ -225,10 +229,10 @@ async def test_every_action_from_every_status(
         assert (await load(db, case_id)).status == TARGET[action]
         assert len(await events(db, case_id)) > before
     else:
-        with pytest.raises(CaseActionRefused) as refused:
+        with pytest.raises(Refused) as refused:
             await act(db, operation, case_id, actor, **arguments)
         assert refused.value.message == WRONG_STATUS
-        assert refused.value.params == {"status": status.value}
+        assert refused.value.params == {"status": STATUS_NAMES[status]}
         after = await load(db, case_id)
         assert after.status == status and after.duplicate_of_id is None and after.resolved_at is None
         assert len(await events(db, case_id)) == before
@@ -246,7 +250,7 @@ def test_the_tables_refuse_obvious_nonsense() -> None:
 @pytest.mark.parametrize("who", ["other_instructor", "resident", "staff", "admin"])
 async def test_only_the_owner_accepts(db: Database, world: World, who: str) -> None:
     case = await report(db, world.resident)
-    with pytest.raises(CaseActionRefused) as refused:
+    with pytest.raises(Refused) as refused:
         await act(db, accept_case, case.id or 0, getattr(world, who))
     assert refused.value.message == NOT_ALLOWED
     assert (await load(db, case.id or 0)).status == CaseStatus.ASSIGNED
@@ -256,7 +260,7 @@ async def test_staff_of_another_enterprise_cannot_work_a_forwarded_case(db: Data
     case = await report(db, world.resident)
     await act(db, forward_case, case.id or 0, world.instructor)
     for operation, arguments in ((mark_work_done, {}), (add_note, {"text": "x", "photo_file_ids": []})):
-        with pytest.raises(CaseActionRefused) as refused:
+        with pytest.raises(Refused) as refused:
             await act(db, operation, case.id or 0, world.other_staff, **arguments)
         assert refused.value.message == NOT_ALLOWED
     assert (await load(db, case.id or 0)).work_done_at is None
@@ -266,7 +270,7 @@ async def test_accepting_twice_changes_nothing_the_second_time(db: Database, wor
     case = await report(db, world.resident)
     await act(db, accept_case, case.id or 0, world.instructor)
     before = await events(db, case.id or 0)
-    with pytest.raises(CaseActionRefused) as refused:
+    with pytest.raises(Refused) as refused:
         await act(db, accept_case, case.id or 0, world.instructor)
     assert (refused.value.message, refused.value.params) == (WRONG_STATUS, {"status": "accepted"})
     assert len(await events(db, case.id or 0)) == len(before)
@@ -284,8 +288,8 @@ async def test_reject_returns_the_case_to_the_street_office(db: Database, world:
     kinds = [(event.kind, event.text) for event in await events(db, case.id or 0)]
     assert (EventKind.REJECTED, "It is the city's water main.") in kinds
     assert kinds[-1][0] == EventKind.ROUTED
-    assert [row.recipient_id for row in await outbox(db, STATUS)] == [world.resident]
-    assert world.admin in [row.recipient_id for row in await outbox(db, CARD)]
+    assert [row.recipient_id for row in await outbox(db, OutboxKind.CASE_STATUS)] == [world.resident]
+    assert world.admin in [row.recipient_id for row in await outbox(db, OutboxKind.CASE_CARD)]
     # The office takes it on itself.
     assert (await act(db, accept_case, case.id or 0, world.admin)).status == CaseStatus.ACCEPTED
 
@@ -301,7 +305,7 @@ async def test_duplicate_links_the_open_case_and_tells_the_resident_which(db: Da
     event = (await events(db, case.id or 0))[-1]
     assert event.kind == EventKind.DUPLICATE
     assert json.loads(event.reason_params or "{}") == {"original": original.number}
-    told = await outbox(db, STATUS)
+    told = await outbox(db, OutboxKind.CASE_STATUS)
     assert [(row.recipient_id, row.parameters()["event_id"]) for row in told] == [(world.resident, event.id)]
 
 
@@ -311,7 +315,7 @@ async def test_duplicate_refuses_closed_foreign_self_and_unknown_numbers(db: Dat
     await set_state(db, closed.id or 0, status=CaseStatus.CLOSED)
     foreign = await report(db, world.neighbour)
     for number in (closed.number, foreign.number, case.number, "LSW-1999-000999"):
-        with pytest.raises(CaseActionRefused) as refused:
+        with pytest.raises(Refused) as refused:
             await act(db, mark_duplicate, case.id or 0, world.instructor, original_number=number)
         assert (refused.value.message, refused.value.params) == (NOT_A_DUPLICATE, {"number": number})
     after = await load(db, case.id or 0)
@@ -321,17 +325,20 @@ async def test_duplicate_refuses_closed_foreign_self_and_unknown_numbers(db: Dat
 async def test_forward_then_work_done_asks_the_owner_to_confirm(db: Database, world: World) -> None:
     case = await report(db, world.resident)
     await act(db, forward_case, case.id or 0, world.instructor)
-    assert [row.recipient_id for row in await outbox(db, CARD)] == [world.instructor, world.staff]
+    assert [row.recipient_id for row in await outbox(db, OutboxKind.CASE_CARD)] == [
+        world.instructor,
+        world.staff,
+    ]
     await act(db, add_note, case.id or 0, world.staff, text="Technician sent.", photo_file_ids=[])
     await act(db, mark_work_done, case.id or 0, world.staff)
     after = await load(db, case.id or 0)
     assert after.work_done_at is not None and after.status == CaseStatus.IN_PROGRESS
-    assert [(row.recipient_id, row.case_id) for row in await outbox(db, WORK_DONE)] == [
+    assert [(row.recipient_id, row.case_id) for row in await outbox(db, OutboxKind.CASE_WORK_DONE)] == [
         (world.instructor, case.id)
     ]
-    with pytest.raises(CaseActionRefused):
+    with pytest.raises(Refused):
         await act(db, mark_work_done, case.id or 0, world.staff)
-    assert len(await outbox(db, WORK_DONE)) == 1
+    assert len(await outbox(db, OutboxKind.CASE_WORK_DONE)) == 1
 
 
 async def test_note_starts_the_work_and_resolve_sets_resolved_at(db: Database, world: World) -> None:
@@ -347,7 +354,7 @@ async def test_note_starts_the_work_and_resolve_sets_resolved_at(db: Database, w
         photos = list(await session.exec(select(CasePhoto).where(CasePhoto.case_id == case.id)))
     assert sorted(photo.file_id for photo in photos) == ["p1", "p2"]
     assert all(photo.event_id is not None for photo in photos)
-    assert [row.recipient_id for row in await outbox(db, STATUS)] == [world.resident] * 2
+    assert [row.recipient_id for row in await outbox(db, OutboxKind.CASE_STATUS)] == [world.resident] * 2
 
 
 async def test_reroute_from_unreachable_goes_one_level_up(db: Database, world: World) -> None:

@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import event
 
 from models.base import utcnow
-from models.cases.actions import Deadlines, accept_case, forward_case, resolve_case
+from models.cases.actions import accept_case, forward_case, resolve_case
+from models.cases.opening import Deadlines
 from models.cases.tables import Case, CaseStatus
 from models.cases.worklist import open_cases_for
 from models.directory.tables import Person

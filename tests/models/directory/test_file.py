@@ -397,7 +397,7 @@ def test_a_bad_file_names_the_entry_the_key_and_the_problem(
     with pytest.raises(DirectoryFileError) as raised:
         parse_directory(text)
     error = raised.value
-    assert (error.entry, error.field, error.problem) == (entry, field, problem)
+    assert (error.entry, error.field, error.message) == (entry, field, problem)
     assert params.items() <= error.params.items()
 
 

@@ -13,7 +13,6 @@ from models.directory.invites import (
     INVITE_UNKNOWN,
     INVITE_USED,
     Invite,
-    InviteRefused,
     hash_token,
     issue_invite,
     people_to_invite,
@@ -21,6 +20,7 @@ from models.directory.invites import (
 )
 from models.directory.people import register_user
 from models.directory.tables import Enterprise, Person, Role, RoleKind
+from models.refusal import Refused
 from storage.database import Database
 
 
@@ -52,10 +52,10 @@ async def test_invite_binds_once_and_stores_only_a_hash(db: Database) -> None:
     async with db.read() as session:
         assert await people_to_invite(session=session) == []
 
-    with pytest.raises(InviteRefused) as refused:
+    with pytest.raises(Refused) as refused:
         async with db.write() as session:
             await redeem_invite(session=session, token=token, telegram_id=888, language_code=None, now=now)
-    assert refused.value.reason == INVITE_USED
+    assert refused.value.message == INVITE_USED
 
 
 async def test_expired_and_unknown_invites_are_refused(db: Database) -> None:
@@ -63,16 +63,16 @@ async def test_expired_and_unknown_invites_are_refused(db: Database) -> None:
     now = utcnow()
     async with db.write() as session:
         token = await issue_invite(session=session, person=person, now=now, ttl=timedelta(days=1))
-    with pytest.raises(InviteRefused) as refused:
+    with pytest.raises(Refused) as refused:
         async with db.write() as session:
             await redeem_invite(
                 session=session, token=token, telegram_id=777, language_code=None, now=now + timedelta(days=2)
             )
-    assert refused.value.reason == INVITE_EXPIRED
-    with pytest.raises(InviteRefused) as refused:
+    assert refused.value.message == INVITE_EXPIRED
+    with pytest.raises(Refused) as refused:
         async with db.write() as session:
             await redeem_invite(session=session, token="forged", telegram_id=777, language_code=None, now=now)
-    assert refused.value.reason == INVITE_UNKNOWN
+    assert refused.value.message == INVITE_UNKNOWN
     async with db.read() as session:
         assert (await session.get(Person, person.id)).telegram_id is None  # type: ignore[union-attr]
 

@@ -10,7 +10,6 @@ from models.directory.residence import (
     NOT_IN_STREET,
     NOT_YOUR_CONTACT,
     UNKNOWN_COMMUNITY,
-    ResidenceRefused,
     choose_community,
     communities_page,
     join_community,
@@ -20,6 +19,7 @@ from models.directory.residence import (
     streets_page,
 )
 from models.directory.tables import Community, Person
+from models.refusal import Refused
 from storage.database import Database
 from tests.residence_world import EXTRA_COMMUNITIES, add_resident, make_world
 
@@ -59,7 +59,7 @@ async def test_unknown_code_is_refused_and_changes_nothing(db: Database) -> None
     world = await make_world(db)
     resident = await add_resident(db, 1, "Li", community=world.community)
     for code in ("nope", ""):
-        with pytest.raises(ResidenceRefused) as refused:
+        with pytest.raises(Refused) as refused:
             async with db.write() as session:
                 person = await session.get(Person, resident)
                 assert person is not None
@@ -71,7 +71,7 @@ async def test_unknown_code_is_refused_and_changes_nothing(db: Database) -> None
 async def test_choose_community_must_belong_to_the_street(db: Database) -> None:
     world = await make_world(db)
     resident = await add_resident(db, 1, "Li", community=None)
-    with pytest.raises(ResidenceRefused) as refused:
+    with pytest.raises(Refused) as refused:
         async with db.write() as session:
             person = await session.get(Person, resident)
             assert person is not None
@@ -82,7 +82,7 @@ async def test_choose_community_must_belong_to_the_street(db: Database) -> None:
                 street_id=world.street,
             )
     assert refused.value.message == NOT_IN_STREET
-    with pytest.raises(ResidenceRefused) as refused:
+    with pytest.raises(Refused) as refused:
         async with db.write() as session:
             person = await session.get(Person, resident)
             assert person is not None
@@ -106,7 +106,7 @@ async def test_building_is_tidied_cleared_and_limited(db: Database) -> None:
         assert person is not None
         await set_building(session=session, person=person, building="  3号楼   2单元 501 ")
     assert (await _person(db, resident)).building == "3号楼 2单元 501"
-    with pytest.raises(ResidenceRefused) as refused:
+    with pytest.raises(Refused) as refused:
         async with db.write() as session:
             person = await session.get(Person, resident)
             assert person is not None
@@ -124,7 +124,7 @@ async def test_only_ones_own_contact_sets_the_phone(db: Database) -> None:
     world = await make_world(db)
     resident = await add_resident(db, 1, "Li", community=world.community)
     for someone_else in (2, None):
-        with pytest.raises(ResidenceRefused) as refused:
+        with pytest.raises(Refused) as refused:
             async with db.write() as session:
                 person = await session.get(Person, resident)
                 assert person is not None

@@ -11,11 +11,12 @@ import pytest
 from sqlmodel import col, select
 
 from models.base import id_of
-from models.cases.actions import CARD, STATUS
 from models.cases.routing import RoutingReason
 from models.cases.tables import Case, CaseEvent, CaseStatus, EventKind, OwnerLevel
 from models.directory.tables import Person, Role, RoleKind
+from models.outbox.kinds import OutboxKind
 from models.outbox.queue import OutboxMessage
+from models.refusal import Refused
 from models.surveys.answers import (
     ALREADY_ANSWERED,
     INVALID_ANSWER,
@@ -25,24 +26,19 @@ from models.surveys.answers import (
     SURVEY_FINISHED,
     Answer,
     Step,
-    SurveyRefused,
     answer_survey,
     next_step,
     reopen_after_partly,
 )
 from models.surveys.scheduling import (
-    ASK,
-    REMIND,
     QuietHours,
-    Solved,
-    Survey,
-    SurveyStatus,
     due_reminders,
     due_surveys,
     expire_surveys,
     next_allowed_time,
     schedule_survey,
 )
+from models.surveys.tables import Solved, Survey, SurveyStatus
 from storage.database import Database
 from tests.cases_world import DELAY, T0, World, make_world, resolve, resolved_case, survey_messages, surveys
 
@@ -162,9 +158,13 @@ async def test_a_due_survey_is_sent_exactly_once(db: Database, world: World) -> 
     [survey] = await send_due(db, T0 + DELAY)
     assert await send_due(db, T0 + DELAY + timedelta(hours=1)) == []
     assert survey.status == SurveyStatus.SENT and survey.sent_at == T0 + DELAY
-    assert await survey_messages(db) == [(ASK, world.resident, {"survey_id": survey.id}, T0 + DELAY)]
+    assert await survey_messages(db) == [
+        (OutboxKind.SURVEY_ASK, world.resident, {"survey_id": survey.id}, T0 + DELAY)
+    ]
     async with db.read() as session:
-        row = (await session.exec(select(OutboxMessage).where(OutboxMessage.kind == ASK))).one()
+        row = (
+            await session.exec(select(OutboxMessage).where(OutboxMessage.kind == OutboxKind.SURVEY_ASK))
+        ).one()
     assert row.case_id == case.id
 
 
@@ -196,8 +196,8 @@ async def test_one_reminder_then_expiry_closes_the_case(db: Database, world: Wor
         )
     assert reminded.status == SurveyStatus.REMINDED
     assert [m[:3] for m in await survey_messages(db)] == [
-        (ASK, world.resident, {"survey_id": survey.id}),
-        (REMIND, world.resident, {"survey_id": survey.id}),
+        (OutboxKind.SURVEY_ASK, world.resident, {"survey_id": survey.id}),
+        (OutboxKind.SURVEY_REMIND, world.resident, {"survey_id": survey.id}),
     ]
     async with db.write() as session:
         assert (
@@ -216,7 +216,7 @@ async def test_one_reminder_then_expiry_closes_the_case(db: Database, world: Wor
     closed = await load_case(db, id_of(case))
     assert closed.status == CaseStatus.CLOSED and closed.closed_at == sent + EXPIRE_AFTER
     assert (await case_events(db, id_of(case)))[-1].kind == EventKind.CLOSED
-    with pytest.raises(SurveyRefused) as refused:
+    with pytest.raises(Refused) as refused:
         await answer(db, id_of(survey), world.resident, Step.SOLVED, "solved", sent + EXPIRE_AFTER)
     assert refused.value.message == SURVEY_CLOSED
 
@@ -271,7 +271,7 @@ async def test_solved_five_stars_yes_and_a_comment_close_the_case(db: Database, 
     assert closed.status == CaseStatus.CLOSED
     last = (await case_events(db, id_of(case)))[-1]
     assert (last.kind, last.actor_id) == (EventKind.CLOSED, world.resident)
-    with pytest.raises(SurveyRefused) as refused:
+    with pytest.raises(Refused) as refused:
         await answer(db, id_of(survey), world.resident, Step.STARS, 1, at)
     assert refused.value.message == SURVEY_FINISHED
 
@@ -287,7 +287,7 @@ async def test_each_step_once_in_order_with_valid_answers(db: Database, world: W
         ("nonsense", 1, INVALID_ANSWER),  # type: ignore[list-item]
     ]
     for step, value, message in refusals:
-        with pytest.raises(SurveyRefused) as refused:
+        with pytest.raises(Refused) as refused:
             await answer(db, survey_id, world.resident, step, value, at)
         assert refused.value.message == message
     assert (await surveys(db))[0].answered_at is None
@@ -301,7 +301,7 @@ async def test_each_step_once_in_order_with_valid_answers(db: Database, world: W
         (Step.PAY, True, NOT_YET),
         (Step.REOPEN, True, NOT_YET),
     ]:
-        with pytest.raises(SurveyRefused) as refused:
+        with pytest.raises(Refused) as refused:
             await answer(db, survey_id, world.resident, step, value, at + timedelta(minutes=5))
         assert refused.value.message == message
     assert (await surveys(db))[0] == before
@@ -311,10 +311,10 @@ async def test_each_step_once_in_order_with_valid_answers(db: Database, world: W
 async def test_only_the_reporter_answers(db: Database, world: World) -> None:
     case, survey = await sent_survey(db, world)
     for person in (world.neighbour, world.instructor):
-        with pytest.raises(SurveyRefused) as refused:
+        with pytest.raises(Refused) as refused:
             await answer(db, id_of(survey), person, Step.SOLVED, "not", T0 + DELAY)
         assert refused.value.message == NOT_YOURS
-    with pytest.raises(SurveyRefused) as refused:
+    with pytest.raises(Refused) as refused:
         await answer(db, 999_999, world.resident, Step.SOLVED, "not", T0 + DELAY)
     assert refused.value.message == NOT_YOURS
     assert (await surveys(db))[0].solved is None
@@ -324,12 +324,12 @@ async def test_only_the_reporter_answers(db: Database, world: World) -> None:
 async def test_a_scheduled_survey_cannot_be_answered_yet(db: Database, world: World) -> None:
     await resolved_case(db, world.resident, world.instructor)
     [survey] = await surveys(db)
-    with pytest.raises(SurveyRefused) as refused:
+    with pytest.raises(Refused) as refused:
         await answer(db, id_of(survey), world.resident, Step.SOLVED, "solved", T0)
     assert refused.value.message == NOT_YOURS
 
 
-async def cards(db: Database, kind: str = CARD) -> list[tuple[int | None, int | None]]:
+async def cards(db: Database, kind: str = OutboxKind.CASE_CARD) -> list[tuple[int | None, int | None]]:
     async with db.read() as session:
         rows = await session.exec(
             select(OutboxMessage).where(OutboxMessage.kind == kind).order_by(col(OutboxMessage.id))
@@ -367,7 +367,7 @@ async def test_not_solved_reopens_to_the_same_owner_who_hears_what_is_wrong(
         status = (
             await session.exec(
                 select(OutboxMessage)
-                .where(OutboxMessage.kind == STATUS)
+                .where(OutboxMessage.kind == OutboxKind.CASE_STATUS)
                 .order_by(col(OutboxMessage.id).desc())
             )
         ).first()

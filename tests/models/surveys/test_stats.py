@@ -8,15 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from models.cases.categories import DUTY_NAMES, ServiceDuty
-from models.surveys.stats import (
-    NO_ENTERPRISE,
-    NO_INSTRUCTOR,
-    Grouping,
-    PeriodError,
-    StatsRow,
-    parse_period,
-    survey_stats,
-)
+from models.refusal import Refused
+from models.surveys.stats import NO_ENTERPRISE, NO_INSTRUCTOR, Grouping, StatsRow, parse_period, survey_stats
 from storage.database import Database
 from tests.cases_world import World, make_world
 from tests.stats_data import END, EXPECTED, START, Expected, load_stats_data
@@ -149,5 +142,5 @@ def test_local_midnight_in_shanghai_is_four_pm_utc_the_day_before() -> None:
     ["2026Q5", "2026-13", "2026-00", "2026-02-30..2026-03-01", "2026-09-30..2026-07-01", "Q3", "", "2026"],
 )
 def test_a_bad_period_is_refused(text: str) -> None:
-    with pytest.raises(PeriodError):
+    with pytest.raises(Refused):
         parse_period(text, SHANGHAI)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from models.directory.tables import Person, Street
+from models.refusal import Refused
 from models.surveys.stats import Grouping, survey_stats
-from models.surveys.stats_scope import STATS_NOT_ALLOWED, StatsRefused, StatsScope, stats_scope
+from models.surveys.stats_scope import STATS_NOT_ALLOWED, StatsScope, stats_scope
 from storage.database import Database
 from tests.cases_world import World, make_world
 from tests.stats_data import END, START, load_stats_data
@@ -52,6 +53,6 @@ async def test_the_office_sees_its_street_a_committee_its_community_others_nothi
             name="老街小区", community_id=world.bare_community
         )
         for person_id in (world.resident, world.instructor, world.staff):
-            with pytest.raises(StatsRefused) as refused:
+            with pytest.raises(Refused) as refused:
                 await stats_scope(session=session, person=await session.get(Person, person_id))
             assert refused.value.message == STATS_NOT_ALLOWED

@@ -1,6 +1,6 @@
 """How a survey looks in the chat: one message with the answers so far, the current question
-and its buttons; and the outbox renderers that send it (``survey.ask``) or remind of it
-(``survey.remind``). Callback data is ``v:<survey_id>:<step>:<value>``."""
+and its buttons; the outbox renders it for ``survey.ask`` and ``survey.remind``, and the
+answers edit it in place. Callback data is ``v:<survey_id>:<step>:<value>``."""
 
 from __future__ import annotations
 
@@ -10,14 +10,15 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from handlers.outgoing import Outgoing, register_renderer
+from handlers.outgoing.parts import Outgoing
 from locales.i18n import N_
 from locales.i18n import gettext as _
 from models.cases.tables import Case, CaseEvent, CaseStatus, EventKind
 from models.directory.tables import Person
+from models.outbox.kinds import OutboxKind
 from models.outbox.queue import OutboxMessage
 from models.surveys.answers import MAX_STARS, SURVEY_CLOSED, Step, next_step
-from models.surveys.scheduling import ASK, REMIND, Solved, Survey, SurveyStatus
+from models.surveys.tables import Solved, Survey, SurveyStatus
 
 PREFIX = "v"
 SKIP = "skip"
@@ -168,22 +169,14 @@ async def survey_message(
     return "\n".join(lines), keyboard(survey, step)
 
 
-async def _survey_of(session: AsyncSession, message: OutboxMessage) -> Survey | None:
-    survey_id = message.parameters().get("survey_id")
-    return await session.get(Survey, survey_id) if isinstance(survey_id, int) else None
-
-
-async def render_ask(
-    *, session: AsyncSession, message: OutboxMessage, recipient: Person, now: datetime
+async def render_survey(
+    session: AsyncSession, message: OutboxMessage, recipient: Person, now: datetime
 ) -> list[Outgoing]:
-    """The survey with its current question; nothing if nothing is left to ask."""
-    survey = await _survey_of(session, message)
+    """The survey (or its reminder) with its current question; nothing if nothing is left to ask."""
+    survey_id = message.parameters().get("survey_id")
+    survey = await session.get(Survey, survey_id) if isinstance(survey_id, int) else None
     if survey is None or next_step(survey) is None:
         return []
-    text, markup = await survey_message(session, survey, reminder=message.kind == REMIND)
+    reminder = message.kind == OutboxKind.SURVEY_REMIND
+    text, markup = await survey_message(session, survey, reminder=reminder)
     return [Outgoing(text=text, reply_markup=markup)]
-
-
-def register_renderers() -> None:
-    register_renderer(ASK, render_ask)
-    register_renderer(REMIND, render_ask)

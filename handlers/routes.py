@@ -1,0 +1,38 @@
+"""Every feature's handlers, added to the application in the one order that works."""
+
+from __future__ import annotations
+
+from handlers import (
+    case_input,
+    cases,
+    errors,
+    language,
+    locale,
+    mycases,
+    profile,
+    report,
+    start,
+    stats,
+    suggest,
+    surveys,
+)
+from handlers.context import RedPropApplication
+
+
+def register_all(application: RedPropApplication) -> None:
+    """Add every feature's handlers; the locale goes first and the catch-alls last."""
+    locale.register(application)
+    # Survey answers go before the conversations: a tap or a comment in the middle of one answers
+    # the survey and leaves the conversation where it was.
+    surveys.register(application)
+    # Conversations go before /start and /help, so their /start and /help fallbacks can end them.
+    case_input.register(application)
+    profile.register(application)
+    report.register(application)
+    suggest.register(application)
+    start.register(application)
+    language.register(application)
+    cases.register(application)
+    mycases.register(application)
+    stats.register(application)
+    errors.register(application)
