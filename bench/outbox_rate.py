@@ -75,7 +75,7 @@ async def _queue(database: Database, messages: int, chats: int, grouped: bool) -
     world = await make_world(database)
     case = await report(database, world)
     async with database.write() as session:
-        # Drop the card open_case queued for the instructor: only the bench's rows count.
+        # Drop the card the report queued for the instructor: only the bench's rows count.
         for row in await session.exec(select(OutboxMessage)):
             await session.delete(row)
         people = [Person(telegram_id=1_000_000 + n, name=f"P{n}", language_code="en") for n in range(chats)]

@@ -14,15 +14,10 @@ from pathlib import Path
 
 from locales.i18n import N_, _, format_time
 from models.base import utcnow
-from models.directory.file import (
-    Counts,
-    DirectoryFileError,
-    ImportSummary,
-    export_directory,
-    import_directory,
-    parse_directory,
-)
+from models.directory.document import DirectoryFileError
+from models.directory.file import Counts, ImportSummary, export_directory, import_directory
 from models.directory.invites import INVITE_PREFIX, issue_invite, people_to_invite
+from models.directory.parsing import parse_directory
 from models.directory.people import RoleView, roles_of
 from models.directory.tables import RoleKind
 from storage.database import Database

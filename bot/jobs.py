@@ -9,8 +9,12 @@ the domain claims the rows and queues the outbox messages, holding them past the
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from config.settings import Settings
 from handlers.context import SETTINGS_KEY, Context, RedPropApplication, wake_outbox
@@ -41,36 +45,37 @@ def quiet_hours(settings: Settings) -> QuietHours | None:
     return QuietHours(quiet[0], quiet[1], settings.bot.tzinfo) if quiet is not None else None
 
 
+async def _in_batches(database: Database, claim: Callable[[AsyncSession], Awaitable[list[Any]]]) -> int:
+    """Run ``claim`` in write transactions of a batch each until a batch comes back short."""
+    total = 0
+    while True:
+        async with database.write() as session:
+            claimed = len(await claim(session))
+        total += claimed
+        if claimed < BATCH:
+            return total
+
+
 async def check_surveys(*, database: Database, settings: Settings, now: datetime) -> SurveyBatch:
     """Queue the due surveys and reminders and close the expired surveys, as of ``now``."""
     options = settings.surveys
     quiet = quiet_hours(settings)
-    counts = {"sent": 0, "reminded": 0, "expired": 0}
-    while True:
-        async with database.write() as session:
-            claimed = len(await due_surveys(session=session, now=now, limit=BATCH, quiet=quiet))
-        counts["sent"] += claimed
-        if claimed < BATCH:
-            break
-    while True:
-        async with database.write() as session:
-            claimed = len(
-                await due_reminders(
-                    session=session, now=now, reminder_after=options.reminder_after, limit=BATCH, quiet=quiet
-                )
-            )
-        counts["reminded"] += claimed
-        if claimed < BATCH:
-            break
-    while True:
-        async with database.write() as session:
-            claimed = len(
-                await expire_surveys(session=session, now=now, expire_after=options.expire_after, limit=BATCH)
-            )
-        counts["expired"] += claimed
-        if claimed < BATCH:
-            break
-    return SurveyBatch(**counts)
+    sent = await _in_batches(
+        database, lambda session: due_surveys(session=session, now=now, limit=BATCH, quiet=quiet)
+    )
+    reminded = await _in_batches(
+        database,
+        lambda session: due_reminders(
+            session=session, now=now, reminder_after=options.reminder_after, limit=BATCH, quiet=quiet
+        ),
+    )
+    expired = await _in_batches(
+        database,
+        lambda session: expire_surveys(
+            session=session, now=now, expire_after=options.expire_after, limit=BATCH
+        ),
+    )
+    return SurveyBatch(sent=sent, reminded=reminded, expired=expired)
 
 
 async def surveys_job(context: Context) -> None:

@@ -5,7 +5,7 @@ and database round trips of the ones before it, whoever sent them. Its
 ``concurrent_updates`` alone would also run two updates of one user at once, and a
 conversation (``/report``) would then see its steps out of order. :class:`PerUserUpdates`
 keeps one queue per user: a user's next update starts only when their previous one has been
-handled completely, persistence flush included (bot/persistence.py runs in the last group),
+handled completely, persistence flush included (bot/persistence/ptb.py runs in the last group),
 so each conversation still moves one step at a time, while other users' updates go ahead.
 """
 

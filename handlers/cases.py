@@ -28,6 +28,7 @@ from handlers.outgoing.cards import (
     parse_number_data,
     status_name,
 )
+from handlers.paging import page_count, with_page_buttons, with_page_line
 from handlers.replies import refuse_button
 from locales.i18n import N_, refusal_text
 from locales.i18n import gettext as _
@@ -98,21 +99,13 @@ async def worklist_page(
         any_overdue = any_overdue or overdue
         label = f"{'⚠️ ' if overdue else ''}{case.number} · {category_name(case)} · {status_name(case)}"
         rows.append([InlineKeyboardButton(label, callback_data=open_data(case.id or 0))])
-    navigation = []
-    if page > 0:
-        navigation.append(InlineKeyboardButton(_("‹ Previous"), callback_data=page_data(page - 1)))
-    if (page + 1) * PER_PAGE < total:
-        navigation.append(InlineKeyboardButton(_("Next ›"), callback_data=page_data(page + 1)))
-    if navigation:
-        rows.append(navigation)
-    pages = (total - 1) // PER_PAGE + 1
-    text = _("Your open cases: {count}").format(count=total)
-    if pages > 1:
-        text += "\n" + _("Page {page} of {pages}").format(page=page + 1, pages=pages)
+    pages = page_count(total, PER_PAGE)
+    keyboard = with_page_buttons(rows, page, pages, page_data, (_("‹ Previous"), _("Next ›")))
+    text = with_page_line(_("Your open cases: {count}").format(count=total), page, pages)
     if any_overdue:
         text += "\n" + _("⚠️ marks an overdue case.")
     text += "\n" + _("Tap a case to open it.")
-    return text, InlineKeyboardMarkup(rows)
+    return text, keyboard
 
 
 async def list_cases(update: Update, context: Context) -> None:

@@ -16,6 +16,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from handlers.context import Context, RedPropApplication, wake_outbox
 from handlers.outgoing.cards import category_name, routing_reason, status_name
+from handlers.paging import page_count, with_page_buttons, with_page_line
 from handlers.picker import edit_text
 from handlers.replies import refuse_button
 from locales.i18n import N_, format_time, refusal_text
@@ -72,7 +73,7 @@ async def list_page(context: Context, person: Person, page: int) -> tuple[str, I
     """The text and buttons of one page of the person's cases; None if the page does not exist."""
     async with context.db.read() as session:
         cases, total = await cases_of_reporter(session=session, person=person, page=page, per_page=PER_PAGE)
-    pages = max(1, -(-total // PER_PAGE))
+    pages = page_count(total, PER_PAGE)
     if page < 0 or page >= pages:
         return None
     if not total:
@@ -88,17 +89,8 @@ async def list_page(context: Context, person: Person, page: int) -> tuple[str, I
         ]
         for case in cases
     ]
-    nav = []
-    if page > 0:
-        nav.append(InlineKeyboardButton("◀", callback_data=f"{PREFIX}:p:{page - 1}"))
-    if page + 1 < pages:
-        nav.append(InlineKeyboardButton("▶", callback_data=f"{PREFIX}:p:{page + 1}"))
-    if nav:
-        rows.append(nav)
-    text = _("Your cases, newest first. Tap one to see its progress.")
-    if pages > 1:
-        text += "\n" + _("Page {page} of {pages}").format(page=page + 1, pages=pages)
-    return text, InlineKeyboardMarkup(rows)
+    keyboard = with_page_buttons(rows, page, pages, lambda other: f"{PREFIX}:p:{other}")
+    return with_page_line(_("Your cases, newest first. Tap one to see its progress."), page, pages), keyboard
 
 
 async def my_cases(update: Update, context: Context) -> None:

@@ -16,6 +16,7 @@ from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler
 
 from handlers.context import Context, RedPropApplication
+from handlers.paging import page_count, with_page_buttons, with_page_line
 from handlers.replies import refuse_button
 from locales.i18n import gettext as _
 from models.directory.residence import communities_page, streets_page
@@ -40,36 +41,17 @@ def chosen_street(context: Context) -> int | None:
     return value if isinstance(value, int) else None
 
 
-def _pages(total: int, per_page: int) -> int:
-    return max(1, -(-total // per_page))
-
-
-def _nav(page: int, pages: int, data: str) -> list[InlineKeyboardButton]:
-    """◀ ▶ buttons; ``data`` has a ``{page}`` placeholder."""
-    row = []
-    if page > 0:
-        row.append(InlineKeyboardButton("◀", callback_data=data.format(page=page - 1)))
-    if page + 1 < pages:
-        row.append(InlineKeyboardButton("▶", callback_data=data.format(page=page + 1)))
-    return row
-
-
 async def street_picker(*, session: AsyncSession, page: int) -> tuple[str, InlineKeyboardMarkup] | None:
     """The text and buttons of one page of streets; None if the page does not exist."""
     streets, total = await streets_page(session=session, page=page, per_page=STREETS_PER_PAGE)
-    pages = _pages(total, STREETS_PER_PAGE)
+    pages = page_count(total, STREETS_PER_PAGE)
     if page < 0 or page >= pages or not streets:
         return None
     rows = [
         [InlineKeyboardButton(street.name, callback_data=f"{PREFIX}:st:{street.id}")] for street in streets
     ]
-    nav = _nav(page, pages, f"{PREFIX}:sp:{{page}}")
-    if nav:
-        rows.append(nav)
-    text = _("Which street do you live in?")
-    if pages > 1:
-        text += "\n" + _("Page {page} of {pages}").format(page=page + 1, pages=pages)
-    return text, InlineKeyboardMarkup(rows)
+    keyboard = with_page_buttons(rows, page, pages, lambda other: f"{PREFIX}:sp:{other}")
+    return with_page_line(_("Which street do you live in?"), page, pages), keyboard
 
 
 async def community_picker(
@@ -79,26 +61,27 @@ async def community_picker(
     communities, total = await communities_page(
         session=session, street_id=street.id or 0, page=page, per_page=COMMUNITIES_PER_PAGE
     )
-    pages = _pages(total, COMMUNITIES_PER_PAGE)
+    pages = page_count(total, COMMUNITIES_PER_PAGE)
     if page < 0 or page >= pages:
         return None
     rows = [
         [InlineKeyboardButton(community.name, callback_data=f"{PREFIX}:cm:{community.id}")]
         for community in communities
     ]
-    nav = _nav(page, pages, f"{PREFIX}:pg:{street.id}:{{page}}")
-    if nav:
-        rows.append(nav)
     street_count = (await streets_page(session=session, page=0, per_page=1))[1]
-    if street_count > 1:
-        rows.append([InlineKeyboardButton(_("◀ Other streets"), callback_data=f"{PREFIX}:sp:0")])
+    other_streets = [[InlineKeyboardButton(_("◀ Other streets"), callback_data=f"{PREFIX}:sp:0")]]
+    keyboard = with_page_buttons(
+        rows,
+        page,
+        pages,
+        lambda other: f"{PREFIX}:pg:{street.id}:{other}",
+        after=other_streets if street_count > 1 else None,
+    )
     if communities:
         text = _("Which community in {street} do you live in?").format(street=street.name)
     else:
         text = _("{street} has no communities listed yet.").format(street=street.name)
-    if pages > 1:
-        text += "\n" + _("Page {page} of {pages}").format(page=page + 1, pages=pages)
-    return text, InlineKeyboardMarkup(rows)
+    return with_page_line(text, page, pages), keyboard
 
 
 async def picker_start(*, session: AsyncSession, context: Context) -> tuple[str, InlineKeyboardMarkup]:

@@ -8,7 +8,10 @@ the phone (Telegram's contact button), ``p:rmph`` remove it.
 from __future__ import annotations
 
 import warnings
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
+from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -52,14 +55,22 @@ PHONE = 2  # the contact button is shown
 PHONE_AUDIENCE = N_("Only the instructor and staff handling your cases will see your number.")
 
 
-async def _person(update: Update, context: Context) -> Person:
-    """The user as a person, registering them if this is their first contact."""
+@asynccontextmanager
+async def _registered(update: Update, context: Context) -> AsyncIterator[tuple[AsyncSession, Person]]:
+    """A write transaction and the user as a person in it, registered if this is their first contact."""
     user = update.effective_user
     assert user is not None
     async with context.db.write() as session:
-        return await register_user(
+        person = await register_user(
             session=session, telegram_id=user.id, name=user.full_name, language_code=user.language_code
         )
+        yield session, person
+
+
+async def _person(update: Update, context: Context) -> Person:
+    """The user as a person, registering them if this is their first contact."""
+    async with _registered(update, context) as (_session, person):
+        return person
 
 
 def profile_view(residence: Residence) -> tuple[str, InlineKeyboardMarkup]:
@@ -97,7 +108,7 @@ async def _profile_of(context: Context, person: Person) -> tuple[str, InlineKeyb
     async with context.db.read() as session:
         fresh = await session.get(Person, person.id)
         assert fresh is not None
-        return profile_view(await residence_of(session=session, person=fresh))
+        return profile_view(await residence_of(session=session, person=person))
 
 
 async def send_profile(update: Update, context: Context, person: Person) -> None:
@@ -144,13 +155,10 @@ async def community_chosen(update: Update, context: Context) -> int | None:
     if not part.isdigit() or len(part) > 9 or street_id is None:
         await refuse_button(update, context)
         return None
-    person = await _person(update, context)
     try:
-        async with context.db.write() as session:
-            fresh = await session.get(Person, person.id)
-            assert fresh is not None
+        async with _registered(update, context) as (session, person):
             community = await choose_community(
-                session=session, person=fresh, community_id=int(part), street_id=street_id
+                session=session, person=person, community_id=int(part), street_id=street_id
             )
     except Refused:
         await refuse_button(update, context)
@@ -176,12 +184,9 @@ async def building_typed(update: Update, context: Context) -> int:
     """Store the building/unit the user wrote, then show the profile."""
     message = update.effective_message
     assert message is not None and message.text is not None
-    person = await _person(update, context)
     try:
-        async with context.db.write() as session:
-            fresh = await session.get(Person, person.id)
-            assert fresh is not None
-            await set_building(session=session, person=fresh, building=message.text)
+        async with _registered(update, context) as (session, person):
+            await set_building(session=session, person=person, building=message.text)
     except Refused as refused:
         await message.reply_text(refusal_text(refused))
         return BUILDING
@@ -225,14 +230,11 @@ async def contact_shared(update: Update, context: Context) -> int:
     """Store the user's own phone from the contact they shared; refuse anyone else's."""
     message = update.effective_message
     assert message is not None and message.contact is not None
-    person = await _person(update, context)
     try:
-        async with context.db.write() as session:
-            fresh = await session.get(Person, person.id)
-            assert fresh is not None
+        async with _registered(update, context) as (session, person):
             await set_phone(
                 session=session,
-                person=fresh,
+                person=person,
                 phone=message.contact.phone_number,
                 contact_user_id=message.contact.user_id,
             )
@@ -265,11 +267,8 @@ async def phone_removed(update: Update, context: Context) -> None:
     """Forget the shared phone and redraw the profile."""
     query = update.callback_query
     assert query is not None
-    person = await _person(update, context)
-    async with context.db.write() as session:
-        fresh = await session.get(Person, person.id)
-        assert fresh is not None
-        await remove_phone(session=session, person=fresh)
+    async with _registered(update, context) as (session, person):
+        await remove_phone(session=session, person=person)
     await query.answer(_("Your phone number is removed."))
     await edit_text(update, *await _profile_of(context, person))
 

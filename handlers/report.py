@@ -8,19 +8,16 @@ after the case exists only names it. The steps themselves are in ``handlers/repo
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import (
     CallbackQueryHandler,
-    CommandHandler,
     ConversationHandler,
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from handlers import report_steps as steps
 from handlers.context import Context, RedPropApplication, wake_outbox
@@ -28,20 +25,15 @@ from handlers.drafts import (
     ANY_INPUT,
     END,
     NOT_TEXT,
-    OTHER_COMMAND,
     PRIVATE_MESSAGE,
     TEXT,
-    Handler,
-    close_buttons,
     drop_draft,
-    leave_for,
     live_draft,
     new_draft,
     remove_keyboard,
     say,
 )
 from handlers.replies import answer_unused, refuse_button
-from handlers.start import help_command, start
 from locales.i18n import N_, format_time, refusal_text
 from locales.i18n import gettext as _
 from models.base import utcnow
@@ -53,7 +45,7 @@ from models.directory.people import find_person_by_telegram_id, is_registered, r
 from models.refusal import Refused
 
 KIND = steps.KIND
-SUGGEST_KIND = "suggest"  # handlers/suggest.py: one resident conversation at a time
+FLOW = steps.FLOW
 
 OWNER_LEVEL_NAMES: dict[OwnerLevel, str] = {
     OwnerLevel.INSTRUCTOR: N_("party-building instructor"),
@@ -66,8 +58,7 @@ async def start_report(update: Update, context: Context) -> int:
     """Start a report: check the community and the hourly limit, then ask for the category."""
     user = update.effective_user
     assert user is not None
-    if live_draft(context, SUGGEST_KIND) is not None:
-        await say(update, context, _("You are writing a suggestion. Finish it, or send /cancel to stop it."))
+    if await FLOW.another_open(update, context):
         return END
     rules = context.settings.cases.report_rules
     community = None
@@ -195,84 +186,44 @@ async def stale_confirm(update: Update, context: Context) -> None:
     await query.edit_message_reply_markup(reply_markup=None)
 
 
-async def cancel(update: Update, context: Context) -> int:
-    """Drop the draft and end the report."""
-    drop_draft(context, KIND)
-    await close_buttons(update)
-    await say(update, context, _("Report cancelled. Nothing was sent."), remove_keyboard())
-    return END
-
-
-async def _leave_for(update: Update, context: Context, command: Handler) -> int:
-    discarded = _("Your unfinished report was discarded.")
-    markup = remove_keyboard()
-    return await leave_for(update, context, command, kind=KIND, discarded=discarded, reply_markup=markup)
-
-
-async def restart(update: Update, context: Context) -> int:
-    """End the report, dropping the draft, and run /start."""
-    return await _leave_for(update, context, start)
-
-
-async def help_instead(update: Update, context: Context) -> int:
-    """End the report, dropping the draft, and run /help."""
-    return await _leave_for(update, context, help_command)
-
-
-@steps.report_step
-async def busy(update: Update, context: Context, draft: dict[str, Any]) -> None:
-    """Answer another command in the middle of a report, keeping the report where it was."""
-    await say(update, context, _("You are in the middle of a report. Carry on, or send /cancel to stop it."))
-
-
-def conversation(application: RedPropApplication) -> ConversationHandler[Context]:
+def conversation() -> ConversationHandler[Context]:
+    """/report's steps, from the category to Confirm."""
     private = PRIVATE_MESSAGE
-    with warnings.catch_warnings():
-        # Buttons are tracked per user and chat on purpose; the drafts carry their own keys.
-        warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBUserWarning)
-        return ConversationHandler(
-            entry_points=[CommandHandler("report", start_report, filters=private)],
-            states={
-                steps.CATEGORY: [
-                    CallbackQueryHandler(steps.category_chosen, pattern=f"^{steps.CATEGORY_DATA}"),
-                    MessageHandler(ANY_INPUT, steps.category_hint),
-                ],
-                steps.DESCRIPTION: [
-                    MessageHandler(TEXT, steps.description_given),
-                    MessageHandler(NOT_TEXT, steps.description_hint),
-                ],
-                steps.PHOTOS: [
-                    MessageHandler(private & filters.PHOTO, steps.photo_given),
-                    CallbackQueryHandler(
-                        steps.photos_finished, pattern=f"^({steps.PHOTOS_DONE}|{steps.PHOTOS_SKIP})$"
-                    ),
-                    MessageHandler(ANY_INPUT, steps.photos_hint),
-                ],
-                steps.LOCATION: [
-                    MessageHandler(private & filters.LOCATION, steps.location_given),
-                    MessageHandler(TEXT, steps.location_text),  # the Skip key, or a hint
-                    CallbackQueryHandler(steps.location_skipped, pattern=f"^{steps.LOCATION_SKIP}$"),
-                    MessageHandler(ANY_INPUT, steps.location_hint),
-                ],
-                steps.CONFIRM: [
-                    CallbackQueryHandler(confirm, pattern=f"^{steps.CONFIRM_DATA}"),
-                    CallbackQueryHandler(steps.edit_chosen, pattern=f"^{steps.EDIT}(:|$)"),
-                    CallbackQueryHandler(cancel, pattern=f"^{steps.CANCEL}$"),
-                    MessageHandler(ANY_INPUT, steps.confirm_hint),
-                ],
-            },
-            fallbacks=[
-                CommandHandler("cancel", cancel, filters=private),
-                CommandHandler("start", restart, filters=private),
-                CommandHandler("help", help_instead, filters=private),
-                MessageHandler(OTHER_COMMAND, busy),
+    return FLOW.conversation(
+        command="report",
+        start=start_report,
+        states={
+            steps.CATEGORY: [
+                CallbackQueryHandler(steps.category_chosen, pattern=f"^{steps.CATEGORY_DATA}"),
+                MessageHandler(ANY_INPUT, steps.category_hint),
             ],
-            name="report",
-            persistent=True,
-            allow_reentry=True,
-        )
+            steps.DESCRIPTION: [
+                MessageHandler(TEXT, steps.description_given),
+                MessageHandler(NOT_TEXT, steps.description_hint),
+            ],
+            steps.PHOTOS: [
+                MessageHandler(private & filters.PHOTO, steps.photo_given),
+                CallbackQueryHandler(
+                    steps.photos_finished, pattern=f"^({steps.PHOTOS_DONE}|{steps.PHOTOS_SKIP})$"
+                ),
+                MessageHandler(ANY_INPUT, steps.photos_hint),
+            ],
+            steps.LOCATION: [
+                MessageHandler(private & filters.LOCATION, steps.location_given),
+                MessageHandler(TEXT, steps.location_text),  # the Skip key, or a hint
+                CallbackQueryHandler(steps.location_skipped, pattern=f"^{steps.LOCATION_SKIP}$"),
+                MessageHandler(ANY_INPUT, steps.location_hint),
+            ],
+            steps.CONFIRM: [
+                CallbackQueryHandler(confirm, pattern=f"^{steps.CONFIRM_DATA}"),
+                CallbackQueryHandler(steps.edit_chosen, pattern=f"^{steps.EDIT}(:|$)"),
+                CallbackQueryHandler(FLOW.cancel, pattern=f"^{steps.CANCEL}$"),
+                MessageHandler(ANY_INPUT, steps.confirm_hint),
+            ],
+        },
+    )
 
 
 def register(application: RedPropApplication) -> None:
-    application.add_handler(conversation(application))
+    application.add_handler(conversation())
     application.add_handler(CallbackQueryHandler(stale_confirm, pattern=f"^{steps.CONFIRM_DATA}"))

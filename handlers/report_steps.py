@@ -14,7 +14,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton,
 
 from config.settings import SUPPORTED_LOCALES
 from handlers.context import Context
-from handlers.drafts import close_buttons, draft_step, remove_keyboard, reply_keyboard, say, text_taken
+from handlers.draft_flow import DraftFlow
+from handlers.drafts import close_buttons, remove_keyboard, reply_keyboard, say, text_taken
 from handlers.replies import answer_unused, refuse_button
 from locales.i18n import N_, per_language, use_locale
 from locales.i18n import gettext as _
@@ -35,15 +36,21 @@ EDIT_FIELD = "r:edit:"
 CANCEL = "r:cancel"
 
 DESCRIBE_IN_WORDS = N_("Please describe the problem in words.")
-EXPIRED = N_("Your unfinished report was discarded after {duration}. Send /report to start again.")
-report_step = draft_step(KIND, EXPIRED)
+FLOW = DraftFlow(
+    kind=KIND,
+    cancelled=N_("Report cancelled. Nothing was sent."),
+    discarded=N_("Your unfinished report was discarded."),
+    busy=N_("You are in the middle of a report. Carry on, or send /cancel to stop it."),
+    expired=N_("Your unfinished report was discarded after {duration}. Send /report to start again."),
+)
+report_step = FLOW.step
 
 
 # --- keyboards and texts -------------------------------------------------------------------
 
 
 # Keyboards that depend only on the language (and the choice shown) are built once: twelve
-# buttons took a twentieth of the bot's time to build each /report.
+# buttons were a noticeable part of the work of each /report when built every time.
 
 
 @per_language

@@ -31,7 +31,7 @@ def cjk_font() -> Path | None:
 
 def satisfaction_chart(labels: list[str], rates: list[float], title: str) -> bytes:
     """A PNG of one horizontal bar per label, rates from 0 to 1 shown as percentages."""
-    # Imported here: matplotlib costs half a second and tens of MB at start, and the outbox
+    # Imported here: matplotlib is slow to import and large, and the outbox
     # worker, which imports the handlers for their renderers, never draws.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure

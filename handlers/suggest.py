@@ -6,39 +6,29 @@ Suggestions are counted apart from cases (``models.cases.tables.Suggestion``). T
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     CallbackQueryHandler,
-    CommandHandler,
     ConversationHandler,
     MessageHandler,
 )
-from telegram.warnings import PTBUserWarning
 
 from handlers.context import Context, RedPropApplication
+from handlers.draft_flow import DraftFlow
 from handlers.drafts import (
     ANY_INPUT,
     END,
     NOT_TEXT,
-    OTHER_COMMAND,
-    PRIVATE_MESSAGE,
     TEXT,
-    Handler,
     close_buttons,
-    draft_step,
     drop_draft,
-    leave_for,
-    live_draft,
     new_draft,
-    remove_keyboard,
     say,
     text_taken,
 )
 from handlers.replies import refuse_button
-from handlers.start import help_command, start
 from locales.i18n import N_, refusal_text
 from locales.i18n import gettext as _
 from models.base import utcnow
@@ -49,15 +39,20 @@ from models.directory.tables import Community
 from models.refusal import Refused
 
 KIND = "suggest"
-REPORT_KIND = "report"  # handlers/report.py: one resident conversation at a time
 WRITING, CONFIRMING = range(2)
 
 CONFIRM_DATA = "s:ok:"  # + the draft key
 CANCEL = "s:cancel"
 
 WRITE_IN_WORDS = N_("Please write your suggestion in words.")
-EXPIRED = N_("Your unfinished suggestion was discarded after {duration}. Send /suggest to start again.")
-suggest_step = draft_step(KIND, EXPIRED)
+FLOW = DraftFlow(
+    kind=KIND,
+    cancelled=N_("Suggestion cancelled. Nothing was sent."),
+    discarded=N_("Your unfinished suggestion was discarded."),
+    busy=N_("You are writing a suggestion. Finish it, or send /cancel to stop it."),
+    expired=N_("Your unfinished suggestion was discarded after {duration}. Send /suggest to start again."),
+)
+suggest_step = FLOW.step
 
 
 def confirm_keyboard(draft: dict[str, Any]) -> InlineKeyboardMarkup:
@@ -75,10 +70,7 @@ async def start_suggestion(update: Update, context: Context) -> int:
     """Start a suggestion for the resident's community: ask for the text."""
     user = update.effective_user
     assert user is not None
-    if live_draft(context, REPORT_KIND) is not None:
-        await say(
-            update, context, _("You are in the middle of a report. Carry on, or send /cancel to stop it.")
-        )
+    if await FLOW.another_open(update, context):
         return END
     async with context.db.write() as session:
         person = await register_user(
@@ -153,61 +145,21 @@ async def confirm(update: Update, context: Context, draft: dict[str, Any]) -> in
     return END
 
 
-async def cancel(update: Update, context: Context) -> int:
-    """Drop the suggestion and end."""
-    drop_draft(context, KIND)
-    await close_buttons(update)
-    await say(update, context, _("Suggestion cancelled. Nothing was sent."), remove_keyboard())
-    return END
-
-
-async def _leave_for(update: Update, context: Context, command: Handler) -> int:
-    discarded = _("Your unfinished suggestion was discarded.")
-    return await leave_for(update, context, command, kind=KIND, discarded=discarded)
-
-
-async def restart(update: Update, context: Context) -> int:
-    """End the suggestion, dropping the draft, and run /start."""
-    return await _leave_for(update, context, start)
-
-
-async def help_instead(update: Update, context: Context) -> int:
-    """End the suggestion, dropping the draft, and run /help."""
-    return await _leave_for(update, context, help_command)
-
-
-@suggest_step
-async def busy(update: Update, context: Context, draft: dict[str, Any]) -> None:
-    """Answer another command in the middle of a suggestion, keeping it where it was."""
-    await say(update, context, _("You are writing a suggestion. Finish it, or send /cancel to stop it."))
-
-
-def conversation(application: RedPropApplication) -> ConversationHandler[Context]:
-    private = PRIVATE_MESSAGE
-    with warnings.catch_warnings():
-        # Buttons are tracked per user and chat on purpose; Confirm carries the draft key.
-        warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBUserWarning)
-        return ConversationHandler(
-            entry_points=[CommandHandler("suggest", start_suggestion, filters=private)],
-            states={
-                WRITING: [MessageHandler(TEXT, text_given), MessageHandler(NOT_TEXT, text_hint)],
-                CONFIRMING: [
-                    CallbackQueryHandler(confirm, pattern=f"^{CONFIRM_DATA}"),
-                    CallbackQueryHandler(cancel, pattern=f"^{CANCEL}$"),
-                    MessageHandler(ANY_INPUT, confirm_hint),
-                ],
-            },
-            fallbacks=[
-                CommandHandler("cancel", cancel, filters=private),
-                CommandHandler("start", restart, filters=private),
-                CommandHandler("help", help_instead, filters=private),
-                MessageHandler(OTHER_COMMAND, busy),
+def conversation() -> ConversationHandler[Context]:
+    """/suggest's steps: the text, then Confirm."""
+    return FLOW.conversation(
+        command="suggest",
+        start=start_suggestion,
+        states={
+            WRITING: [MessageHandler(TEXT, text_given), MessageHandler(NOT_TEXT, text_hint)],
+            CONFIRMING: [
+                CallbackQueryHandler(confirm, pattern=f"^{CONFIRM_DATA}"),
+                CallbackQueryHandler(FLOW.cancel, pattern=f"^{CANCEL}$"),
+                MessageHandler(ANY_INPUT, confirm_hint),
             ],
-            name="suggest",
-            persistent=True,
-            allow_reentry=True,
-        )
+        },
+    )
 
 
 def register(application: RedPropApplication) -> None:
-    application.add_handler(conversation(application))
+    application.add_handler(conversation())

@@ -3,8 +3,7 @@
 In WAL mode a commit appends pages to the ``-wal`` file; now and then a checkpoint copies them
 into the database file and syncs it to disk. By default SQLite does that inside whichever
 commit takes the log past 1,000 pages. The bot runs its statements on the event loop's thread
-(storage/sqlite_inline.py), so that commit held up every chat: a chat state write took 0.06 ms
-at the median and 1.6 ms at the 99th percentile, 8 ms at worst, in bench/report_throughput.py.
+(storage/sqlite_inline.py), so that commit held up every chat for as long as the checkpoint took.
 
 A :class:`Checkpointer` is told of each write transaction. Every :data:`CHECK_EVERY` writes it
 looks at the log's size, and past :data:`WAL_BYTES` it runs a PASSIVE checkpoint on a

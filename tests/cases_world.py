@@ -15,7 +15,7 @@ from sqlmodel import col, select
 from models.base import id_of, utcnow
 from models.cases.actions import accept_case, resolve_case
 from models.cases.categories import ReportCategory
-from models.cases.opening import CaseDraft, Deadlines, open_case
+from models.cases.opening import CaseDraft, Deadlines, case_for_draft, open_new_case
 from models.cases.tables import Case
 from models.directory.tables import Community, Enterprise, Person, Role, RoleKind, Street
 from models.outbox.queue import OutboxMessage
@@ -62,9 +62,13 @@ async def open_report(
         reporter = await session.get(Person, reporter_id)
         assert reporter is not None
         draft = CaseDraft(key=key, category=category, description=description, photo_file_ids=list(photos))
-        return await open_case(
+        existing = await case_for_draft(session=session, reporter=reporter, draft_key=key)
+        if existing is not None:  # the same draft confirmed again: its case
+            return existing
+        opened = await open_new_case(
             session=session, reporter=reporter, draft=draft, deadlines=deadlines, now=now or utcnow()
         )
+        return opened.case
 
 
 @dataclass

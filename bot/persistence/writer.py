@@ -1,10 +1,10 @@
 """Writing chat state rows through the database driver itself, on a connection kept for it.
 
-The bot writes chat state after every update (bot/persistence.py), so this one write is on
-the hottest path there is. Through SQLAlchemy a one-row upsert transaction costs about 0.3 to
-0.6 ms of CPU, mostly in the pool and the execution machinery; through the driver it costs
-about 0.05 ms. The statements are plain and idempotent (an upsert and a delete by key), so a
-batch that failed because its connection broke is simply written again on a new one.
+The bot writes chat state after every update (bot/persistence/ptb.py), so this one write is on
+the hottest path there is. Through SQLAlchemy a one-row upsert transaction spends most of its
+CPU in the pool and the execution machinery; through the driver that cost goes. The statements
+are plain and idempotent (an upsert and a delete by key), so a batch that failed because its
+connection broke is simply written again on a new one.
 """
 
 from __future__ import annotations

@@ -117,30 +117,6 @@ class OpenedCase:
     owner: Person | None
 
 
-async def open_case(
-    *,
-    session: AsyncSession,
-    reporter: Person,
-    draft: CaseDraft,
-    deadlines: Deadlines,
-    now: datetime,
-    numbering_zone: tzinfo = UTC,
-) -> Case:
-    """Turn a confirmed draft into a routed case; the same draft confirmed again returns the same case."""
-    existing = await case_for_draft(session=session, reporter=reporter, draft_key=draft.key)
-    if existing is not None:
-        return existing
-    opened = await open_new_case(
-        session=session,
-        reporter=reporter,
-        draft=draft,
-        deadlines=deadlines,
-        now=now,
-        numbering_zone=numbering_zone,
-    )
-    return opened.case
-
-
 async def case_for_draft(*, session: AsyncSession, reporter: Person, draft_key: str) -> Case | None:
     """The case ``reporter`` already confirmed from this draft, if any (never someone else's)."""
     params = {"draft_key": draft_key, "reporter": id_of(reporter)}

@@ -5,8 +5,8 @@ communities are matched by code and never deleted (cases refer to them); people 
 by Telegram id, else by name and phone; roles end up exactly as the file says. Export writes
 the same TOML format, so export → edit → import is the way to change the directory.
 
-The document itself (dataclasses, :func:`parse_directory`, :class:`DirectoryFileError`) lives
-in :mod:`models.directory.document` and is re-exported here.
+The document itself (dataclasses, :class:`DirectoryFileError`) is in
+:mod:`models.directory.document`; :mod:`models.directory.parsing` reads one from TOML.
 """
 
 from __future__ import annotations
@@ -21,30 +21,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models.directory.document import (
     CommunityEntry,
     DirectoryDocument,
-    DirectoryFileError,
     EnterpriseEntry,
-    InstructorEntry,
     PersonEntry,
     StreetEntry,
-    parse_directory,
 )
 from models.directory.invites import Invite
 from models.directory.tables import Community, Enterprise, Person, Role, RoleKind, Street
-
-__all__ = [
-    "CommunityEntry",
-    "Counts",
-    "DirectoryDocument",
-    "DirectoryFileError",
-    "EnterpriseEntry",
-    "ImportSummary",
-    "InstructorEntry",
-    "PersonEntry",
-    "StreetEntry",
-    "export_directory",
-    "import_directory",
-    "parse_directory",
-]
 
 
 @dataclass

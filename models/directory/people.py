@@ -47,7 +47,7 @@ class Profile:
 
 
 # The queries every update runs, built once: a built statement keeps its cache key, which
-# spares SQLAlchemy about a third of the work of each call.
+# spares SQLAlchemy much of the work of each call.
 _PERSON_BY_TELEGRAM_ID = select(Person).where(col(Person.telegram_id) == bindparam("telegram_id"))
 _LOCALE_BY_TELEGRAM_ID = select(Person.locale).where(col(Person.telegram_id) == bindparam("telegram_id"))
 

@@ -12,8 +12,8 @@ from sqlmodel import select
 from bot.directory_commands import export, import_file, print_invites
 from locales.i18n import use_locale
 from models.base import utcnow
-from models.directory.file import parse_directory
 from models.directory.invites import INVITE_PREFIX, redeem_invite
+from models.directory.parsing import parse_directory
 from models.directory.tables import Person
 from storage.database import Database
 from tests.directory_rows import EXAMPLE, directory_rows

@@ -20,7 +20,8 @@ from sqlmodel import col, select
 from models.base import id_of, utcnow
 from models.cases.routing import SharedProperty
 from models.cases.tables import Case, CaseEvent, CasePhoto
-from models.directory.file import import_directory, parse_directory
+from models.directory.file import import_directory
+from models.directory.parsing import parse_directory
 from models.directory.tables import Community, Enterprise, Person
 from storage.database import Database
 from tests.e2e.conftest import BotProcess, BotRunner

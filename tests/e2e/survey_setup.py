@@ -18,7 +18,7 @@ from sqlmodel import col, select
 from models.base import id_of, utcnow
 from models.cases.actions import accept_case
 from models.cases.categories import ReportCategory
-from models.cases.opening import CaseDraft, Deadlines, open_case
+from models.cases.opening import CaseDraft, Deadlines, open_new_case
 from models.cases.tables import Case
 from models.directory.tables import Community, Person
 from models.outbox.kinds import OutboxKind
@@ -71,9 +71,10 @@ def resolve_cases(
                         category=ReportCategory.ELEVATOR,
                         description=f"The lift of {name}'s building is stuck.",
                     )
-                    case = await open_case(
+                    opened = await open_new_case(
                         session=session, reporter=resident, draft=draft, deadlines=DEADLINES, now=now
                     )
+                    case = opened.case
                     await accept_case(session=session, case_id=id_of(case), actor=instructor, now=now)
                     await resolve_and_schedule_survey(
                         session=session,

@@ -31,16 +31,12 @@ from models.directory.document import (
     UNKNOWN_KEY,
     UNKNOWN_SECTION,
     UNKNOWN_STREET,
-)
-from models.directory.file import (
     DirectoryFileError,
-    ImportSummary,
     PersonEntry,
-    export_directory,
-    import_directory,
-    parse_directory,
 )
+from models.directory.file import ImportSummary, export_directory, import_directory
 from models.directory.invites import issue_invite, people_to_invite, redeem_invite
+from models.directory.parsing import parse_directory
 from models.directory.people import register_user
 from models.directory.tables import Community, Enterprise, Person, Role, RoleKind, Street
 from storage.database import Database
