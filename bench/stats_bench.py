@@ -20,11 +20,13 @@ import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from models.periods import parse_period
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.migrations import upgrade  # noqa: E402
-from models.surveys.stats import Grouping, parse_period, survey_stats  # noqa: E402
+from models.surveys.stats import Grouping, survey_stats  # noqa: E402
 from storage.database import Database  # noqa: E402
 
 ENTERPRISES = 40

@@ -17,8 +17,9 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from locales.i18n import N_, _, percent, refusal_text, short_duration
+from models.periods import parse_period
 from models.refusal import Refused
-from models.surveys.stats import Grouping, StatsRow, parse_period, survey_stats
+from models.surveys.stats import Grouping, StatsRow, survey_stats
 from storage.database import Database
 
 FORMATS = ("table", "csv", "json")

@@ -7,6 +7,7 @@ line naming the key and what is allowed (see :func:`load_settings`).
 from __future__ import annotations
 
 import re
+import tomllib
 from contextvars import ContextVar
 from datetime import time, timedelta
 from pathlib import Path
@@ -22,6 +23,7 @@ from pydantic import (
     SecretStr,
     ValidationError,
     field_validator,
+    model_validator,
 )
 from pydantic_settings import (
     BaseSettings,
@@ -32,6 +34,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from models.assessment.scheme import AssessmentScheme
 from models.cases.categories import DEFAULT, ReportCategory
 from models.cases.reporting import ReportRules
 
@@ -212,6 +215,38 @@ class OutboxSettings(_Section):
     lease: Duration = timedelta(seconds=60)
 
 
+class AssessmentSettings(AssessmentScheme):
+    """The ``[assessment]`` section: the scheme itself, or ``file``, a TOML file that holds it."""
+
+    file: str = ""
+
+    @model_validator(mode="after")
+    def _scheme_file_readable(self) -> AssessmentSettings:
+        if self.file:
+            self.scheme  # noqa: B018  (read and checked at start, not at the first assessment)
+        return self
+
+    @property
+    def scheme(self) -> AssessmentScheme:
+        """The scheme in force: the file's if one is named, else this section's."""
+        if not self.file:
+            return AssessmentScheme(**self.model_dump(exclude={"file"}))
+        try:
+            data = tomllib.loads(Path(self.file).read_text(encoding="utf-8"))
+            return AssessmentScheme(**data)
+        except ValidationError as error:
+            first = error.errors()[0]
+            key = ".".join(str(part) for part in first["loc"])
+            problem = (
+                "unknown key"
+                if first["type"] == "extra_forbidden"
+                else first["msg"].removeprefix("Value error, ")
+            )
+            raise ValueError(f"file {self.file}: {key}: {problem}") from None
+        except (OSError, ValueError) as error:
+            raise ValueError(f"file {self.file}: {error}") from None
+
+
 class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -238,6 +273,7 @@ class Settings(BaseSettings):
     cases: CaseSettings = Field(default_factory=CaseSettings)
     surveys: SurveySettings = Field(default_factory=SurveySettings)
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
+    assessment: AssessmentSettings = Field(default_factory=AssessmentSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
 
     @classmethod

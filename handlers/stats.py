@@ -24,8 +24,9 @@ from locales.i18n import percent, refusal_text, short_duration
 from models.base import utcnow
 from models.directory.people import find_person_by_telegram_id
 from models.directory.tables import Enterprise
+from models.periods import parse_period
 from models.refusal import Refused
-from models.surveys.stats import Grouping, StatsRow, parse_period, survey_stats
+from models.surveys.stats import Grouping, StatsRow, survey_stats
 from models.surveys.stats_scope import StatsScope, stats_scope
 
 logger = logging.getLogger(__name__)

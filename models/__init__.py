@@ -10,6 +10,13 @@ from __future__ import annotations
 from sqlmodel import SQLModel
 
 # Every table, imported so that ``metadata`` knows them all (migrations, tests).
+from models.assessment.tables import (
+    Appeal,
+    Assessment,
+    AssessmentNotice,
+    DismissalProposal,
+    GovernanceRecord,
+)
 from models.cases.routing import SharedProperty
 from models.cases.tables import Case, CaseCounter, CaseEvent, CasePhoto, Suggestion
 from models.directory.invites import Invite
@@ -20,12 +27,17 @@ from models.surveys.scheduling import Survey
 metadata = SQLModel.metadata
 
 __all__ = [
+    "Appeal",
+    "Assessment",
+    "AssessmentNotice",
     "Case",
     "CaseCounter",
     "CaseEvent",
     "CasePhoto",
     "Community",
+    "DismissalProposal",
     "Enterprise",
+    "GovernanceRecord",
     "Invite",
     "OutboxMessage",
     "Person",

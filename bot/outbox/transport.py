@@ -41,6 +41,15 @@ def retry_seconds(error: RetryAfter) -> float:
 
 async def send_part(bot: Bot, chat: int, part: Outgoing) -> int:
     """One API call; returns the id of the (first) message it created."""
+    if part.document is not None:
+        sent = await bot.send_document(
+            chat,
+            part.document.content,
+            filename=part.document.filename,
+            caption=part.text or None,
+            reply_markup=part.reply_markup,
+        )
+        return sent.message_id
     photos = part.photo_file_ids
     if len(photos) == 1:
         sent = await bot.send_photo(

@@ -13,6 +13,17 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from handlers.outgoing.assessment import (
+    render_appeal_decided,
+    render_appeal_received,
+    render_dismissal_confirmed,
+    render_dismissal_proposed,
+    render_failing_warning,
+    render_publish_reminder,
+    render_published,
+    render_record_decided,
+    render_record_pending,
+)
 from handlers.outgoing.case_notices import render_card, render_status, render_work_done
 from handlers.outgoing.drafts import render_draft_expired
 from handlers.outgoing.parts import Outgoing, Renderer, UnknownNotification
@@ -30,6 +41,15 @@ RENDERERS: dict[OutboxKind, Renderer] = {
     OutboxKind.SURVEY_ASK: render_survey,
     OutboxKind.SURVEY_REMIND: render_survey,
     OutboxKind.DRAFT_EXPIRED: render_draft_expired,
+    OutboxKind.RECORD_PENDING: render_record_pending,
+    OutboxKind.RECORD_DECIDED: render_record_decided,
+    OutboxKind.PUBLISH_REMINDER: render_publish_reminder,
+    OutboxKind.ASSESSMENT_PUBLISHED: render_published,
+    OutboxKind.APPEAL_RECEIVED: render_appeal_received,
+    OutboxKind.APPEAL_DECIDED: render_appeal_decided,
+    OutboxKind.FAILING_WARNING: render_failing_warning,
+    OutboxKind.DISMISSAL_PROPOSED: render_dismissal_proposed,
+    OutboxKind.DISMISSAL_CONFIRMED: render_dismissal_confirmed,
 }
 
 

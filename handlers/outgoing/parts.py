@@ -21,12 +21,22 @@ class UnknownNotification(ValueError):
 
 
 @dataclass(frozen=True)
+class Document:
+    """A file the bot sends, such as a report for the street office to pass on."""
+
+    filename: str
+    content: bytes
+
+
+@dataclass(frozen=True)
 class Outgoing:
-    """One Bot API call: photos (one photo or a media group) if any are given, else a text message."""
+    """One Bot API call: a document if one is given, else photos (one photo or a media group) if
+    any are given, else a text message. The text is the caption of a document or photo."""
 
     text: str = ""
     reply_markup: InlineKeyboardMarkup | ReplyKeyboardRemove | None = None
     photo_file_ids: list[str] = field(default_factory=list)
+    document: Document | None = None
 
 
 def photo_parts(file_ids: list[str]) -> list[Outgoing]:

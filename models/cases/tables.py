@@ -138,7 +138,8 @@ class Case(SQLModel, table=True):
     resolved_at: datetime | None = timestamp_field()
     closed_at: datetime | None = timestamp_field()
     response_due_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
-    resolution_due_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    # Indexed: the assessment counts the cases whose resolution fell due in a quarter.
+    resolution_due_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
 
     @property
     def is_open(self) -> bool:

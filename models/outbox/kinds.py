@@ -16,3 +16,12 @@ class OutboxKind(StrEnum):
     SURVEY_ASK = "survey.ask"  # the survey message with its current question
     SURVEY_REMIND = "survey.remind"  # the one reminder of an unanswered survey
     DRAFT_EXPIRED = "draft.expired"  # an unfinished /report or /suggest was dropped
+    RECORD_PENDING = "record.pending"  # a governance record waits for the office's approval
+    RECORD_DECIDED = "record.decided"  # the recorder is told the office's decision
+    PUBLISH_REMINDER = "assessment.remind"  # the quarter ended a while ago and is not published
+    ASSESSMENT_PUBLISHED = "assessment.published"  # an enterprise's staff: their score, and the appeal
+    APPEAL_RECEIVED = "appeal.received"  # the office: an appeal to decide
+    APPEAL_DECIDED = "appeal.decided"  # the appellant: the decision
+    FAILING_WARNING = "assessment.warning"  # one failing quarter short of a dismissal proposal
+    DISMISSAL_PROPOSED = "dismissal.proposed"  # the office: confirm or reject, with the quarters
+    DISMISSAL_CONFIRMED = "dismissal.confirmed"  # everyone concerned; the office also gets the report

@@ -18,9 +18,8 @@ Two cohorts, so every rate is a share of one well-defined set:
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -36,7 +35,6 @@ from models.base import N_
 from models.cases.categories import DUTY_NAMES, ServiceDuty
 from models.cases.tables import Case, OwnerLevel
 from models.directory.tables import Community, Enterprise, Person, Street
-from models.refusal import Refused
 from models.surveys.tables import Solved, Survey
 
 NO_ENTERPRISE = N_("No property enterprise")
@@ -98,44 +96,6 @@ class StatsRow:
     @property
     def on_time_share(self) -> float | None:
         return _rate(self.resolved_on_time, self.resolved)
-
-
-_QUARTER = re.compile(r"^(\d{4})[Qq]([1-4])$")
-_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
-_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
-
-
-def _midnight(day: date, tz: tzinfo) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=tz).astimezone(UTC)
-
-
-def _month_start(year: int, month: int) -> date:
-    return date(year + (month - 1) // 12, (month - 1) % 12 + 1, 1)
-
-
-def parse_period(text: str, tz: tzinfo) -> tuple[datetime, datetime]:
-    """``2026Q3``, ``2026-09`` or ``2026-07-01..2026-09-30`` (both days included) → ``[start, end)``
-    from local midnight to local midnight, in UTC."""
-    text = text.strip()
-    try:
-        if match := _QUARTER.match(text):
-            year, quarter = int(match.group(1)), int(match.group(2))
-            first, after = _month_start(year, 3 * quarter - 2), _month_start(year, 3 * quarter + 1)
-        elif match := _MONTH.match(text):
-            year, month = int(match.group(1)), int(match.group(2))
-            if not 1 <= month <= 12:
-                raise Refused(BAD_PERIOD)
-            first, after = _month_start(year, month), _month_start(year, month + 1)
-        elif match := _RANGE.match(text):
-            first = date.fromisoformat(match.group(1))
-            after = date.fromisoformat(match.group(2)) + timedelta(days=1)
-        else:
-            raise Refused(BAD_PERIOD)
-    except ValueError:  # e.g. 2026-02-30
-        raise Refused(BAD_PERIOD) from None
-    if after <= first:
-        raise Refused(BAD_PERIOD)
-    return _midnight(first, tz), _midnight(after, tz)
 
 
 class seconds_between(expression.FunctionElement[float]):

@@ -55,7 +55,8 @@ class Survey(SQLModel, table=True):
     # When the question goes out (after quiet hours, if it fell due in them).
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     reminded_at: datetime | None = timestamp_field()
-    answered_at: datetime | None = timestamp_field()  # the first answer: the resident responded
+    # The first answer: the resident responded. Indexed: the assessment counts a quarter's answers.
+    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     expired_at: datetime | None = timestamp_field()
     solved: Solved | None = Field(default=None, sa_column=Column(EnumText(Solved, 8)))
     # "Partly solved": whether the resident chose to reopen ("not solved" always reopens).

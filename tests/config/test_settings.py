@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from pydantic import BaseModel, SecretStr
 
 from bot.cli import main as cli_main
 from config.settings import ConfigError, Settings, load_settings
+from models.assessment.scheme import AssessmentScheme
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "config.toml"
@@ -340,3 +342,44 @@ def test_token_never_shows_in_repr_str_or_dump(in_empty_dir: Path) -> None:
     for text in shown:
         assert TOKEN not in text
         assert "AAHsecret" not in text
+
+
+def test_the_assessment_scheme_comes_from_the_named_file(tmp_path: Path) -> None:
+    scheme_file = tmp_path / "scheme.toml"
+    scheme_file.write_text(
+        'version = "test-2027"\nred_list_size = 3\n'
+        "[service.satisfaction]\npoints = 30\nfloor = 0.5\nfull = 0.9\n",
+        encoding="utf-8",
+    )
+    settings = load_settings(overrides={"assessment.file": str(scheme_file)})
+    scheme = settings.assessment.scheme
+    assert (scheme.version, scheme.red_list_size) == ("test-2027", 3)
+    assert scheme.service["satisfaction"].points == Decimal("30")
+    assert scheme.service["satisfaction"].floor == Decimal("0.5")
+    assert scheme.service["resolution"].points == Decimal("12")  # not given: Lingshanwei's
+
+
+def test_the_shipped_scheme_file_is_lingshanwei_s_defaults() -> None:
+    settings = load_settings(overrides={"assessment.file": "examples/assessment-lingshanwei.toml"})
+    assert settings.assessment.scheme == AssessmentScheme()
+    assert (settings.assessment.scheme.service_points, settings.assessment.scheme.participation_points) == (
+        60,
+        40,
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("[service.satisfaction]\npoints = 25\nfloor = 0.9\nfull = 0.6\n", "floor must be below full"),
+        ("red_list_size = -1\n", "greater than or equal to 0"),
+        ("colour = 'red'\n", "unknown key"),
+    ],
+)
+def test_a_bad_scheme_stops_the_start_naming_the_file(tmp_path: Path, text: str, problem: str) -> None:
+    scheme_file = tmp_path / "scheme.toml"
+    scheme_file.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as error:
+        load_settings(overrides={"assessment.file": str(scheme_file)})
+    assert str(error.value).startswith(f"config: assessment: file {scheme_file}: ")
+    assert problem in str(error.value) and "\n" not in str(error.value)

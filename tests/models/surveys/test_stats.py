@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from models.cases.categories import DUTY_NAMES, ServiceDuty
+from models.periods import parse_period
 from models.refusal import Refused
-from models.surveys.stats import NO_ENTERPRISE, NO_INSTRUCTOR, Grouping, StatsRow, parse_period, survey_stats
+from models.surveys.stats import NO_ENTERPRISE, NO_INSTRUCTOR, Grouping, StatsRow, survey_stats
 from storage.database import Database
 from tests.cases_world import World, make_world
 from tests.stats_data import END, EXPECTED, START, Expected, load_stats_data
