@@ -22,6 +22,7 @@ from handlers.context import DB_KEY, OUTBOX_KEY, SETTINGS_KEY, Context, RedPropA
 from handlers.outgoing import check_renderers
 from handlers.routes import register_all
 from locales.i18n import gettext, set_timezone, use_locale
+from models.clock import use_clock_file
 from storage.database import Database
 
 logger = logging.getLogger(__name__)
@@ -73,6 +74,7 @@ def build_application(
     """
     check_renderers()
     set_timezone(settings.bot.tzinfo)
+    use_clock_file(settings.bot.clock_file)
     database = Database(
         settings.database.url,
         busy_timeout_seconds=settings.database.busy_timeout.total_seconds(),

@@ -15,6 +15,7 @@ from bot.logs import setup_logging
 from config.settings import ConfigError, Settings, load_settings
 from locales.i18n import gettext as _
 from locales.i18n import set_locale, set_timezone
+from models.clock import use_clock_file
 
 logger = logging.getLogger("redprop")
 YOUNG_OBJECTS_BEFORE_COLLECTING = 20_000  # Python's default is 700
@@ -111,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     set_locale(settings.bot.default_locale)
     set_timezone(settings.bot.tzinfo)
+    use_clock_file(settings.bot.clock_file)
     setup_logging(settings.logging.level, secrets=[settings.telegram.token.get_secret_value()])
     action: Action = args.action
     return action(settings, args)

@@ -105,6 +105,8 @@ class DatabaseSettings(_Section):
 class BotSettings(_Section):
     timezone: str = "Asia/Shanghai"
     default_locale: Literal["zh_CN", "en"] = "zh_CN"
+    # For the sandbox and end-to-end tests: a file of seconds to add to the clock (models/clock.py).
+    clock_file: str = ""
 
     @field_validator("timezone")
     @classmethod

@@ -11,9 +11,12 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field
 
+from models import clock
+
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """The bot's current time in UTC (models/clock.py: the system clock, or one moved forward)."""
+    return clock.now()
 
 
 class UTCDateTime(TypeDecorator[datetime]):
