@@ -14,6 +14,7 @@ from pathlib import Path
 
 from locales.i18n import N_, _, format_time
 from models.base import utcnow
+from models.cases.handover import hand_on_uncovered_cases
 from models.directory.document import DirectoryFileError
 from models.directory.file import Counts, ImportSummary, export_directory, import_directory
 from models.directory.invites import INVITE_PREFIX, issue_invite, people_to_invite
@@ -51,6 +52,10 @@ async def import_file(db: Database, path: Path) -> int:
         document = parse_directory(text)
         async with db.write() as session:
             summary = await import_directory(session=session, document=document)
+            # In the same transaction: nobody is left owning cases they no longer have a role for.
+            handed = await hand_on_uncovered_cases(
+                session=session, person_ids=summary.lost_roles, now=utcnow()
+            )
             uninvited = len(await people_to_invite(session=session))
     except tomllib.TOMLDecodeError as error:
         return _error(_("{path}: not valid TOML: {error}").format(path=path, error=error))
@@ -58,6 +63,12 @@ async def import_file(db: Database, path: Path) -> int:
         return _error(_("{path}: {error} (nothing was imported)").format(path=path, error=error.describe(_)))
     for line in _summary_lines(path, summary, uninvited):
         print(line)
+    for case in handed:
+        if case.owner is not None:
+            line = _("Case {number} went from {previous} to {owner}.")
+        else:
+            line = _("Case {number} went from {previous} to the street property office (nobody reachable).")
+        print(line.format(number=case.number, previous=case.previous, owner=case.owner))
     return 0
 
 

@@ -56,11 +56,11 @@ HANDLER_ROLES = frozenset(
 )
 
 
-async def _roles(session: AsyncSession, person: Person) -> list[Role]:
+async def roles_of_person(session: AsyncSession, person: Person) -> list[Role]:
     return list(await session.exec(select(Role).where(Role.person_id == person.id)))
 
 
-async def _covers(session: AsyncSession, case: Case, roles: list[Role]) -> bool:
+async def roles_cover(session: AsyncSession, case: Case, roles: list[Role]) -> bool:
     """Whether one of ``roles`` covers the case at its owner's level."""
     if case.owner_level == OwnerLevel.INSTRUCTOR:
         return any(r.kind == RoleKind.INSTRUCTOR and r.enterprise_id == case.enterprise_id for r in roles)
@@ -83,9 +83,9 @@ async def permitted_actions(*, session: AsyncSession, case: Case, person: Person
     actions: set[Action] = set()
     if person.id is None:
         return actions
-    roles = await _roles(session, person)
+    roles = await roles_of_person(session, person)
     if case.owner_id == person.id:
-        is_owner = await _covers(session, case, roles)
+        is_owner = await roles_cover(session, case, roles)
     else:
         is_owner = case.owner_level == OwnerLevel.OFFICE and await _office_of(session, case, roles)
     if is_owner:
@@ -141,7 +141,7 @@ async def may_view(*, session: AsyncSession, case: Case, person: Person) -> bool
     street property office of its street, which answers for every case there."""
     if case.reporter_id == person.id or await may_handle(session=session, case=case, person=person):
         return True
-    return await _office_of(session, case, await _roles(session, person))
+    return await _office_of(session, case, await roles_of_person(session, person))
 
 
 async def case_handler(*, session: AsyncSession, telegram_id: int) -> Person | None:

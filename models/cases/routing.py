@@ -56,6 +56,7 @@ class RoutingReason(StrEnum):
     COMMITTEE_UP = "committee_up"
     OFFICE = "office"
     OFFICE_UP = "office_up"
+    HANDED_ON = "handed_on"  # the directory took the owner's role away
 
 
 REASON_TEXTS: dict[RoutingReason, str] = {
@@ -69,6 +70,7 @@ REASON_TEXTS: dict[RoutingReason, str] = {
     RoutingReason.COMMITTEE_UP: N_("Escalated to the community party committee of {community}."),
     RoutingReason.OFFICE: N_("Nobody else reachable: the street property office takes it."),
     RoutingReason.OFFICE_UP: N_("Escalated to the street property office."),
+    RoutingReason.HANDED_ON: N_("{previous} no longer handles this case in the directory; it was handed on."),
 }
 
 

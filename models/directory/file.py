@@ -49,6 +49,7 @@ class ImportSummary:
     people: Counts = field(default_factory=Counts)
     roles_added: int = 0
     roles_removed: int = 0
+    lost_roles: set[int] = field(default_factory=set)  # people who lost a role: their cases move on
 
     @property
     def changed(self) -> bool:
@@ -228,6 +229,7 @@ async def _sync_roles(session: AsyncSession, wanted: dict[RoleKey, None], summar
         else:
             await session.delete(role)
             summary.roles_removed += 1
+            summary.lost_roles.add(role.person_id)
     for person_id, kind, street_id, community_id, enterprise_id in wanted:
         if (person_id, kind, street_id, community_id, enterprise_id) not in kept:
             session.add(
