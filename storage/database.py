@@ -5,7 +5,8 @@ and write transactions begin with ``BEGIN IMMEDIATE`` so that two writers queue 
 instead of failing halfway through with "database is locked". A writer that finds another
 process holding the lock waits in asyncio sleeps, for at most the busy timeout. Within one
 process the writers queue on an asyncio lock first, so they never meet the file's lock among
-themselves. PostgreSQL needs none of this.
+themselves. PostgreSQL needs none of this; its pool replaces the connections a server restart
+closed before handing them out (storage/dead_connections.py).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.dead_connections import refuse_dead_connections
 from storage.sqlite_inline import inline_connector
 from storage.wal_checkpoints import NO_AUTOMATIC_CHECKPOINTS, Checkpointer
 
@@ -112,10 +114,11 @@ class Database:
             connect = inline_connector(url, busy_timeout_seconds)
             self.engine = create_async_engine(url, echo=echo, async_creator=connect)
         else:
-            # No ping before each use: it is a round trip per transaction. A transaction that meets
-            # a connection the server dropped fails once, and the pool then replaces them all.
             # Enough connections stay open for a busy minute, so none is opened per transaction.
+            # No pool_pre_ping: its ping (BEGIN, a statement, ROLLBACK) would precede every
+            # transaction. The check installed below makes no round trip for a connection in use.
             self.engine = create_async_engine(url, echo=echo, pool_size=POSTGRES_POOL_SIZE)
+            refuse_dead_connections(self.engine.sync_engine)
         self._writer = self.engine
         self._reader = self.engine
         if not self.is_sqlite:

@@ -93,6 +93,14 @@ def sqlite_path(database_url: str) -> str:
     return path
 
 
+@pytest.fixture
+def postgres_url(database_url: str) -> str:
+    """The test database's URL; the test is skipped on SQLite."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL only")
+    return database_url
+
+
 async def _truncate_all(url: str) -> None:
     from sqlalchemy.ext.asyncio import create_async_engine
 

@@ -28,6 +28,7 @@ from storage.database import Database
 from tests.case_world import INSTRUCTOR_ID, RESIDENT_ID, World, make_world, report
 from tests.fakes.request import FakeRequest
 from tests.fakes.telegram import Call, FakeTelegram
+from tests.server_restart import end_other_sessions
 
 TOKEN = "123456789:AAHfakeTokenForTestsOnly_abcdefghijklm"
 
@@ -56,7 +57,7 @@ async def make_sender(
     """Start senders, each with its own database engine as another process would have."""
     started: list[tuple[OutboxSender, Database]] = []
 
-    async def make(*, batch: int | None = None, **outbox: Any) -> OutboxSender:
+    async def make(*, batch: int | None = None, poll_interval: float = 0.05, **outbox: Any) -> OutboxSender:
         settings = make_settings(database_url, **outbox)
         database = Database(database_url)
         sender = OutboxSender(
@@ -64,7 +65,7 @@ async def make_sender(
             bot=sender_bot(settings, FakeRequest(telegram)),
             settings=settings,
             backoff_base=0.1,
-            poll_interval=0.05,
+            poll_interval=poll_interval,
             batch=batch,
         )
         await sender.start()
@@ -269,6 +270,30 @@ async def test_a_row_left_sending_by_a_dead_process_is_never_resent(
     assert delivered(telegram, world.instructor.telegram_id) == []
     assert by_chat[RESIDENT_ID].status == OutboxStatus.SENT
     assert len(delivered(telegram, world.resident.telegram_id)) == 1
+
+
+async def test_rows_queued_after_the_server_closed_every_connection_go_out_without_an_error(
+    db: Database,
+    world: World,
+    make_sender: Any,
+    telegram: FakeTelegram,
+    postgres_url: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    case = await report(db, world)  # the instructor's card
+    sender = await make_sender(poll_interval=60.0)  # no claim under way when the sessions end
+    await wait_until(lambda: settled(db))
+    assert await end_other_sessions(postgres_url) >= 2  # the sender's pool and the test's
+    await asyncio.sleep(0.1)
+    people = await add_people(db, world, 3)
+    await queue_cards(db, case, people)
+    sender.wake()
+    await wait_until(lambda: settled(db))
+    assert {row.status for row in await rows(db)} == {OutboxStatus.SENT}
+    assert sorted(call.chat_id or 0 for call in delivered(telegram)) == sorted(
+        [INSTRUCTOR_ID] + [person.telegram_id or 0 for person in people]
+    )
+    assert [record.message for record in caplog.records if record.levelname == "ERROR"] == []
 
 
 async def test_stop_while_sending_is_being_committed_lets_that_send_finish(
