@@ -134,6 +134,7 @@ class CaseSettings(_Section):
     max_text_length: int = Field(default=2000, ge=100, le=4000)
     max_photos: int = Field(default=5, ge=0, le=10)
     reports_per_hour: int = Field(default=5, ge=1)
+    suggestions_per_hour: int = Field(default=5, ge=1)
     draft_expiry: Duration = timedelta(hours=2)
     # Per report category (see models/cases/categories.py), with "default" for the rest.
     response_due: dict[str, Duration] = _category_durations({"default": "24h", "leak": "4h", "sewer": "4h"})

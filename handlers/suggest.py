@@ -32,8 +32,7 @@ from handlers.replies import refuse_button
 from locales.i18n import N_, refusal_text
 from locales.i18n import gettext as _
 from models.base import utcnow
-from models.cases.opening import NO_COMMUNITY
-from models.cases.suggestions import submit_suggestion
+from models.cases.suggestions import check_suggestion_limit, submit_suggestion
 from models.directory.people import register_user
 from models.directory.tables import Community
 from models.refusal import Refused
@@ -72,14 +71,18 @@ async def start_suggestion(update: Update, context: Context) -> int:
     assert user is not None
     if await FLOW.another_open(update, context):
         return END
-    async with context.db.write() as session:
-        person = await register_user(
-            session=session, telegram_id=user.id, name=user.full_name, language_code=user.language_code
-        )
-        community = await session.get(Community, person.community_id) if person.community_id else None
-    if community is None:
+    per_hour = context.settings.cases.suggestions_per_hour
+    try:
+        async with context.db.write() as session:
+            person = await register_user(
+                session=session, telegram_id=user.id, name=user.full_name, language_code=user.language_code
+            )
+            await check_suggestion_limit(session=session, author=person, per_hour=per_hour, now=utcnow())
+            community = await session.get(Community, person.community_id)
+            assert community is not None
+    except Refused as refused:
         drop_draft(context, KIND)
-        await say(update, context, _(NO_COMMUNITY))
+        await say(update, context, refusal_text(refused))
         return END
     new_draft(context, KIND, text=None, community=community.name)
     text = _(
@@ -126,7 +129,11 @@ async def confirm(update: Update, context: Context, draft: dict[str, Any]) -> in
     try:
         async with context.db.write() as session:
             suggestion = await submit_suggestion(
-                session=session, telegram_id=user.id, text=str(draft["text"]), now=utcnow()
+                session=session,
+                telegram_id=user.id,
+                text=str(draft["text"]),
+                per_hour=context.settings.cases.suggestions_per_hour,
+                now=utcnow(),
             )
             community = await session.get(Community, suggestion.community_id)
     except Refused as refused:

@@ -19,7 +19,7 @@ from models.cases.reporting import (
     report_allowance,
     submit_report,
 )
-from models.cases.suggestions import submit_suggestion, suggestion_count
+from models.cases.suggestions import TOO_MANY_SUGGESTIONS, submit_suggestion, suggestion_count
 from models.cases.tables import (
     Case,
     CaseCounter,
@@ -157,7 +157,9 @@ async def test_no_community_no_report_and_no_suggestion(db: Database, world: Wor
     assert refused.value.message == NO_COMMUNITY
     with pytest.raises(Refused):
         async with db.write() as session:
-            await submit_suggestion(session=session, telegram_id=9999, text="More benches", now=utcnow())
+            await submit_suggestion(
+                session=session, telegram_id=9999, text="More benches", per_hour=5, now=utcnow()
+            )
     async with db.read() as session:
         assert list(await session.exec(select(Case))) == []
         assert list(await session.exec(select(Suggestion))) == []
@@ -167,7 +169,7 @@ async def test_suggestions_are_stored_for_the_community_and_counted_apart(db: Da
     await report(db, world.resident)
     async with db.write() as session:
         suggestion = await submit_suggestion(
-            session=session, telegram_id=RESIDENT_TG, text="More benches", now=utcnow()
+            session=session, telegram_id=RESIDENT_TG, text="More benches", per_hour=5, now=utcnow()
         )
     assert (suggestion.author_id, suggestion.community_id, suggestion.text) == (
         world.resident,
@@ -264,3 +266,28 @@ async def test_numbers_are_padded_to_six_digits_and_grow_past_them(db: Database,
         await session.exec(update(CaseCounter).values(last=999_999))
     third = (await report(db, world.neighbour, now=now)).number
     assert [first, second, third] == ["LSW-2026-000001", "LSW-2026-000042", "LSW-2026-1000000"]
+
+
+async def test_suggestions_have_an_hourly_limit(db: Database, world: World) -> None:
+    now = utcnow()
+    for number in range(3):
+        async with db.write() as session:
+            await submit_suggestion(
+                session=session, telegram_id=RESIDENT_TG, text=f"Idea {number}", per_hour=3, now=now
+            )
+    with pytest.raises(Refused) as refused:
+        async with db.write() as session:
+            await submit_suggestion(
+                session=session, telegram_id=RESIDENT_TG, text="One more", per_hour=3, now=now
+            )
+    assert (refused.value.message, refused.value.params) == (TOO_MANY_SUGGESTIONS, {"limit": 3})
+    async with db.write() as session:  # an hour on, the oldest no longer count
+        await submit_suggestion(
+            session=session,
+            telegram_id=RESIDENT_TG,
+            text="Later",
+            per_hour=3,
+            now=now + timedelta(minutes=61),
+        )
+    async with db.read() as session:
+        assert len(list(await session.exec(select(Suggestion)))) == 4
