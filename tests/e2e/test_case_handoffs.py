@@ -7,8 +7,6 @@ from tests.e2e.case_loop import (
     INSTRUCTOR_ID,
     OFFICE_ID,
     STAFF_ID,
-    Chatter,
-    buttons,
     cases_reported_by,
     import_street,
     join,
@@ -16,6 +14,7 @@ from tests.e2e.case_loop import (
     stop_cleanly,
 )
 from tests.e2e.conftest import BotProcess, BotRunner
+from tests.fakes.chat import Chatter, buttons_of
 from tests.fakes.server import FakeBotApiServer
 from tests.fakes.updates import TelegramUser
 
@@ -63,11 +62,11 @@ def test_forwarded_to_the_enterprise_then_work_done_then_resolved(
 
     staff_card = staff.wait_message("Work done", contains=number, since=mark)
     assert description in staff_card["text"]
-    assert list(buttons(staff_card)) == ["Add progress note", "Work done"]
+    assert list(buttons_of(staff_card)) == ["Add progress note", "Work done"]
 
     mark = staff.tap(staff_card, "Work done")
     staff_card = staff.wait_message("Add progress note", contains="waiting for the resolution", since=mark)
-    assert "Work done" not in buttons(staff_card)
+    assert "Work done" not in buttons_of(staff_card)
     asked = instructor.wait_message("Resolve", contains="Please confirm the resolution", since=mark)
     assert asked["text"] == (
         f"The enterprise reports the work on case {number} is done. Please confirm the resolution."

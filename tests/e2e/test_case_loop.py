@@ -13,17 +13,15 @@ from tests.e2e.case_loop import (
     DIRECTORY,
     INSTRUCTOR_ID,
     SECRETARY_LIN_ID,
-    Chatter,
-    buttons,
     cases_reported_by,
     import_street,
     join,
-    labels,
     report,
     share_community,
     stop_cleanly,
 )
 from tests.e2e.conftest import BotRunner
+from tests.fakes.chat import Chatter, buttons_of, labels_of
 from tests.fakes.server import FakeBotApiServer
 from tests.fakes.updates import TelegramUser
 
@@ -72,7 +70,7 @@ def test_a_leak_goes_to_the_paired_instructor_and_every_step_reaches_the_residen
         LEAK,
     ):
         assert line in text, text
-    assert labels(card) == [
+    assert labels_of(card) == [
         "Accept",
         "Forward to enterprise",
         "Add progress note",
@@ -86,7 +84,7 @@ def test_a_leak_goes_to_the_paired_instructor_and_every_step_reaches_the_residen
     receipt_message = resident.wait_call(
         ("editMessageText",), lambda call: number in str(call.params.get("text")), since=mark
     ).result
-    mark = resident.press(receipt_message, buttons(card)["Accept"])
+    mark = resident.press(receipt_message, buttons_of(card)["Accept"])
     refusal = resident.wait_call(("answerCallbackQuery",), lambda call: True, since=mark)
     assert refusal.params["text"] == "You cannot do this with this case."
     # (The bot redraws the pressed message as the case's card, without buttons; nothing new is sent.)
@@ -126,7 +124,7 @@ def test_a_leak_goes_to_the_paired_instructor_and_every_step_reaches_the_residen
     redrawn = instructor.wait_call(
         ("editMessageText",), lambda call: "Status: resolved" in str(call.params.get("text")), since=mark
     )
-    assert buttons(redrawn.result) == {}  # nothing more to do with it
+    assert buttons_of(redrawn.result) == {}  # nothing more to do with it
     assert not resident.texts(since=mark)
 
     [case] = cases_reported_by(database_url, resident.id)
@@ -177,7 +175,7 @@ def test_a_no_property_community_reports_to_its_party_committee_in_chinese(
     assert "3号楼下水道堵了，污水漫到路上。" in card["text"]
     assert "Community: 山后" in card["text"]
     # No enterprise to forward to.
-    assert "Forward to enterprise" not in labels(card)
+    assert "Forward to enterprise" not in labels_of(card)
     assert secretary.media_sent(since=mark) == []
     [case] = cases_reported_by(database_url, li.id)
     assert (case.owner_telegram_id, case.owner_level) == (SECRETARY_LIN_ID, "party_committee")

@@ -13,8 +13,6 @@ import time
 
 from tests.e2e.case_loop import (
     INSTRUCTOR_ID,
-    WAIT,
-    Chatter,
     cases_reported_by,
     confirm,
     confirm_data,
@@ -30,6 +28,7 @@ from tests.e2e.case_loop import (
     told_number,
 )
 from tests.e2e.conftest import BotProcess, BotRunner
+from tests.fakes.chat import WAIT, Chatter
 from tests.fakes.server import FakeBotApiServer
 from tests.fakes.telegram import Call
 from tests.fakes.updates import TelegramUser

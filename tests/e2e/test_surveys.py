@@ -13,9 +13,10 @@ import signal
 import time
 from datetime import timedelta
 
-from tests.e2e.case_loop import INSTRUCTOR_ID, Chatter, import_street
+from tests.e2e.case_loop import INSTRUCTOR_ID, import_street
 from tests.e2e.conftest import BotProcess, BotRunner
 from tests.e2e.survey_setup import QUESTION, ask_rows, resolve_cases, survey_of, surveys_delivered
+from tests.fakes.chat import Chatter
 from tests.fakes.server import FakeBotApiServer
 from tests.fakes.updates import TelegramUser
 

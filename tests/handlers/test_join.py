@@ -8,7 +8,6 @@ from models.directory.tables import Person
 from storage.database import Database
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.updates import TelegramUser
-from tests.handlers.keyboards import latest_buttons
 from tests.residence_world import INSTRUCTOR_TG, add_resident, make_world
 
 
@@ -42,11 +41,12 @@ async def test_unknown_code_says_so_then_offers_the_picker(
     chat, app_db: Database, telegram: FakeTelegram
 ) -> None:  # type: ignore[no-untyped-def]
     await make_world(app_db)
-    replies = await chat(TelegramUser(303, "Li", "en")).send("/start c-nosuch")
+    li = chat(TelegramUser(303, "Li", "en"))
+    replies = await li.send("/start c-nosuch")
     assert replies[0] == "This community code is not known. Please choose your community from the list."
     assert replies[1].startswith("Hello, Li! Welcome to Red Property.")
     assert replies[2] == "Which street do you live in?"
-    assert set(latest_buttons(telegram, 303)) == {"灵山卫街道", "珠山街道"}
+    assert set(li.buttons()) == {"灵山卫街道", "珠山街道"}
     person = await _person(app_db, 303)
     assert person is not None and person.community_id is None  # registered, not placed
 

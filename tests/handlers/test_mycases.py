@@ -14,7 +14,6 @@ from models.outbox.queue import OutboxMessage
 from storage.database import Database
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.updates import TelegramUser, callback_update
-from tests.handlers.keyboards import alerts, latest_buttons
 from tests.residence_world import add_resident, make_world, report
 
 INVALID = "This button is no longer valid."
@@ -51,12 +50,12 @@ async def test_lists_only_own_cases_newest_first_with_paging(
     driver = chat(TelegramUser(502, "Li", "en"))
     replies = await driver.send("/mycases")
     assert replies == ["Your cases, newest first. Tap one to see its progress.\nPage 1 of 2"]
-    first = latest_buttons(telegram, 502)
+    first = driver.buttons()
     expected = [f"{case.number} · Elevator · assigned" for case in reversed(mine)]
     assert list(first) == [*expected[:5], "▶"]
     assert first[expected[0]] == f"m:o:{mine[-1].id}"
     await driver.tap(first["▶"])
-    second = latest_buttons(telegram, 502)
+    second = driver.buttons()
     assert list(second) == [*expected[5:], "◀"]
     assert theirs.number not in " ".join([*first, *second])
     assert await driver.tap("m:p:2") == [INVALID]
@@ -93,7 +92,7 @@ async def test_timeline_shows_who_did_what_and_no_phone(
     assert any(line.endswith(" Progress note — Wang Instructor") for line in lines)
     assert "   A plumber comes on Monday." in lines
     assert "+8613800000004" not in text and "Phone" not in text
-    assert set(latest_buttons(telegram, 504)) == {"Withdraw"}
+    assert set(driver.buttons()) == {"Withdraw"}
 
 
 async def test_someone_elses_case_is_refused(chat, app_db: Database, telegram: FakeTelegram) -> None:  # type: ignore[no-untyped-def]
@@ -114,15 +113,15 @@ async def test_someone_elses_case_is_refused(chat, app_db: Database, telegram: F
     ):
         assert await driver.tap(data) == [INVALID]
     assert len(telegram.calls_of("sendMessage", 505)) == sent_before
-    assert not any(theirs.number in text for text in telegram.texts_to(505))
+    assert not any(theirs.number in text for text in driver.texts())
     assert (await _case(app_db, theirs.id or 0)).status == CaseStatus.ASSIGNED
     # The instructor handles the case but /mycases is only the reporter's own view.
     instructor = chat(TelegramUser(7101, "Wang", "en"))
     old_message = {"message_id": 1, "date": 0, "chat": instructor.user.private_chat(), "text": "…"}
     before = len(telegram.calls)
     await instructor.feed(callback_update(instructor.user, f"m:o:{theirs.id}", old_message))
-    assert alerts(telegram, before) == [INVALID]
-    assert telegram.texts_to(7101) == []
+    assert instructor.alerts(since=before) == [INVALID]
+    assert instructor.texts() == []
 
 
 async def test_withdraw_with_confirmation_and_a_harmless_double_tap(
@@ -139,7 +138,7 @@ async def test_withdraw_with_confirmation_and_a_harmless_double_tap(
         said[-1]
         == f"Withdraw case {case.number}? The people handling it will be told, and it cannot be undone."
     )
-    assert latest_buttons(telegram, 507) == {
+    assert driver.buttons() == {
         "Yes, withdraw it": f"m:wy:{case.id}",
         "No, keep it": f"m:v:{case.id}",
     }
@@ -149,9 +148,9 @@ async def test_withdraw_with_confirmation_and_a_harmless_double_tap(
     await driver.tap(f"m:w:{case.id}")
     before = len(telegram.calls)
     await driver.tap(f"m:wy:{case.id}")
-    assert alerts(telegram, before) == [f"Case {case.number} is withdrawn."]
-    assert "Status: withdrawn" in telegram.texts_to(507)[-1]
-    assert telegram.texts_to(507)[-1].splitlines()[-1].endswith(" Withdrawn — Li")
+    assert driver.alerts(since=before) == [f"Case {case.number} is withdrawn."]
+    assert "Status: withdrawn" in driver.texts()[-1]
+    assert driver.texts()[-1].splitlines()[-1].endswith(" Withdrawn — Li")
     async with app_db.read() as session:
         events = (
             await session.exec(
@@ -165,10 +164,10 @@ async def test_withdraw_with_confirmation_and_a_harmless_double_tap(
     outbox_count = len(told)
     before = len(telegram.calls)
     await driver.tap(f"m:wy:{case.id}")  # the second tap
-    assert alerts(telegram, before) == ["This case is withdrawn now, so this cannot be done any more."]
+    assert driver.alerts(since=before) == ["This case is withdrawn now, so this cannot be done any more."]
     before = len(telegram.calls)
     await driver.tap(f"m:w:{case.id}")
-    assert alerts(telegram, before) == ["This case is withdrawn now, so this cannot be done any more."]
+    assert driver.alerts(since=before) == ["This case is withdrawn now, so this cannot be done any more."]
     async with app_db.read() as session:
         events_after = (
             await session.exec(select(func.count(col(CaseEvent.id))).where(CaseEvent.case_id == case.id))

@@ -14,7 +14,6 @@ from models.directory.tables import Community, Person
 from storage.database import Database
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.updates import TelegramUser
-from tests.handlers.keyboards import latest_buttons
 from tests.residence_world import STAFF_TG, add_resident, make_world, report
 
 INVALID = "This button is no longer valid."
@@ -29,19 +28,19 @@ async def test_picker_pages_and_asks_for_the_building(chat, app_db: Database, te
     world = await make_world(app_db)
     li = chat(TelegramUser(401, "Li", "en"))
     await li.send("/start")
-    await li.tap(latest_buttons(telegram, 401)["灵山卫街道"])
-    assert telegram.texts_to(401)[-1] == "Which community in 灵山卫街道 do you live in?\nPage 1 of 2"
-    first = latest_buttons(telegram, 401)
+    await li.tap(li.buttons()["灵山卫街道"])
+    assert li.texts()[-1] == "Which community in 灵山卫街道 do you live in?\nPage 1 of 2"
+    first = li.buttons()
     assert len([name for name in first if "小区" in name or "东方" in name]) == 8
     assert "▶" in first and "◀" not in first and "◀ Other streets" in first
     await li.tap(first["▶"])
-    assert telegram.texts_to(401)[-1].endswith("Page 2 of 2")
-    second = latest_buttons(telegram, 401)
+    assert li.texts()[-1].endswith("Page 2 of 2")
+    second = li.buttons()
     assert {"B 小区 07", "B 小区 08", "B 小区 09", "◀", "◀ Other streets"} == set(second)
     said = await li.tap(second["B 小区 09"])
     assert "You are now registered in B 小区 09." in said
-    assert telegram.texts_to(401)[-1].startswith("Which building and unit do you live in?")
-    assert set(latest_buttons(telegram, 401)) == {"Skip"}
+    assert li.texts()[-1].startswith("Which building and unit do you live in?")
+    assert set(li.buttons()) == {"Skip"}
     replies = await li.send("3-2-501")
     assert replies[0] == "Saved."
     assert "Community: B 小区 09 (灵山卫街道)" in replies[1] and "Building/unit: 3-2-501" in replies[1]
@@ -80,7 +79,7 @@ async def test_skipping_the_building(chat, app_db: Database, telegram: FakeTeleg
     await li.tap(f"p:cm:{world.community}")
     said = await li.tap("p:bskip")
     assert "Building/unit skipped. You can add it later in /profile." in said
-    assert "Building/unit: not given" in telegram.texts_to(403)[-1]
+    assert "Building/unit: not given" in li.texts()[-1]
     assert await li.tap("p:bskip") == [INVALID]  # a second tap finds the question closed
     person = await _person(app_db, 403)
     assert person.community_id == world.community and person.building is None
@@ -135,9 +134,9 @@ async def test_profile_shows_and_changes_the_community(
     ]
     assert set(li.buttons()) == {"Change community", "Change building", "Share phone"}
     await li.tap(li.buttons()["Change community"])
-    assert telegram.texts_to(405)[-1] == "Which street do you live in?"
-    await li.tap(latest_buttons(telegram, 405)["珠山街道"])
-    await li.tap(latest_buttons(telegram, 405)["珠山小区"])
+    assert li.texts()[-1] == "Which street do you live in?"
+    await li.tap(li.buttons()["珠山街道"])
+    await li.tap(li.buttons()["珠山小区"])
     await li.tap("p:bskip")
     assert (await _person(app_db, 405)).community_id == world.other_street_community
 
@@ -150,7 +149,7 @@ async def test_sharing_the_phone_only_with_ones_own_contact(
     li = chat(TelegramUser(406, "Li", "en"))
     await li.send("/profile")
     await li.tap(li.buttons()["Share phone"])
-    asked = telegram.texts_to(406)[-1]
+    asked = li.texts()[-1]
     assert "Only the instructor and staff handling your cases will see your number." in asked
     markup = telegram.calls_of("sendMessage", 406)[-1].params["reply_markup"]
     markup = json.loads(markup) if isinstance(markup, str) else markup
@@ -171,7 +170,7 @@ async def test_sharing_the_phone_only_with_ones_own_contact(
     await li.tap(li.buttons()["Remove phone"])
     person = await _person(app_db, 406)
     assert person.phone is None and not person.phone_shared
-    assert "Phone: not shared" in telegram.texts_to(406)[-1]
+    assert "Phone: not shared" in li.texts()[-1]
 
 
 async def test_not_now_puts_the_contact_button_away(chat, app_db: Database) -> None:  # type: ignore[no-untyped-def]

@@ -21,10 +21,11 @@ from models.outbox.kinds import OutboxKind
 from models.outbox.queue import OutboxMessage
 from storage.database import Database
 from tests.cases_world import INSTRUCTOR_TG, NEIGHBOUR_TG, RESIDENT_TG, World, make_world, report
+from tests.fakes.chat import ChatDriver
 from tests.fakes.outbox import deliver_outbox
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.updates import TelegramUser, callback_update
-from tests.handlers.conftest import TOKEN, ChatDriver
+from tests.handlers.conftest import TOKEN
 from tests.handlers.resident_chat import (
     DOCUMENT,
     STICKER,

@@ -14,9 +14,9 @@ from models.cases.tables import Case, Suggestion
 from models.outbox.queue import OutboxMessage
 from storage.database import Database
 from tests.cases_world import RESIDENT_TG, World, make_world
+from tests.fakes.chat import ChatDriver
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.updates import TelegramUser
-from tests.handlers.conftest import ChatDriver
 from tests.handlers.resident_chat import STICKER, VOICE, second_app, stored_state
 
 IDEA = "Could we put two benches by the east gate?"

@@ -28,10 +28,10 @@ from tests.cases_world import (
     report,
     resolved_case,
 )
+from tests.fakes.chat import ChatDriver
 from tests.fakes.outbox import deliver_outbox
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.updates import TelegramUser, callback_update
-from tests.handlers.conftest import ChatDriver
 from tests.handlers.resident_chat import STICKER
 
 RESIDENT = TelegramUser(RESIDENT_TG, "Li", "en")
