@@ -1,9 +1,10 @@
-"""What the end-to-end case-loop tests share: a small street, people who chat, and DB reads.
+"""What the end-to-end case-loop tests share: the street, the steps of a report, and DB reads.
 
-The street's directory is a TOML file imported like the office would (the CLI, or the same
-import in-process); its people have Telegram ids, so cases route to them at once. Residents
-come through the chat as :class:`~tests.fakes.chat.Chatter` s: Telegram users talking to the
-real bot process through the fake Bot API.
+The street is the world of ``tests/factories/world.py`` as the office's directory file
+(:func:`~tests.factories.world.world_directory`), imported like the office would (the CLI, or
+the same import in-process); its people have Telegram ids, so cases route to them at once.
+Residents come through the chat as :class:`~tests.fakes.chat.Chatter` s: Telegram users
+talking to the real bot process through the fake Bot API.
 """
 
 from __future__ import annotations
@@ -24,56 +25,22 @@ from models.directory.parsing import parse_directory
 from models.directory.tables import Community, Enterprise, Person
 from storage.database import Database
 from tests.e2e.conftest import BotProcess, BotRunner
+from tests.factories.world import world_directory
 from tests.fakes.chat import Chatter, buttons_of
 
 CASE_NUMBER = re.compile(r"[A-Z]+-\d{4}-\d{6}")
 
-OFFICE_ID = 9001
-STAFF_ID = 9101
-SECRETARY_CHEN_ID = 9201  # party committee of 东方华庭
-SECRETARY_LIN_ID = 9202  # party committee of 山后 (no property enterprise)
-INSTRUCTOR_ID = 9301
-
-DIRECTORY = f"""\
-[[street]]
-code = "lsw"
-name = "灵山卫街道"
-office_admins = [{{ name = "刘主任", telegram_id = {OFFICE_ID} }}]
-
-[[enterprise]]
-code = "hy"
-name = "海悦物业"
-party_branch = true
-staff = [{{ name = "周经理", telegram_id = {STAFF_ID} }}]
-
-[[community]]
-code = "dfht"
-name = "东方华庭"
-street = "lsw"
-enterprise = "hy"
-party_committee = [{{ name = "陈书记", telegram_id = {SECRETARY_CHEN_ID} }}]
-
-[[community]]
-code = "shanhou"
-name = "山后"
-street = "lsw"
-party_committee = [{{ name = "林书记", telegram_id = {SECRETARY_LIN_ID} }}]
-
-[[instructor]]
-telegram_id = {INSTRUCTOR_ID}
-name = "王指导员"
-enterprises = ["hy"]
-"""
-
 
 def import_street(database_url: str) -> None:
-    """Import :data:`DIRECTORY` in-process: the same import ``redprop directory import`` runs."""
+    """Import the world's directory in-process: the same import ``redprop directory import`` runs."""
+
+    document = parse_directory(world_directory())
 
     async def go() -> None:
         database = Database(database_url)
         try:
             async with database.write() as session:
-                await import_directory(session=session, document=parse_directory(DIRECTORY))
+                await import_directory(session=session, document=document)
         finally:
             await database.dispose()
 
