@@ -44,7 +44,8 @@ from models.cases.tables import Case
 from models.directory.tables import Person, Role, RoleKind
 from models.outbox.queue import OutboxMessage, OutboxStatus, enqueue
 from storage.database import Database
-from tests.case_world import make_world, report
+from tests.factories.cases import report
+from tests.factories.world import make_world
 from tests.fakes.server import FakeBotApiServer, RateLimits
 
 TOKEN = "123456789:AAHbenchTokenNotARealOne_abcdefghijklmno"
@@ -73,7 +74,7 @@ class Result:
 
 async def _queue(database: Database, messages: int, chats: int, grouped: bool) -> None:
     world = await make_world(database)
-    case = await report(database, world)
+    case = await report(database, world.resident.id)
     async with database.write() as session:
         # Drop the card the report queued for the instructor: only the bench's rows count.
         for row in await session.exec(select(OutboxMessage)):
@@ -83,7 +84,7 @@ async def _queue(database: Database, messages: int, chats: int, grouped: bool) -
         await session.flush()
         # Staff of the enterprise the case is forwarded to: each gets the case's card.
         session.add_all(
-            Role(person_id=id_of(person), kind=RoleKind.ENTERPRISE_STAFF, enterprise_id=world.enterprise_id)
+            Role(person_id=id_of(person), kind=RoleKind.ENTERPRISE_STAFF, enterprise_id=world.enterprise)
             for person in people
         )
         forwarded = await session.get(Case, case.id)

@@ -49,7 +49,7 @@ from bot.migrations import upgrade  # noqa: E402
 from models.cases.tables import Case  # noqa: E402
 from models.directory.tables import Person  # noqa: E402
 from storage.database import Database  # noqa: E402
-from tests.case_world import make_world  # noqa: E402
+from tests.factories.world import make_world  # noqa: E402
 
 FIRST_RESIDENT = 2_000_000
 WARM_UP = 3  # residents who report before the clock starts (imports, first queries)
@@ -157,7 +157,7 @@ def _measure(
 
 
 async def _populate(url: str, residents: int) -> list[int]:
-    """The street of tests/case_world.py, plus ``residents`` residents of its community."""
+    """The world of tests/factories/world.py, plus ``residents`` residents of its 东方华庭."""
     database = Database(url)
     try:
         world = await make_world(database)
@@ -168,7 +168,7 @@ async def _populate(url: str, residents: int) -> list[int]:
                     telegram_id=telegram_id,
                     name=f"Resident {telegram_id}",
                     language_code="en",
-                    community_id=world.community_id,
+                    community_id=world.community,
                 )
                 for telegram_id in ids
             )

@@ -16,7 +16,7 @@ from models.base import id_of
 from models.cases.tables import Case, CaseStatus, OwnerLevel
 from models.surveys.tables import Solved, Survey, SurveyStatus
 from storage.database import Database
-from tests.cases_world import World
+from tests.factories.world import World
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 START = datetime(2026, 7, 1, tzinfo=SHANGHAI).astimezone(UTC)
@@ -41,10 +41,10 @@ class Expected:
     median: timedelta | None
 
 
-# By enterprise: 东方物业 (the world's ``enterprise``), 华庭物业, and the no-property community.
+# By enterprise: 海悦物业 (the world's ``enterprise``), 滨海物业, and the no-property community.
 EXPECTED = {
-    "东方物业": Expected(10, 8, 6, 5, 7, 4, 3, 1, 2, timedelta(minutes=25)),
-    "华庭物业": Expected(3, 3, 1, 3, 0, 1, 0, 0, 0, timedelta(hours=1)),
+    "海悦物业": Expected(10, 8, 6, 5, 7, 4, 3, 1, 2, timedelta(minutes=25)),
+    "滨海物业": Expected(3, 3, 1, 3, 0, 1, 0, 0, 0, timedelta(hours=1)),
     None: Expected(1, 0, 0, 0, 0, 0, 0, 0, 0, None),
 }
 
@@ -63,7 +63,7 @@ def _case(
 ) -> Case:
     return Case(
         number=f"T-{next(_numbers)}",
-        reporter_id=world.resident,
+        reporter_id=world.resident.id,
         community_id=community,
         enterprise_id=enterprise,
         category="elevator",
@@ -71,7 +71,7 @@ def _case(
         description="test",
         status=CaseStatus.RESOLVED if resolved is not None else CaseStatus.ASSIGNED,
         owner_level=OwnerLevel.INSTRUCTOR,
-        owner_id=world.instructor if enterprise == world.enterprise else world.other_instructor,
+        owner_id=world.instructor.id if enterprise == world.enterprise else world.other_instructor.id,
         created_at=created,
         first_response_at=created + first_response if first_response is not None else None,
         resolved_at=created + resolved if resolved is not None else None,

@@ -14,7 +14,8 @@ from models.cases.tables import Case, CaseStatus
 from models.outbox.kinds import OutboxKind
 from models.surveys.tables import SurveyStatus
 from storage.database import Database
-from tests.cases_world import World, make_world, resolved_case, survey_messages, surveys
+from tests.factories.cases import resolved_case, survey_messages, surveys
+from tests.factories.world import World, make_world
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -38,7 +39,9 @@ async def test_a_survey_due_at_ten_in_the_evening_waits_until_eight_in_the_morni
     db: Database, settings: Settings, world: World
 ) -> None:
     assert settings.surveys.quiet_range is not None
-    await resolved_case(db, world.resident, world.instructor, now=local(6, 21), delay=timedelta(hours=1))
+    await resolved_case(
+        db, world.resident.id, world.instructor.id, now=local(6, 21), delay=timedelta(hours=1)
+    )
 
     assert await check_surveys(database=db, settings=settings, now=local(6, 21, 59)) == SurveyBatch()
     assert await survey_messages(db) == []
@@ -47,7 +50,7 @@ async def test_a_survey_due_at_ten_in_the_evening_waits_until_eight_in_the_morni
     assert batch == SurveyBatch(sent=1)
     [(kind, recipient, params, not_before)] = await survey_messages(db)
     [survey] = await surveys(db)
-    assert (kind, recipient, params) == (OutboxKind.SURVEY_ASK, world.resident, {"survey_id": survey.id})
+    assert (kind, recipient, params) == (OutboxKind.SURVEY_ASK, world.resident.id, {"survey_id": survey.id})
     assert not_before == local(7, 8)  # held by the outbox until the morning
     assert (survey.status, survey.sent_at) == (SurveyStatus.SENT, local(7, 8))
     # Claimed once: running again (as after a restart) queues nothing more.
@@ -58,7 +61,7 @@ async def test_a_survey_due_at_ten_in_the_evening_waits_until_eight_in_the_morni
 async def test_the_reminder_counts_from_the_morning_and_also_waits_out_the_night(
     db: Database, settings: Settings, world: World
 ) -> None:
-    await resolved_case(db, world.resident, world.instructor, now=local(6, 2), delay=timedelta(hours=1))
+    await resolved_case(db, world.resident.id, world.instructor.id, now=local(6, 2), delay=timedelta(hours=1))
     await check_surveys(database=db, settings=settings, now=local(6, 3))  # quiet: out at 08:00
     # Not yet 24h since 08:00.
     assert await check_surveys(database=db, settings=settings, now=local(7, 7, 59)) == SurveyBatch()
@@ -73,7 +76,9 @@ async def test_the_reminder_counts_from_the_morning_and_also_waits_out_the_night
 async def test_an_unanswered_survey_expires_and_its_case_closes(
     db: Database, settings: Settings, world: World
 ) -> None:
-    case = await resolved_case(db, world.resident, world.instructor, now=local(6, 10), delay=timedelta(0))
+    case = await resolved_case(
+        db, world.resident.id, world.instructor.id, now=local(6, 10), delay=timedelta(0)
+    )
     assert await check_surveys(database=db, settings=settings, now=local(6, 10)) == SurveyBatch(sent=1)
     expiry = local(6, 10) + settings.surveys.expire_after
     assert await check_surveys(database=db, settings=settings, now=expiry - timedelta(seconds=1)) == (
@@ -92,7 +97,7 @@ async def test_without_quiet_hours_a_survey_goes_out_at_once_at_night(
 ) -> None:
     options = settings.surveys.model_copy(update={"quiet_hours": ""})
     awake = settings.model_copy(update={"surveys": options})
-    await resolved_case(db, world.resident, world.instructor, now=local(6, 23), delay=timedelta(0))
+    await resolved_case(db, world.resident.id, world.instructor.id, now=local(6, 23), delay=timedelta(0))
     assert await check_surveys(database=db, settings=awake, now=local(6, 23)) == SurveyBatch(sent=1)
     [(_kind, _recipient, _params, not_before)] = await survey_messages(db)
     assert not_before == local(6, 23)

@@ -14,6 +14,7 @@ from telegram import Update
 from bot.app import build_application
 from bot.logs import REDACTED, RedactingFormatter, setup_logging
 from config.settings import load_settings
+from tests.factories.ids import stranger
 from tests.fakes.request import FakeRequest
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.updates import TelegramUser, message_update
@@ -162,7 +163,7 @@ async def test_real_application_at_debug_never_writes_the_token(
         assert app.post_init is not None
         await app.post_init(app)
         try:
-            user = TelegramUser(201, "Alice", "en")
+            user = TelegramUser(stranger(1), "Alice", "en")
             update = {"update_id": telegram.next_update_id(), **message_update(user, "/start")}
             await app.process_update(Update.de_json(update, app.bot))
         finally:
@@ -173,7 +174,7 @@ async def test_real_application_at_debug_never_writes_the_token(
         root.removeHandler(handler)
         root.removeHandler(counter)
 
-    assert telegram.texts_to(201) and telegram.texts_to(201)[0].startswith("Hello, Alice!")
+    assert telegram.texts_to(stranger(1)) and telegram.texts_to(stranger(1))[0].startswith("Hello, Alice!")
     written = output.getvalue()
     lines = written.splitlines()
     assert sum(" DEBUG " in line for line in lines) >= 5, written  # DEBUG really was on

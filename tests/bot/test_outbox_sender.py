@@ -21,11 +21,14 @@ from models.base import id_of, utcnow
 from models.cases.actions import accept_case
 from models.cases.routing import RoutingReason
 from models.cases.tables import Case, CaseEvent, EventKind, OwnerLevel
-from models.directory.tables import Person, Role, RoleKind
+from models.directory.tables import Person, RoleKind
 from models.outbox.kinds import OutboxKind
 from models.outbox.queue import OutboxMessage, OutboxStatus, enqueue
 from storage.database import Database
-from tests.case_world import INSTRUCTOR_ID, RESIDENT_ID, World, make_world, report
+from tests.factories.cases import report
+from tests.factories.directory import Someone, add_person, add_role
+from tests.factories.ids import INSTRUCTOR_TG, RESIDENT_TG, Kind
+from tests.factories.world import World, make_world
 from tests.fakes.request import FakeRequest
 from tests.fakes.telegram import Call, FakeTelegram
 from tests.server_restart import end_other_sessions
@@ -99,40 +102,35 @@ def delivered(telegram: FakeTelegram, chat_id: int | None = None) -> list[Call]:
     return [call for call in telegram.calls_of("sendMessage", chat_id) if call.result is not None]
 
 
-async def queue_cards(db: Database, case: Case, people: list[Person]) -> None:
+async def queue_cards(db: Database, case: Case, people: list[Someone]) -> None:
     """A card of the case for each person (the enterprise's staff now work it, see :func:`add_people`)."""
     async with db.write() as session:
         forwarded = await session.get(Case, case.id)
         assert forwarded is not None
         forwarded.forwarded_enterprise_id = forwarded.enterprise_id
-        for person in people:
+        for someone in people:
+            person = await session.get(Person, someone.id)
+            assert person is not None
             await enqueue(
                 session=session, recipient=person, kind=OutboxKind.CASE_CARD, now=utcnow(), case_id=case.id
             )
 
 
-async def add_people(db: Database, world: World, count: int, first_id: int = 10_000) -> list[Person]:
+async def add_people(db: Database, world: World, count: int) -> list[Someone]:
     """Staff of the world's enterprise, who get a case's card once it is forwarded to them."""
     async with db.write() as session:
         people = [
-            Person(
-                telegram_id=first_id + n, name=f"P{n}", language_code="en", community_id=world.community_id
-            )
-            for n in range(count)
+            await add_person(session, Kind.STAFF, f"P{n}", community=world.community) for n in range(count)
         ]
-        session.add_all(people)
-        await session.flush()
-        session.add_all(
-            Role(person_id=id_of(person), kind=RoleKind.ENTERPRISE_STAFF, enterprise_id=world.enterprise_id)
-            for person in people
-        )
+        for person in people:
+            await add_role(session, person, RoleKind.ENTERPRISE_STAFF, enterprise=world.enterprise)
     return people
 
 
 async def test_each_row_is_delivered_once_and_marked_sent(
     db: Database, world: World, make_sender: Any, telegram: FakeTelegram
 ) -> None:
-    case = await report(db, world)
+    case = await report(db, world.resident.id)
     await queue_cards(db, case, await add_people(db, world, 4))
     await make_sender()
     await wait_until(lambda: settled(db))
@@ -151,7 +149,7 @@ async def test_flood_control_pauses_everything_then_delivers_without_duplicates(
     db: Database, world: World, make_sender: Any, telegram: FakeTelegram
 ) -> None:
     telegram.fail("sendMessage", status=429, retry_after=1, chat_id=world.instructor.telegram_id)
-    case = await report(db, world)
+    case = await report(db, world.resident.id)
     sender = await make_sender()
 
     async def refused() -> bool:
@@ -177,7 +175,7 @@ async def test_server_errors_are_retried_with_growing_pauses(
     db: Database, world: World, make_sender: Any, telegram: FakeTelegram
 ) -> None:
     telegram.fail("sendMessage", status=500, times=2)
-    await report(db, world)
+    await report(db, world.resident.id)
     await make_sender()
     await wait_until(lambda: settled(db))
     calls = telegram.calls_of("sendMessage", world.instructor.telegram_id)
@@ -192,7 +190,7 @@ async def test_giving_up_after_max_attempts(
     db: Database, world: World, make_sender: Any, telegram: FakeTelegram
 ) -> None:
     telegram.fail("sendMessage", status=502, times=10)
-    await report(db, world)
+    await report(db, world.resident.id)
     await make_sender(max_attempts=2)
     await wait_until(lambda: settled(db))
     (row,) = await rows(db)
@@ -205,7 +203,7 @@ async def test_a_bad_request_fails_the_row_at_once(
     db: Database, world: World, make_sender: Any, telegram: FakeTelegram
 ) -> None:
     telegram.fail("sendMessage", status=400, description="Bad Request: chat not found")
-    await report(db, world)
+    await report(db, world.resident.id)
     await make_sender()
     await wait_until(lambda: settled(db))
     (row,) = await rows(db)
@@ -218,7 +216,7 @@ async def test_a_blocked_owner_is_unreachable_and_the_case_moves_up(
     db: Database, world: World, make_sender: Any, telegram: FakeTelegram
 ) -> None:
     telegram.fail("sendMessage", status=403, chat_id=world.instructor.telegram_id)
-    case = await report(db, world)
+    case = await report(db, world.resident.id)
     await make_sender()
 
     async def committee_has_card() -> bool:
@@ -249,7 +247,7 @@ async def test_a_blocked_owner_is_unreachable_and_the_case_moves_up(
 async def test_a_row_left_sending_by_a_dead_process_is_never_resent(
     db: Database, world: World, make_sender: Any, telegram: FakeTelegram
 ) -> None:
-    case = await report(db, world)
+    case = await report(db, world.resident.id)
     async with db.write() as session:
         card = (await session.exec(select(OutboxMessage))).one()
         card.status = OutboxStatus.SENDING
@@ -266,9 +264,9 @@ async def test_a_row_left_sending_by_a_dead_process_is_never_resent(
     await wait_until(lambda: settled(db))
     await asyncio.sleep(0.3)
     by_chat = {row.chat_id: row for row in await rows(db)}
-    assert by_chat[INSTRUCTOR_ID].status == OutboxStatus.UNCERTAIN
+    assert by_chat[INSTRUCTOR_TG].status == OutboxStatus.UNCERTAIN
     assert delivered(telegram, world.instructor.telegram_id) == []
-    assert by_chat[RESIDENT_ID].status == OutboxStatus.SENT
+    assert by_chat[RESIDENT_TG].status == OutboxStatus.SENT
     assert len(delivered(telegram, world.resident.telegram_id)) == 1
 
 
@@ -309,7 +307,7 @@ async def test_stop_while_sending_is_being_committed_lets_that_send_finish(
         return await real(**kwargs)
 
     monkeypatch.setattr(outbox_sender, "start_sending", slow_start_sending)
-    case = await report(db, world)  # the instructor's card
+    case = await report(db, world.resident.id)  # the instructor's card
     sender = await make_sender()
     await asyncio.wait_for(entered.wait(), 10)
     stopping = asyncio.create_task(sender.stop())
@@ -337,7 +335,7 @@ async def test_stop_in_the_middle_of_a_claim_lets_that_transaction_finish(
         return claimed
 
     monkeypatch.setattr(outbox_sender, "claim_due", slow_claim_due)
-    await report(db, world)  # the instructor's card
+    await report(db, world.resident.id)  # the instructor's card
     sender = await make_sender()
     await asyncio.wait_for(entered.wait(), 10)
     await asyncio.wait_for(sender.stop(), 15)
@@ -350,7 +348,7 @@ async def test_stop_in_the_middle_of_a_claim_lets_that_transaction_finish(
 async def test_two_senders_never_send_the_same_row_twice(
     db: Database, world: World, make_sender: Any, telegram: FakeTelegram
 ) -> None:
-    case = await report(db, world)
+    case = await report(db, world.resident.id)
     people = await add_people(db, world, 50)
     await queue_cards(db, case, people)
     first = await make_sender(batch=5)
@@ -358,7 +356,7 @@ async def test_two_senders_never_send_the_same_row_twice(
     await wait_until(lambda: settled(db), within=20)
     await asyncio.sleep(0.3)
     sent_to = [call.chat_id or 0 for call in delivered(telegram)]
-    assert sorted(sent_to) == sorted([INSTRUCTOR_ID] + [p.telegram_id or 0 for p in people])
+    assert sorted(sent_to) == sorted([INSTRUCTOR_TG] + [p.telegram_id for p in people])
     assert {row.status for row in await rows(db)} == {OutboxStatus.SENT}
     # Both took part, so the claims really did compete.
     assert {row.claimed_by for row in await rows(db)} == {first.worker, second.worker}
@@ -377,7 +375,7 @@ async def test_a_burst_of_wakes_shares_claims_and_every_row_still_goes(
         return list(await real(**kwargs))
 
     monkeypatch.setattr(outbox_sender, "claim_due", counted_claim_due)
-    case = await report(db, world)
+    case = await report(db, world.resident.id)
     people = await add_people(db, world, 50)
     sender = await make_sender()
     await asyncio.sleep(0.1)  # the first claims at start are done
@@ -399,7 +397,7 @@ async def test_a_burst_of_wakes_shares_claims_and_every_row_still_goes(
 async def test_one_chat_is_paced_without_holding_up_the_others(
     db: Database, world: World, make_sender: Any, telegram: FakeTelegram
 ) -> None:
-    case = await report(db, world)  # a card to the instructor
+    case = await report(db, world.resident.id)  # a card to the instructor
     (colleague,) = await add_people(db, world, 1)
     await queue_cards(db, case, [world.instructor, world.instructor])
     await queue_cards(db, case, [colleague])
@@ -415,7 +413,7 @@ async def test_one_chat_is_paced_without_holding_up_the_others(
 async def test_report_photos_go_first_as_one_media_group(
     db: Database, world: World, make_sender: Any, telegram: FakeTelegram
 ) -> None:
-    await report(db, world, photos=["photo-1", "photo-2"])
+    await report(db, world.resident.id, photos=["photo-1", "photo-2"])
     await make_sender()
     await wait_until(lambda: settled(db))
     chat = world.instructor.telegram_id
@@ -436,7 +434,7 @@ async def test_the_application_runs_the_sender_and_wake_sends_at_once(
     try:
         sender = application.bot_data[OUTBOX_KEY]
         assert isinstance(sender, OutboxSender)
-        await report(db, world)
+        await report(db, world.resident.id)
         wake_outbox(application)
         await wait_until(lambda: settled(db), within=5)
         assert len(delivered(telegram, world.instructor.telegram_id)) == 1

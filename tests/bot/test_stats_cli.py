@@ -15,7 +15,7 @@ from bot.cli import main
 from bot.stats_cli import _width, print_stats
 from locales.i18n import current_locale, set_locale, use_locale
 from storage.database import Database
-from tests.cases_world import World, make_world
+from tests.factories.world import World, make_world
 from tests.stats_data import load_stats_data
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -50,8 +50,8 @@ async def test_the_table_shows_the_known_rates_aligned(
         "Response rate",
     ]
     assert [row.split() for row in rows] == [
-        ["东方物业", "10", "8", "80.0%", "75.0%", "62.5%", "87.5%", "4", "33.3%", "25m", "66.7%"],
-        ["华庭物业", "3", "3", "100.0%", "33.3%", "100.0%", "0.0%", "1", "-", "1h", "00m", "-"],
+        ["海悦物业", "10", "8", "80.0%", "75.0%", "62.5%", "87.5%", "4", "33.3%", "25m", "66.7%"],
+        ["滨海物业", "3", "3", "100.0%", "33.3%", "100.0%", "0.0%", "1", "-", "1h", "00m", "-"],
         ["No", "property", "enterprise", "1", "0", "0.0%", "-", "-", "-", "0", "-", "-", "-"],
     ]
     # Right-aligned last column: every line is as wide as the rule, Chinese names included.
@@ -64,7 +64,7 @@ async def test_csv_and_json_carry_the_exact_fractions(
     code, out, _ = await run(db, capsys, fmt="csv", by="community")
     assert code == 0
     records = list(csv.DictReader(io.StringIO(out)))
-    assert [record["name"] for record in records] == ["东方华庭", "海景花园", "老街小区"]
+    assert [record["name"] for record in records] == ["东方华庭", "北岸花园", "山后"]
     first = records[0]
     assert (first["group"], first["sent"], first["answered"]) == ("community", "10", "8")
     assert (float(first["satisfaction_rate"]), float(first["reopen_rate"])) == (0.625, 1 / 3)
@@ -123,7 +123,7 @@ def test_the_redprop_command_prints_them(database_url: str, capsys: pytest.Captu
     document = json.loads(capsys.readouterr().out)
     assert document["start"] == "2026-07-01T00:00:00+08:00"
     assert [(row["name"], row["response_rate"]) for row in document["rows"][:2]] == [
-        ("东方物业", 0.8),
-        ("华庭物业", 1.0),
+        ("海悦物业", 0.8),
+        ("滨海物业", 1.0),
     ]
     assert (document["rows"][2]["key"], document["rows"][2]["response_rate"]) == (None, 0.0)

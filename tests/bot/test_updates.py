@@ -7,10 +7,11 @@ import asyncio
 from telegram import Update
 
 from bot.updates import PerUserUpdates
+from tests.factories.ids import stranger
 from tests.fakes.updates import TelegramUser, message_update
 
-ALICE = TelegramUser(1, "Alice", "en")
-BOB = TelegramUser(2, "Bob", "en")
+ALICE = TelegramUser(stranger(1), "Alice", "en")
+BOB = TelegramUser(stranger(2), "Bob", "en")
 
 
 def update(user: TelegramUser, number: int) -> Update:
@@ -65,7 +66,7 @@ async def test_no_more_than_the_limit_run_at_once_and_queues_are_let_go() -> Non
         await asyncio.sleep(0.01)
         running -= 1
 
-    users = [TelegramUser(10 + n, f"U{n}", "en") for n in range(6)]
+    users = [TelegramUser(stranger(3 + n), f"U{n}", "en") for n in range(6)]
     await asyncio.gather(*(processor.process_update(update(u, n), handle()) for n, u in enumerate(users)))
     assert most == 2
     assert not processor._queues  # no per-user lock outlives the user's last update

@@ -1,16 +1,16 @@
-"""What the end-to-end case-loop tests share: a small street, people who chat, and DB reads.
+"""What the end-to-end case-loop tests share: the street, the steps of a report, and DB reads.
 
-The street's directory is a TOML file imported like the office would (the CLI, or the same
-import in-process); its people have Telegram ids, so cases route to them at once. A
-:class:`Chatter` is one Telegram user talking to the real bot process through the fake Bot
-API: it sends messages, taps buttons on what the bot sent, and waits for what it sees.
+The street is the world of ``tests/factories/world.py`` as the office's directory file
+(:func:`~tests.factories.world.world_directory`), imported like the office would (the CLI, or
+the same import in-process); its people have Telegram ids, so cases route to them at once.
+Residents come through the chat as :class:`~tests.fakes.chat.Chatter` s: Telegram users
+talking to the real bot process through the fake Bot API.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -25,59 +25,22 @@ from models.directory.parsing import parse_directory
 from models.directory.tables import Community, Enterprise, Person
 from storage.database import Database
 from tests.e2e.conftest import BotProcess, BotRunner
-from tests.fakes.server import FakeBotApiServer
-from tests.fakes.telegram import Call
-from tests.fakes.updates import TelegramUser, callback_update, message_update
+from tests.factories.world import world_directory
+from tests.fakes.chat import Chatter, buttons_of
 
-WAIT = 20.0  # seconds; the outbox sends at most one message a second per chat
 CASE_NUMBER = re.compile(r"[A-Z]+-\d{4}-\d{6}")
-
-OFFICE_ID = 9001
-STAFF_ID = 9101
-SECRETARY_CHEN_ID = 9201  # party committee of 东方华庭
-SECRETARY_LIN_ID = 9202  # party committee of 山后 (no property enterprise)
-INSTRUCTOR_ID = 9301
-
-DIRECTORY = f"""\
-[[street]]
-code = "lsw"
-name = "灵山卫街道"
-office_admins = [{{ name = "刘主任", telegram_id = {OFFICE_ID} }}]
-
-[[enterprise]]
-code = "hy"
-name = "海悦物业"
-party_branch = true
-staff = [{{ name = "周经理", telegram_id = {STAFF_ID} }}]
-
-[[community]]
-code = "dfht"
-name = "东方华庭"
-street = "lsw"
-enterprise = "hy"
-party_committee = [{{ name = "陈书记", telegram_id = {SECRETARY_CHEN_ID} }}]
-
-[[community]]
-code = "shanhou"
-name = "山后"
-street = "lsw"
-party_committee = [{{ name = "林书记", telegram_id = {SECRETARY_LIN_ID} }}]
-
-[[instructor]]
-telegram_id = {INSTRUCTOR_ID}
-name = "王指导员"
-enterprises = ["hy"]
-"""
 
 
 def import_street(database_url: str) -> None:
-    """Import :data:`DIRECTORY` in-process: the same import ``redprop directory import`` runs."""
+    """Import the world's directory in-process: the same import ``redprop directory import`` runs."""
+
+    document = parse_directory(world_directory())
 
     async def go() -> None:
         database = Database(database_url)
         try:
             async with database.write() as session:
-                await import_directory(session=session, document=parse_directory(DIRECTORY))
+                await import_directory(session=session, document=document)
         finally:
             await database.dispose()
 
@@ -201,121 +164,12 @@ def count_cases(database_url: str) -> int:
 # --- chatting ---------------------------------------------------------------------------------
 
 
-def buttons(message: Any) -> dict[str, str]:
-    """Button text -> callback data of a message's inline keyboard (as the bot sent it)."""
-    if not isinstance(message, dict) or "reply_markup" not in message:
-        return {}
-    rows = message["reply_markup"].get("inline_keyboard", [])
-    return {button["text"]: button["callback_data"] for row in rows for button in row}
-
-
-def labels(message: Any) -> list[str]:
-    """The labels of a message's inline buttons, in order."""
-    return list(buttons(message))
-
-
 def photo(file_id: str) -> list[dict[str, Any]]:
     """A message's ``photo`` field: the sizes Telegram sends, the largest last."""
     return [
         {"file_id": f"{file_id}-small", "file_unique_id": f"{file_id}-us", "width": 90, "height": 67},
         {"file_id": file_id, "file_unique_id": f"{file_id}-u", "width": 1280, "height": 960},
     ]
-
-
-@dataclass
-class Chatter:
-    """One Telegram user in a private chat with the bot."""
-
-    server: FakeBotApiServer
-    user: TelegramUser
-
-    @property
-    def id(self) -> int:
-        return self.user.id
-
-    def send(self, text: str | None = None, **extra: Any) -> int:
-        """Send a message (text, or ``photo=``/``location=``…); returns the mark before it."""
-        mark = self.server.mark()
-        self.server.push(message_update(self.user, text, **extra))
-        return mark
-
-    def tap(self, message: dict[str, Any], label: str) -> int:
-        """Press the button labelled ``label`` on ``message``; returns the mark before it."""
-        data = buttons(message).get(label)
-        assert data is not None, (
-            f"no {label!r} button on {message.get('text', '')[:80]!r}: {buttons(message)}"
-        )
-        return self.press(message, data)
-
-    def press(self, message: dict[str, Any], data: str) -> int:
-        """Send a button press with ``data`` from ``message`` (forged data too)."""
-        mark = self.server.mark()
-        self.server.push(callback_update(self.user, data, message))
-        return mark
-
-    def wait_text(self, substring: str, *, since: int = 0, timeout: float = WAIT) -> str:
-        return self.server.wait_for_text(self.id, substring, timeout, since=since)
-
-    def texts(self, *, since: int = 0) -> list[str]:
-        return self.server.texts_to(self.id, since=since)
-
-    def wait_message(
-        self, label: str, *, since: int = 0, contains: str = "", timeout: float = WAIT
-    ) -> dict[str, Any]:
-        """The first message sent or edited into the chat with a ``label`` button (and ``contains``)."""
-
-        def matches(call: Call) -> bool:
-            result = call.result
-            return (
-                call.chat_id == self.id
-                and isinstance(result, dict)
-                and label in buttons(result)
-                and contains in str(call.params.get("text", ""))
-            )
-
-        call = self.wait_call(("sendMessage", "editMessageText"), matches, since=since, timeout=timeout)
-        result: dict[str, Any] = call.result
-        return result
-
-    def wait_data(self, data: str, *, since: int = 0, timeout: float = WAIT) -> dict[str, Any]:
-        """The first message sent or edited into the chat with a button whose data starts with ``data``."""
-
-        def matches(call: Call) -> bool:
-            return call.chat_id == self.id and any(
-                value.startswith(data) for value in buttons(call.result).values()
-            )
-
-        call = self.wait_call(("sendMessage", "editMessageText"), matches, since=since, timeout=timeout)
-        result: dict[str, Any] = call.result
-        return result
-
-    def wait_call(
-        self,
-        methods: tuple[str, ...],
-        predicate: Callable[[Call], bool],
-        *,
-        since: int = 0,
-        timeout: float = WAIT,
-    ) -> Call:
-        def find() -> Call | None:
-            calls = self.server.calls[since:]
-            return next(
-                (c for c in calls if c.method in methods and c.result is not None and predicate(c)), None
-            )
-
-        return self.server.wait_for(find, timeout, f"{'/'.join(methods)} to chat {self.id}")
-
-    def media_sent(self, *, since: int = 0) -> list[str]:
-        """The file ids of every photo the bot sent into the chat (albums and single photos)."""
-        file_ids: list[str] = []
-        for call in self.server.calls[since:]:
-            if call.chat_id != self.id or call.result is None:
-                continue
-            if call.method == "sendMediaGroup":
-                file_ids += [str(item["media"]) for item in call.params["media"]]
-            elif call.method == "sendPhoto":
-                file_ids.append(str(call.params["photo"]))
-        return file_ids
 
 
 def join(resident: Chatter, community_code: str, community_name: str) -> None:
@@ -359,7 +213,7 @@ def finish_report(
 
 
 def confirm_data(summary: dict[str, Any]) -> str:
-    return next(data for data in buttons(summary).values() if data.startswith("r:ok:"))
+    return next(data for data in buttons_of(summary).values() if data.startswith("r:ok:"))
 
 
 def confirm(resident: Chatter, summary: dict[str, Any]) -> str:
@@ -378,7 +232,7 @@ def told_number(resident: Chatter, since: int) -> str:
                 return found.group()
         return None
 
-    return resident.server.wait_for(receipt, WAIT, f"a case number in chat {resident.id}")
+    return resident.wait_for(receipt, f"a case number in chat {resident.id}")
 
 
 def report(

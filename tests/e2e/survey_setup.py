@@ -1,6 +1,6 @@
 """Resolved cases for the survey end-to-end tests, made in the test process with the domain.
 
-Residents of 东方华庭 (the street of ``tests/e2e/case_loop.py``) each report one case, which the
+Residents of 东方华庭 (the street of ``tests/factories/world.py``) each report one case, which the
 instructor accepts and resolves with a survey delay. What the outbox holds from that setup
 (cards, status messages) is dropped, so the bot under test sends only the surveys and what
 the answers cause.
@@ -16,21 +16,19 @@ from sqlalchemy import delete
 from sqlmodel import col, select
 
 from models.base import id_of, utcnow
-from models.cases.actions import accept_case
-from models.cases.categories import ReportCategory
-from models.cases.opening import CaseDraft, Deadlines, open_new_case
 from models.cases.tables import Case
 from models.directory.tables import Community, Person
 from models.outbox.kinds import OutboxKind
 from models.outbox.queue import OutboxMessage
-from models.surveys.scheduling import resolve_and_schedule_survey
 from models.surveys.tables import Survey
 from storage.database import Database
-from tests.e2e.case_loop import INSTRUCTOR_ID
+from tests.factories.cases import accept, report, resolve
+from tests.factories.directory import add_resident
+from tests.factories.ids import INSTRUCTOR_TG
 from tests.fakes.server import FakeBotApiServer
 
 QUESTION = "Is the problem solved?"  # the survey's first question, in English
-DEADLINES = Deadlines(response=timedelta(hours=24), resolution=timedelta(days=7))
+NOTE = "The lift is repaired."  # the instructor's resolution note
 
 
 @dataclass(frozen=True)
@@ -48,7 +46,7 @@ class SurveyRow:
 def resolve_cases(
     database_url: str, residents: list[tuple[int, str]], *, survey_delay: timedelta
 ) -> list[str]:
-    """One resolved case per ``(telegram_id, name)`` resident; their numbers, in order."""
+    """One resolved case per ``(telegram_id, name)`` resident of 东方华庭; their numbers, in order."""
 
     async def go() -> list[str]:
         database = Database(database_url)
@@ -57,34 +55,20 @@ def resolve_cases(
             async with database.write() as session:
                 community = (await session.exec(select(Community).where(Community.code == "dfht"))).one()
                 instructor = (
-                    await session.exec(select(Person).where(Person.telegram_id == INSTRUCTOR_ID))
+                    await session.exec(select(Person).where(Person.telegram_id == INSTRUCTOR_TG))
                 ).one()
                 for telegram_id, name in residents:
-                    resident = Person(
-                        telegram_id=telegram_id, name=name, language_code="en", community_id=community.id
-                    )
-                    session.add(resident)
-                    await session.flush()
+                    resident = await add_resident(session, name, community=id_of(community), tg=telegram_id)
                     now = utcnow()
-                    draft = CaseDraft(
+                    case = await report(
+                        session,
+                        resident.id,
                         key=f"survey-{telegram_id}",
-                        category=ReportCategory.ELEVATOR,
                         description=f"The lift of {name}'s building is stuck.",
-                    )
-                    opened = await open_new_case(
-                        session=session, reporter=resident, draft=draft, deadlines=DEADLINES, now=now
-                    )
-                    case = opened.case
-                    await accept_case(session=session, case_id=id_of(case), actor=instructor, now=now)
-                    await resolve_and_schedule_survey(
-                        session=session,
-                        case_id=id_of(case),
-                        actor=instructor,
-                        note="The lift is repaired.",
-                        photo_file_ids=[],
                         now=now,
-                        delays={"default": survey_delay},
                     )
+                    await accept(session, id_of(case), id_of(instructor), now)
+                    await resolve(session, id_of(case), id_of(instructor), now, survey_delay, note=NOTE)
                     numbers.append(case.number)
                 await session.exec(delete(OutboxMessage))
         finally:

@@ -3,19 +3,10 @@ to the street office as not our responsibility, and closed as a duplicate of ano
 
 from __future__ import annotations
 
-from tests.e2e.case_loop import (
-    INSTRUCTOR_ID,
-    OFFICE_ID,
-    STAFF_ID,
-    Chatter,
-    buttons,
-    cases_reported_by,
-    import_street,
-    join,
-    report,
-    stop_cleanly,
-)
+from tests.e2e.case_loop import cases_reported_by, import_street, join, report, stop_cleanly
 from tests.e2e.conftest import BotProcess, BotRunner
+from tests.factories.ids import ADMIN_TG, INSTRUCTOR_TG, STAFF_TG, stranger
+from tests.fakes.chat import Chatter, buttons_of
 from tests.fakes.server import FakeBotApiServer
 from tests.fakes.updates import TelegramUser
 
@@ -46,9 +37,9 @@ def join_and_report(
 def test_forwarded_to_the_enterprise_then_work_done_then_resolved(
     bot: BotRunner, fake_api: FakeBotApiServer, database_url: str
 ) -> None:
-    instructor = english(fake_api, INSTRUCTOR_ID, "Wang")
-    staff = english(fake_api, STAFF_ID, "Zhou")
-    resident = english(fake_api, 1101, "Bob")
+    instructor = english(fake_api, INSTRUCTOR_TG, "Wang")
+    staff = english(fake_api, STAFF_TG, "Zhou")
+    resident = english(fake_api, stranger(1), "Bob")
     process = open_street(bot, fake_api, database_url, instructor, staff)
     description = "Building 5 has no shed for charging electric bikes; people charge them in the stairwell."
     mark, number = join_and_report(fake_api, resident, category="ev_charging", description=description)
@@ -63,11 +54,11 @@ def test_forwarded_to_the_enterprise_then_work_done_then_resolved(
 
     staff_card = staff.wait_message("Work done", contains=number, since=mark)
     assert description in staff_card["text"]
-    assert list(buttons(staff_card)) == ["Add progress note", "Work done"]
+    assert list(buttons_of(staff_card)) == ["Add progress note", "Work done"]
 
     mark = staff.tap(staff_card, "Work done")
     staff_card = staff.wait_message("Add progress note", contains="waiting for the resolution", since=mark)
-    assert "Work done" not in buttons(staff_card)
+    assert "Work done" not in buttons_of(staff_card)
     asked = instructor.wait_message("Resolve", contains="Please confirm the resolution", since=mark)
     assert asked["text"] == (
         f"The enterprise reports the work on case {number} is done. Please confirm the resolution."
@@ -81,7 +72,7 @@ def test_forwarded_to_the_enterprise_then_work_done_then_resolved(
     assert resolved.endswith(": A charging shed with 20 sockets was built next to building 5.")
 
     [case] = cases_reported_by(database_url, resident.id)
-    assert case.status == "resolved" and case.owner_telegram_id == INSTRUCTOR_ID
+    assert case.status == "resolved" and case.owner_telegram_id == INSTRUCTOR_TG
     assert case.events[-3:] == ["forwarded", "work_done", "resolved"]
     stop_cleanly(bot, process)
 
@@ -89,9 +80,9 @@ def test_forwarded_to_the_enterprise_then_work_done_then_resolved(
 def test_not_our_responsibility_goes_to_the_street_office_with_the_reason(
     bot: BotRunner, fake_api: FakeBotApiServer, database_url: str
 ) -> None:
-    instructor = english(fake_api, INSTRUCTOR_ID, "Wang")
-    office = english(fake_api, OFFICE_ID, "Liu")
-    resident = english(fake_api, 1201, "Carol")
+    instructor = english(fake_api, INSTRUCTOR_TG, "Wang")
+    office = english(fake_api, ADMIN_TG, "Liu")
+    resident = english(fake_api, stranger(1), "Carol")
     process = open_street(bot, fake_api, database_url, instructor, office)
     description = "Cars from the mall block the fire lane by building 2 every weekend."
     mark, number = join_and_report(fake_api, resident, category="parking", description=description)
@@ -113,7 +104,7 @@ def test_not_our_responsibility_goes_to_the_street_office_with_the_reason(
     assert "Status: not our responsibility" in office_card["text"]
 
     [case] = cases_reported_by(database_url, resident.id)
-    assert (case.status, case.owner_level, case.owner_telegram_id) == ("rejected", "office", OFFICE_ID)
+    assert (case.status, case.owner_level, case.owner_telegram_id) == ("rejected", "office", ADMIN_TG)
     assert case.texts == [reason]
     stop_cleanly(bot, process)
 
@@ -121,9 +112,9 @@ def test_not_our_responsibility_goes_to_the_street_office_with_the_reason(
 def test_a_duplicate_names_the_case_it_duplicates(
     bot: BotRunner, fake_api: FakeBotApiServer, database_url: str
 ) -> None:
-    instructor = english(fake_api, INSTRUCTOR_ID, "Wang")
-    alice = english(fake_api, 1301, "Alice")
-    dave = english(fake_api, 1302, "Dave")
+    instructor = english(fake_api, INSTRUCTOR_TG, "Wang")
+    alice = english(fake_api, stranger(1), "Alice")
+    dave = english(fake_api, stranger(2), "Dave")
     process = open_street(bot, fake_api, database_url, instructor)
     join(alice, "dfht", "东方华庭")
     join(dave, "dfht", "东方华庭")

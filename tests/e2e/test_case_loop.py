@@ -9,21 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.e2e.case_loop import (
-    DIRECTORY,
-    INSTRUCTOR_ID,
-    SECRETARY_LIN_ID,
-    Chatter,
-    buttons,
-    cases_reported_by,
-    import_street,
-    join,
-    labels,
-    report,
-    share_community,
-    stop_cleanly,
-)
+from tests.e2e.case_loop import cases_reported_by, import_street, join, report, share_community, stop_cleanly
 from tests.e2e.conftest import BotRunner
+from tests.factories.ids import BARE_COMMITTEE_TG, INSTRUCTOR_TG, stranger
+from tests.factories.world import world_directory
+from tests.fakes.chat import Chatter, buttons_of, labels_of
 from tests.fakes.server import FakeBotApiServer
 from tests.fakes.updates import TelegramUser
 
@@ -34,12 +24,12 @@ def test_a_leak_goes_to_the_paired_instructor_and_every_step_reaches_the_residen
     bot: BotRunner, fake_api: FakeBotApiServer, database_url: str, workdir: Path
 ) -> None:
     directory = workdir / "directory.toml"
-    directory.write_text(DIRECTORY, encoding="utf-8")
+    directory.write_text(world_directory(), encoding="utf-8")
     imported = bot.cli("directory", "import", str(directory))
     assert imported.returncode == 0, imported.stderr
     process = bot.start()
-    instructor = Chatter(fake_api, TelegramUser(INSTRUCTOR_ID, "Wang", "en"))
-    resident = Chatter(fake_api, TelegramUser(1001, "Alice", "en"))
+    instructor = Chatter(fake_api, TelegramUser(INSTRUCTOR_TG, "Wang", "en"))
+    resident = Chatter(fake_api, TelegramUser(stranger(1), "Alice", "en"))
 
     # The instructor has opened the bot once, so Telegram told it their language.
     mark = instructor.send("/start")
@@ -72,7 +62,7 @@ def test_a_leak_goes_to_the_paired_instructor_and_every_step_reaches_the_residen
         LEAK,
     ):
         assert line in text, text
-    assert labels(card) == [
+    assert labels_of(card) == [
         "Accept",
         "Forward to enterprise",
         "Add progress note",
@@ -86,14 +76,14 @@ def test_a_leak_goes_to_the_paired_instructor_and_every_step_reaches_the_residen
     receipt_message = resident.wait_call(
         ("editMessageText",), lambda call: number in str(call.params.get("text")), since=mark
     ).result
-    mark = resident.press(receipt_message, buttons(card)["Accept"])
+    mark = resident.press(receipt_message, buttons_of(card)["Accept"])
     refusal = resident.wait_call(("answerCallbackQuery",), lambda call: True, since=mark)
     assert refusal.params["text"] == "You cannot do this with this case."
     # (The bot redraws the pressed message as the case's card, without buttons; nothing new is sent.)
     assert not [c for c in fake_api.calls[mark:] if c.method == "sendMessage" and c.chat_id == resident.id]
 
     [case] = cases_reported_by(database_url, resident.id)
-    assert (case.number, case.status, case.owner_telegram_id) == (number, "assigned", INSTRUCTOR_ID)
+    assert (case.number, case.status, case.owner_telegram_id) == (number, "assigned", INSTRUCTOR_TG)
     assert case.events == ["reported", "routed"]
     assert case.photos == ["leak-photo-1", "leak-photo-2"]
     assert (case.latitude, case.longitude) == (35.93711, 120.17345)
@@ -126,7 +116,7 @@ def test_a_leak_goes_to_the_paired_instructor_and_every_step_reaches_the_residen
     redrawn = instructor.wait_call(
         ("editMessageText",), lambda call: "Status: resolved" in str(call.params.get("text")), since=mark
     )
-    assert buttons(redrawn.result) == {}  # nothing more to do with it
+    assert buttons_of(redrawn.result) == {}  # nothing more to do with it
     assert not resident.texts(since=mark)
 
     [case] = cases_reported_by(database_url, resident.id)
@@ -160,8 +150,8 @@ def test_a_no_property_community_reports_to_its_party_committee_in_chinese(
     """山后 has no property enterprise: its party committee member gets the case; 李 reads Chinese."""
     import_street(database_url)
     process = bot.start()
-    secretary = Chatter(fake_api, TelegramUser(SECRETARY_LIN_ID, "Lin", "en"))
-    li = Chatter(fake_api, TelegramUser(1002, "李", "zh-hans"))
+    secretary = Chatter(fake_api, TelegramUser(BARE_COMMITTEE_TG, "Lin", "en"))
+    li = Chatter(fake_api, TelegramUser(stranger(1), "李", "zh-hans"))
     mark = secretary.send("/start")
     secretary.wait_text("community party committee of 山后", since=mark)
 
@@ -177,10 +167,10 @@ def test_a_no_property_community_reports_to_its_party_committee_in_chinese(
     assert "3号楼下水道堵了，污水漫到路上。" in card["text"]
     assert "Community: 山后" in card["text"]
     # No enterprise to forward to.
-    assert "Forward to enterprise" not in labels(card)
+    assert "Forward to enterprise" not in labels_of(card)
     assert secretary.media_sent(since=mark) == []
     [case] = cases_reported_by(database_url, li.id)
-    assert (case.owner_telegram_id, case.owner_level) == (SECRETARY_LIN_ID, "party_committee")
+    assert (case.owner_telegram_id, case.owner_level) == (BARE_COMMITTEE_TG, "party_committee")
 
     mark = secretary.tap(card, "Accept")
     secretary.wait_message("Resolve", since=mark)
@@ -195,8 +185,8 @@ def test_a_no_property_community_under_shared_property_reports_to_that_enterpris
     import_street(database_url)
     share_community(database_url, "shanhou", "hy")
     process = bot.start()
-    instructor = Chatter(fake_api, TelegramUser(INSTRUCTOR_ID, "Wang", "en"))
-    resident = Chatter(fake_api, TelegramUser(1003, "Grace", "en"))
+    instructor = Chatter(fake_api, TelegramUser(INSTRUCTOR_TG, "Wang", "en"))
+    resident = Chatter(fake_api, TelegramUser(stranger(1), "Grace", "en"))
     mark = instructor.send("/start")
     instructor.wait_text("You are registered as", since=mark)
     join(resident, "shanhou", "山后")
@@ -206,5 +196,5 @@ def test_a_no_property_community_under_shared_property_reports_to_that_enterpris
     card = instructor.wait_message("Accept", contains=number, since=mark)
     assert "Community: 山后" in card["text"]
     [case] = cases_reported_by(database_url, resident.id)
-    assert (case.owner_telegram_id, case.owner_level) == (INSTRUCTOR_ID, "instructor")
+    assert (case.owner_telegram_id, case.owner_level) == (INSTRUCTOR_TG, "instructor")
     stop_cleanly(bot, process)

@@ -12,9 +12,6 @@ import signal
 import time
 
 from tests.e2e.case_loop import (
-    INSTRUCTOR_ID,
-    WAIT,
-    Chatter,
     cases_reported_by,
     confirm,
     confirm_data,
@@ -30,6 +27,8 @@ from tests.e2e.case_loop import (
     told_number,
 )
 from tests.e2e.conftest import BotProcess, BotRunner
+from tests.factories.ids import INSTRUCTOR_TG, stranger
+from tests.fakes.chat import WAIT, Chatter
 from tests.fakes.server import FakeBotApiServer
 from tests.fakes.telegram import Call
 from tests.fakes.updates import TelegramUser
@@ -47,7 +46,7 @@ def test_a_report_survives_sigkill_at_the_photos_and_at_the_summary(
 ) -> None:
     import_street(database_url)
     process = bot.start()
-    resident = Chatter(fake_api, TelegramUser(1401, "Erin", "en"))
+    resident = Chatter(fake_api, TelegramUser(stranger(1), "Erin", "en"))
     join(resident, "dfht", "东方华庭")
     description = "The drain in front of building 6 overflows."
     start_report(resident, category="sewer", description=description)
@@ -79,7 +78,7 @@ def test_a_report_survives_sigkill_at_the_photos_and_at_the_summary(
     # The new process delivers the card (in Chinese: the instructor never set a language).
     card = fake_api.wait_for_call(
         "sendMessage",
-        lambda call: call.chat_id == INSTRUCTOR_ID and number in str(call.params.get("text")),
+        lambda call: call.chat_id == INSTRUCTOR_TG and number in str(call.params.get("text")),
         timeout=WAIT,
     )
     assert description in card.params["text"]
@@ -91,7 +90,7 @@ def test_confirm_tapped_again_after_sigkill_makes_no_second_case(
 ) -> None:
     import_street(database_url)
     process = bot.start()
-    resident = Chatter(fake_api, TelegramUser(1501, "Frank", "en"))
+    resident = Chatter(fake_api, TelegramUser(stranger(1), "Frank", "en"))
     join(resident, "dfht", "东方华庭")
     answer = start_report(resident, category="greening", description="The hedge by gate 2 is dead.")
     summary = finish_report(resident, answer, location=None)
@@ -132,7 +131,7 @@ def test_a_draft_that_expired_while_the_bot_was_down_is_discarded_with_a_message
     import_street(database_url)
     expiry = {"REDPROP_CASES__DRAFT_EXPIRY": "3s"}
     process = bot.start(**expiry)
-    resident = Chatter(fake_api, TelegramUser(1403, "Gus", "en"))
+    resident = Chatter(fake_api, TelegramUser(stranger(1), "Gus", "en"))
     join(resident, "dfht", "东方华庭")
     start_report(resident, category="leak", description="The roof of building 2 leaks.")
 

@@ -10,6 +10,7 @@ from sqlmodel import select
 from models.directory.tables import Person
 from storage.database import Database
 from tests.e2e.conftest import SESSION_STDERR, TOKEN, TOKEN_SECRET, BotRunner, token_leaks
+from tests.factories.ids import stranger
 from tests.fakes.server import FakeBotApiServer
 from tests.fakes.telegram import Call
 from tests.fakes.updates import TelegramUser, callback_update, message_update
@@ -47,8 +48,8 @@ def buttons(message: Any) -> dict[str, str]:
 
 def test_start_greets_in_the_users_telegram_language(bot: BotRunner, fake_api: FakeBotApiServer) -> None:
     process = bot.start()
-    li = TelegramUser(201, "李", "zh-hans")
-    alice = TelegramUser(202, "Alice", "en")
+    li = TelegramUser(stranger(1), "李", "zh-hans")
+    alice = TelegramUser(stranger(2), "Alice", "en")
 
     fake_api.push(message_update(li, "/start"))
     fake_api.push(message_update(alice, "/start"))
@@ -62,7 +63,7 @@ def test_start_greets_in_the_users_telegram_language(bot: BotRunner, fake_api: F
 def test_language_choice_survives_a_restart(
     bot: BotRunner, fake_api: FakeBotApiServer, database_url: str
 ) -> None:
-    li = TelegramUser(301, "李", "zh-hans")
+    li = TelegramUser(stranger(1), "李", "zh-hans")
     process = bot.start()
 
     mark = fake_api.mark()
@@ -94,8 +95,8 @@ def test_language_choice_survives_a_restart(
 
 def test_debug_log_has_no_token(bot: BotRunner, fake_api: FakeBotApiServer) -> None:
     """A DEBUG run that starts, chats, fails once and stops writes lots of log, none of it the token."""
-    li = TelegramUser(401, "李", "zh-hans")
-    wang = TelegramUser(402, "王", "zh-hans")
+    li = TelegramUser(stranger(1), "李", "zh-hans")
+    wang = TelegramUser(stranger(2), "王", "zh-hans")
     process = bot.start()
     fake_api.push(message_update(li, "/start"))
     fake_api.wait_for_text(li.id, "欢迎")

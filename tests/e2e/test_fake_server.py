@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from tests.factories.ids import stranger
 from tests.fakes.server import FakeBotApiServer, RateLimits
 from tests.fakes.updates import TelegramUser, message_update
 
@@ -62,7 +63,7 @@ def test_get_updates_long_polls_until_an_update_is_pushed(server: FakeBotApiServ
     answer = httpx.post(url(server, "getUpdates"), data={"timeout": "1"}).json()
     assert answer == {"ok": True, "result": []} and time.monotonic() - started >= 0.9
 
-    user = TelegramUser(9, "A", "en")
+    user = TelegramUser(stranger(1), "A", "en")
     threading.Timer(0.2, server.push, [message_update(user, "/start")]).start()
     started = time.monotonic()
     updates = httpx.post(url(server, "getUpdates"), data={"timeout": "5"}, timeout=10).json()["result"]

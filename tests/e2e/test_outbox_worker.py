@@ -12,6 +12,7 @@ from datetime import timedelta
 from tests.e2e.case_loop import import_street
 from tests.e2e.conftest import BotProcess, BotRunner
 from tests.e2e.survey_setup import resolve_cases, surveys_delivered
+from tests.factories.ids import new_resident
 from tests.fakes.server import FakeBotApiServer
 
 ENV = {"REDPROP_SURVEYS__CHECK_INTERVAL": "1s", "REDPROP_SURVEYS__QUIET_HOURS": ""}
@@ -43,10 +44,11 @@ def test_a_worker_that_dies_is_started_again_and_sends_what_was_queued(
     [first] = worker_pids(process)
     os.kill(first, signal.SIGKILL)
 
-    resolve_cases(database_url, [(41001, "Resident A")], survey_delay=timedelta(0))
-    fake_api.wait_for(lambda: surveys_delivered(fake_api, {41001}), timeout=20, what="the survey")
+    resident = new_resident(1)
+    resolve_cases(database_url, [(resident, "Resident A")], survey_delay=timedelta(0))
+    fake_api.wait_for(lambda: surveys_delivered(fake_api, {resident}), timeout=20, what="the survey")
     time.sleep(1.5)  # more sender polls: still one
-    assert surveys_delivered(fake_api, {41001}) == {41001: 1}
+    assert surveys_delivered(fake_api, {resident}) == {resident: 1}
     assert "outbox worker exited with -9" in process.stderr
     [_, second] = worker_pids(process)
     assert is_running(second)

@@ -13,9 +13,11 @@ import signal
 import time
 from datetime import timedelta
 
-from tests.e2e.case_loop import INSTRUCTOR_ID, Chatter, import_street
+from tests.e2e.case_loop import import_street
 from tests.e2e.conftest import BotProcess, BotRunner
 from tests.e2e.survey_setup import QUESTION, ask_rows, resolve_cases, survey_of, surveys_delivered
+from tests.factories.ids import INSTRUCTOR_TG, new_resident
+from tests.fakes.chat import Chatter
 from tests.fakes.server import FakeBotApiServer
 from tests.fakes.updates import TelegramUser
 
@@ -32,9 +34,9 @@ def test_answered_reopened_and_unanswered_surveys(
     bot: BotRunner, fake_api: FakeBotApiServer, database_url: str
 ) -> None:
     import_street(database_url)
-    alice = Chatter(fake_api, TelegramUser(1501, "Alice", "en"))
-    bob = Chatter(fake_api, TelegramUser(1502, "Bob", "en"))
-    carol = Chatter(fake_api, TelegramUser(1503, "Carol", "en"))
+    alice = Chatter(fake_api, TelegramUser(new_resident(1), "Alice", "en"))
+    bob = Chatter(fake_api, TelegramUser(new_resident(2), "Bob", "en"))
+    carol = Chatter(fake_api, TelegramUser(new_resident(3), "Carol", "en"))
     numbers = resolve_cases(
         database_url,
         [(alice.id, "Alice"), (bob.id, "Bob"), (carol.id, "Carol")],
@@ -59,7 +61,7 @@ def test_answered_reopened_and_unanswered_surveys(
     owner_mark = fake_api.mark()
     mark = bob.tap(asked, "Not solved")
     bob.wait_message("1★", since=mark)
-    fake_api.wait_for_text(INSTRUCTOR_ID, numbers[1], timeout=10, since=owner_mark)
+    fake_api.wait_for_text(INSTRUCTOR_TG, numbers[1], timeout=10, since=owner_mark)
 
     # Carol never answers: one reminder, then the survey closes.
     carol.wait_message("Solved", contains=QUESTION)
@@ -86,7 +88,7 @@ def test_answered_reopened_and_unanswered_surveys(
         "closed",
     )
     row = survey_of(database_url, bob.id)
-    assert (row.solved, row.case_status, row.case_owner_telegram_id) == ("not", "reopened", INSTRUCTOR_ID)
+    assert (row.solved, row.case_status, row.case_owner_telegram_id) == ("not", "reopened", INSTRUCTOR_TG)
     assert survey_of(database_url, carol.id).case_status == "closed"
     assert process.stop() == 0
 
@@ -97,10 +99,10 @@ def sigkill(process: BotProcess) -> None:
     assert process.process.wait(5) == -signal.SIGKILL
 
 
-def _five_hundred_due(bot: BotRunner, database_url: str, first_id: int) -> set[int]:
+def _five_hundred_due(bot: BotRunner, database_url: str) -> set[int]:
     """500 residents whose resolved cases have their surveys due now; their chat ids."""
     import_street(database_url)
-    residents = [(first_id + index, f"Resident {index}") for index in range(500)]
+    residents = [(new_resident(1 + index), f"Resident {index}") for index in range(500)]
     resolve_cases(database_url, residents, survey_delay=timedelta(0))
     return {telegram_id for telegram_id, _name in residents}
 
@@ -111,7 +113,7 @@ def test_five_hundred_due_surveys_survive_sigkill_of_the_bot_each_sent_exactly_o
     """The bot is SIGKILLed while 500 surveys go out, then started again: every resident gets
     exactly one survey. The outbox worker sees the bot gone, finishes the requests on the wire,
     records them and hands back the rest, which the new bot's worker sends; nothing is uncertain."""
-    chats = _five_hundred_due(bot, database_url, 20000)
+    chats = _five_hundred_due(bot, database_url)
     env = {"REDPROP_SURVEYS__CHECK_INTERVAL": "1s", "REDPROP_SURVEYS__QUIET_HOURS": ""}
 
     process = bot.start(**env)
@@ -142,7 +144,7 @@ def test_five_hundred_due_surveys_survive_sigkill_of_bot_and_worker_each_sent_at
     cannot tell whether it arrived. The resident's survey stays open, so the one reminder still
     asks them.
     """
-    chats = _five_hundred_due(bot, database_url, 25000)
+    chats = _five_hundred_due(bot, database_url)
     # A short lease: the rows the killed worker had claimed (not sent) are free 10s later.
     env = {
         "REDPROP_SURVEYS__CHECK_INTERVAL": "1s",
@@ -176,7 +178,7 @@ def test_five_hundred_due_surveys_survive_a_stop_and_restart_each_sent_exactly_o
     """Stopped (SIGTERM, as a service manager does) while 500 surveys go out, then started
     again: every resident gets exactly one survey. The sender lets requests already on the
     wire finish and hands back what it had claimed, so nothing is uncertain."""
-    chats = _five_hundred_due(bot, database_url, 30000)
+    chats = _five_hundred_due(bot, database_url)
     env = {"REDPROP_SURVEYS__CHECK_INTERVAL": "1s", "REDPROP_SURVEYS__QUIET_HOURS": ""}
 
     process = bot.start(**env)

@@ -16,16 +16,9 @@ from models.cases.tables import Case, CaseEvent, CasePhoto, CaseStatus, EventKin
 from models.outbox.kinds import OutboxKind
 from models.outbox.queue import OutboxMessage
 from storage.database import Database
-from tests.cases_world import (
-    ADMIN_TG,
-    INSTRUCTOR_TG,
-    OTHER_INSTRUCTOR_TG,
-    RESIDENT_TG,
-    STAFF_TG,
-    World,
-    make_world,
-    report,
-)
+from tests.factories.cases import report
+from tests.factories.ids import ADMIN_TG, INSTRUCTOR_TG, OTHER_INSTRUCTOR_TG, RESIDENT_TG, STAFF_TG, stranger
+from tests.factories.world import World, make_world
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.updates import TelegramUser, callback_update
 
@@ -90,7 +83,7 @@ async def open_card(driver: Any, case: Case) -> str:
 async def test_instructor_sees_the_card_accepts_notes_and_resolves(  # type: ignore[no-untyped-def]
     chat, app_db: Database, world: World
 ) -> None:
-    case = await report(app_db, world.resident, description="The lift in building 3 is stuck.")
+    case = await report(app_db, world.resident.id, description="The lift in building 3 is stuck.")
     wang = chat(INSTRUCTOR)
     card = await open_card(wang, case)
     assert f"Case {case.number}" in card
@@ -134,7 +127,9 @@ async def test_instructor_sees_the_card_accepts_notes_and_resolves(  # type: ign
     assert "Status: in progress" in said[1]  # the card redrawn in place
     note = (await events(app_db, case.id or 0))[-1]
     assert (note.kind, note.text) == (EventKind.NOTE, "Technician comes at 3pm.")
-    assert [row.recipient_id for row in await outbox(app_db, OutboxKind.CASE_STATUS)] == [world.resident] * 2
+    assert [row.recipient_id for row in await outbox(app_db, OutboxKind.CASE_STATUS)] == [
+        world.resident.id
+    ] * 2
 
     await wang.tap(f"c:resolve:{case.id}")
     assert (await wang.send(photo=_photo())) == [
@@ -155,25 +150,25 @@ async def test_phone_is_shown_only_when_shared(chat, app_db: Database, world: Wo
     async with app_db.write() as session:
         from models.directory.tables import Person
 
-        resident = await session.get(Person, world.resident)
+        resident = await session.get(Person, world.resident.id)
         assert resident is not None
         resident.phone_shared = False
         session.add(resident)
-    case = await report(app_db, world.resident)
+    case = await report(app_db, world.resident.id)
     card = await open_card(chat(INSTRUCTOR), case)
     assert "Reported by: Li Resident" in card and "13800000001" not in card
 
 
 async def test_forward_then_staff_mark_work_done(chat, app_db: Database, world: World) -> None:  # type: ignore[no-untyped-def]
-    case = await report(app_db, world.resident)
+    case = await report(app_db, world.resident.id)
     wang = chat(INSTRUCTOR)
     await open_card(wang, case)
     said = await wang.tap(f"c:forward:{case.id}")
     assert said[0] == "Forwarded to the property enterprise."
-    assert "Forwarded to: 东方物业" in said[1]
+    assert "Forwarded to: 海悦物业" in said[1]
     assert [row.recipient_id for row in await outbox(app_db, OutboxKind.CASE_CARD)] == [
-        world.instructor,
-        world.staff,
+        world.instructor.id,
+        world.staff.id,
     ]
 
     liu = chat(STAFF)
@@ -184,7 +179,7 @@ async def test_forward_then_staff_mark_work_done(chat, app_db: Database, world: 
     assert said[0] == "Marked as done; the case owner is asked to confirm."
     assert "waiting for the resolution to be confirmed" in said[1]
     rows = await outbox(app_db, OutboxKind.CASE_WORK_DONE)
-    assert [(row.recipient_id, row.case_id) for row in rows] == [(world.instructor, case.id)]
+    assert [(row.recipient_id, row.case_id) for row in rows] == [(world.instructor.id, case.id)]
     # Tapped again: refused, nothing queued twice.
     said = await liu.tap(f"c:work_done:{case.id}")
     assert said[0] == "You cannot do this with this case."
@@ -192,16 +187,16 @@ async def test_forward_then_staff_mark_work_done(chat, app_db: Database, world: 
 
 
 async def test_forged_buttons_change_nothing(chat, app_db: Database, world: World) -> None:  # type: ignore[no-untyped-def]
-    case = await report(app_db, world.resident)
+    case = await report(app_db, world.resident.id)
     zhao = chat(TelegramUser(OTHER_INSTRUCTOR_TG, "Zhao", "en"))
     assert (await forge(zhao, f"c:accept:{case.id}")) == ["You cannot do this with this case."]
     assert (await forge(zhao, f"c:open:{case.id}")) == [INVALID]
     assert (await forge(zhao, f"c:note:{case.id}")) == [INVALID]
     assert (await zhao.send("This is not a note")) == []
-    stranger = chat(TelegramUser(9999, "Stranger", "en"))
-    assert (await forge(stranger, f"c:accept:{case.id}")) == [INVALID]
-    assert (await forge(stranger, "c:pg:0")) == [INVALID]
-    assert (await forge(stranger, "c:accept:nonsense")) == [INVALID]
+    unknown = chat(TelegramUser(stranger(1), "Stranger", "en"))
+    assert (await forge(unknown, f"c:accept:{case.id}")) == [INVALID]
+    assert (await forge(unknown, "c:pg:0")) == [INVALID]
+    assert (await forge(unknown, "c:accept:nonsense")) == [INVALID]
     after = await load(app_db, case.id or 0)
     assert after.status == CaseStatus.ASSIGNED and after.first_response_at is None
     assert [event.kind for event in await events(app_db, case.id or 0)] == [
@@ -213,7 +208,7 @@ async def test_forged_buttons_change_nothing(chat, app_db: Database, world: Worl
 async def test_reject_asks_for_a_reason_and_cancel_keeps_the_case(  # type: ignore[no-untyped-def]
     chat, app: RedPropApplication, app_db: Database, world: World
 ) -> None:
-    case = await report(app_db, world.resident)
+    case = await report(app_db, world.resident.id)
     wang = chat(INSTRUCTOR)
     await open_card(wang, case)
     said = await wang.tap(f"c:reject:{case.id}")
@@ -228,7 +223,7 @@ async def test_reject_asks_for_a_reason_and_cancel_keeps_the_case(  # type: igno
     assert said[0] == f"Case {case.number} went back to the street property office."
     after = await load(app_db, case.id or 0)
     assert after.status == CaseStatus.REJECTED
-    assert (after.owner_level, after.owner_id) == (OwnerLevel.OFFICE, world.admin)
+    assert (after.owner_level, after.owner_id) == (OwnerLevel.OFFICE, world.admin.id)
     # The office sees it now and may take it on.
     zhou = chat(ADMIN)
     card = await open_card(zhou, case)
@@ -237,8 +232,8 @@ async def test_reject_asks_for_a_reason_and_cancel_keeps_the_case(  # type: igno
 
 
 async def test_duplicate_asks_again_on_a_bad_number(chat, app_db: Database, world: World) -> None:  # type: ignore[no-untyped-def]
-    original = await report(app_db, world.resident, description="Lift stuck since Monday.")
-    case = await report(app_db, world.resident)
+    original = await report(app_db, world.resident.id, description="Lift stuck since Monday.")
+    case = await report(app_db, world.resident.id)
     wang = chat(INSTRUCTOR)
     await open_card(wang, case)
     said = await wang.tap(f"c:duplicate:{case.id}")
@@ -257,12 +252,12 @@ async def test_duplicate_asks_again_on_a_bad_number(chat, app_db: Database, worl
 
 
 async def test_start_leaves_the_input_step(chat, app_db: Database, world: World) -> None:  # type: ignore[no-untyped-def]
-    case = await report(app_db, world.resident)
+    case = await report(app_db, world.resident.id)
     wang = chat(INSTRUCTOR)
     await open_card(wang, case)
     await wang.tap(f"c:note:{case.id}")
     said = await wang.send("/start")
-    assert said[0].startswith("Hello, Wang Instructor! You are registered as:")
+    assert said[0].startswith("Hello, 王指导员! You are registered as:")
     assert "/cases" in said[0]
     await wang.send("Just chatting")
     assert [event.kind for event in await events(app_db, case.id or 0)][-1] == EventKind.ROUTED
@@ -272,8 +267,8 @@ async def test_cases_lists_overdue_first_and_pages(chat, app_db: Database, world
     now = utcnow()
     later = Deadlines(response=timedelta(hours=24), resolution=timedelta(days=5))
     late = Deadlines(response=timedelta(hours=1), resolution=timedelta(days=30))
-    cases = [await report(app_db, world.resident, deadlines=later) for _ in range(8)]
-    overdue = await report(app_db, world.resident, deadlines=late, now=now - timedelta(hours=3))
+    cases = [await report(app_db, world.resident.id, deadlines=later) for _ in range(8)]
+    overdue = await report(app_db, world.resident.id, deadlines=late, now=now - timedelta(hours=3))
     wang = chat(INSTRUCTOR)
     said = await wang.send("/cases")
     assert said[0].startswith("Your open cases: 9\nPage 1 of 2\n⚠️ marks an overdue case.")

@@ -20,11 +20,14 @@ from models.directory.tables import Person
 from models.outbox.kinds import OutboxKind
 from models.outbox.queue import OutboxMessage
 from storage.database import Database
-from tests.cases_world import INSTRUCTOR_TG, NEIGHBOUR_TG, RESIDENT_TG, World, make_world, report
+from tests.factories.cases import report
+from tests.factories.ids import INSTRUCTOR_TG, NEIGHBOUR_TG, RESIDENT_TG, stranger
+from tests.factories.world import World, make_world
+from tests.fakes.chat import ChatDriver
 from tests.fakes.outbox import deliver_outbox
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.updates import TelegramUser, callback_update
-from tests.handlers.conftest import TOKEN, ChatDriver
+from tests.handlers.conftest import TOKEN
 from tests.handlers.resident_chat import (
     DOCUMENT,
     STICKER,
@@ -100,10 +103,10 @@ async def test_report_updates_a_resident_whose_account_changed(
     li: ChatDriver, world: World, app_db: Database, stored: dict[str, Any]
 ) -> None:
     async with app_db.write() as session:
-        await session.exec(update(Person).where(col(Person.id) == world.resident).values(**stored))
+        await session.exec(update(Person).where(col(Person.id) == world.resident.id).values(**stored))
     assert await li.send("/report") == ["What is the problem about? Choose a category:"]
     async with app_db.read() as session:
-        resident = await session.get(Person, world.resident)
+        resident = await session.get(Person, world.resident.id)
     assert resident is not None and (resident.reachable, resident.language_code) == (True, "en")
 
 
@@ -140,7 +143,7 @@ async def test_full_report_gives_a_case_number_and_sends_the_card(li: ChatDriver
     receipt = said[-1]
     match = NUMBER.search(receipt)
     assert match is not None and re.fullmatch(r"^[A-Z]+-\d{4}-\d{6}$", match.group(1))
-    assert "It went to Wang Instructor (party-building instructor)." in receipt
+    assert "It went to 王指导员 (party-building instructor)." in receipt
     assert "Expect a first answer by " in receipt
     # The summary itself became the receipt: what was reported under the number, no buttons left.
     [edit] = li.telegram.calls_of("editMessageText", RESIDENT_TG)[-1:]
@@ -163,9 +166,9 @@ async def test_full_report_gives_a_case_number_and_sends_the_card(li: ChatDriver
 
 
 async def test_resident_without_community_is_sent_to_profile(chat, world: World, app_db: Database) -> None:  # type: ignore[no-untyped-def]
-    newcomer = chat(TelegramUser(9001, "New", "en"))
+    newcomer = chat(TelegramUser(stranger(1), "New", "en"))
     assert await newcomer.send("/report") == ["Please choose your community first (/profile)."]
-    assert (await stored_state(app_db, "report", 9001))[0] is None
+    assert (await stored_state(app_db, "report", stranger(1)))[0] is None
     assert await cases(app_db) == []
 
 
@@ -339,11 +342,11 @@ async def test_edit_changes_one_field_and_returns_to_the_summary(li: ChatDriver)
 
 async def test_rate_limit_at_entry(li: ChatDriver, world: World, app_db: Database) -> None:
     for _ in range(4):
-        await report(app_db, world.resident)
-    await report(app_db, world.resident, now=utcnow() - timedelta(minutes=61))
+        await report(app_db, world.resident.id)
+    await report(app_db, world.resident.id, now=utcnow() - timedelta(minutes=61))
     assert (await li.send("/report"))[0].startswith("What is the problem about?")  # 4 in the last hour
     await li.send("/cancel")
-    await report(app_db, world.resident)
+    await report(app_db, world.resident.id)
     assert await li.send("/report") == [
         "You have sent 5 reports in the last hour, the most we accept. Please try again a little later."
     ]
@@ -352,9 +355,9 @@ async def test_rate_limit_at_entry(li: ChatDriver, world: World, app_db: Databas
 
 async def test_rate_limit_at_confirm_keeps_the_draft(li: ChatDriver, world: World, app_db: Database) -> None:
     for _ in range(4):
-        await report(app_db, world.resident)
+        await report(app_db, world.resident.id)
     await to_confirm(li)
-    await report(app_db, world.resident)  # sent meanwhile, e.g. from another device
+    await report(app_db, world.resident.id)  # sent meanwhile, e.g. from another device
     confirm = li.buttons()["Confirm"]
     said = await li.tap(confirm)
     assert said[-1].startswith("You have sent 5 reports in the last hour")

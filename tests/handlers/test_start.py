@@ -7,33 +7,35 @@ from sqlmodel import select
 from config.settings import Settings
 from models.directory.tables import Person
 from storage.database import Database
+from tests.factories.ids import INSTRUCTOR_TG, RESIDENT_TG, stranger
+from tests.factories.world import make_world
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.updates import TelegramUser, group_chat
 
 
 async def test_start_greets_in_chinese_for_zh_hans_and_registers_a_resident(chat, app_db: Database) -> None:  # type: ignore[no-untyped-def]
-    li = chat(TelegramUser(101, "李", "zh-hans"))
+    li = chat(TelegramUser(stranger(1), "李", "zh-hans"))
     replies = await li.send("/start")
     # The greeting, then (no community yet) the street/community picker.
     assert len(replies) == 2
     assert "欢迎" in replies[0] and "/help" in replies[0]
     async with app_db.read() as session:
-        person = (await session.exec(select(Person).where(Person.telegram_id == 101))).one()
+        person = (await session.exec(select(Person).where(Person.telegram_id == stranger(1)))).one()
     assert person.name == "李" and person.language_code == "zh-hans" and person.locale is None
 
 
 async def test_start_greets_in_english_for_en(chat) -> None:  # type: ignore[no-untyped-def]
-    replies = await chat(TelegramUser(102, "Alice", "en")).send("/start")
+    replies = await chat(TelegramUser(stranger(1), "Alice", "en")).send("/start")
     assert replies[0].startswith("Hello, Alice! Welcome to Red Property.")
 
 
 async def test_unknown_language_falls_back_to_default_locale(chat) -> None:  # type: ignore[no-untyped-def]
-    replies = await chat(TelegramUser(103, "Hans", "de")).send("/start")
+    replies = await chat(TelegramUser(stranger(1), "Hans", "de")).send("/start")
     assert "欢迎" in replies[0]
 
 
 async def test_language_button_switches_and_is_remembered(chat, app_db: Database) -> None:  # type: ignore[no-untyped-def]
-    li = chat(TelegramUser(104, "李", "zh-hans"))
+    li = chat(TelegramUser(stranger(1), "李", "zh-hans"))
     await li.send("/start")
     assert "选择" in (await li.send("/language"))[0]
     assert set(li.buttons()) == {"中文", "English"}
@@ -41,23 +43,23 @@ async def test_language_button_switches_and_is_remembered(chat, app_db: Database
     assert "Language set to English." in said
     assert (await li.send("/help"))[0].startswith("Commands:")
     async with app_db.read() as session:
-        person = (await session.exec(select(Person).where(Person.telegram_id == 104))).one()
+        person = (await session.exec(select(Person).where(Person.telegram_id == stranger(1)))).one()
     assert person.locale == "en"
 
 
 async def test_forged_language_button_changes_nothing(chat, app_db: Database) -> None:  # type: ignore[no-untyped-def]
-    li = chat(TelegramUser(105, "李", "zh-hans"))
+    li = chat(TelegramUser(stranger(1), "李", "zh-hans"))
     await li.send("/language")
     said = await li.tap("lang:fr")
     assert said == ["此按钮已失效。"]
     said = await li.tap("nonsense")
     assert said == ["此按钮已失效。"]
     async with app_db.read() as session:
-        assert (await session.exec(select(Person).where(Person.telegram_id == 105))).first() is None
+        assert (await session.exec(select(Person).where(Person.telegram_id == stranger(1)))).first() is None
 
 
 async def test_group_command_points_to_private_chat(chat, telegram: FakeTelegram) -> None:  # type: ignore[no-untyped-def]
-    li = chat(TelegramUser(106, "李", "zh-hans"))
+    li = chat(TelegramUser(stranger(1), "李", "zh-hans"))
     group = group_chat()
     await li.feed(
         {
@@ -86,8 +88,6 @@ async def test_commands_are_published_per_language(telegram: FakeTelegram, setti
 async def test_someone_with_a_role_gets_the_menu_of_their_roles_in_their_chat(
     chat, telegram: FakeTelegram, app_db: Database
 ) -> None:  # type: ignore[no-untyped-def]
-    from tests.cases_world import INSTRUCTOR_TG, RESIDENT_TG, make_world
-
     await make_world(app_db)
     await chat(TelegramUser(INSTRUCTOR_TG, "Wang", "en")).send("/start")
     await chat(TelegramUser(RESIDENT_TG, "Li", "en")).send("/start")

@@ -10,16 +10,17 @@ import pytest
 
 from handlers.context import RedPropApplication
 from storage.database import Database
-from tests.cases_world import ADMIN_TG, COMMITTEE_TG, RESIDENT_TG, World, make_world
+from tests.factories.ids import ADMIN_TG, BARE_COMMITTEE_TG, RESIDENT_TG
+from tests.factories.world import World, make_world
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.updates import TelegramUser, callback_update
 from tests.stats_data import load_stats_data
 
 ADMIN = TelegramUser(ADMIN_TG, "Zhou", "en")
-COMMITTEE = TelegramUser(COMMITTEE_TG, "Sun", "en")
+COMMITTEE = TelegramUser(BARE_COMMITTEE_TG, "Sun", "en")
 RESIDENT = TelegramUser(RESIDENT_TG, "Li", "en")
 
-EAST_BLOCK = """东方物业
+EAST_BLOCK = """海悦物业
 Response: 80.0% (8 of 10 surveys)
 Solved: 75.0%
 Satisfied: 62.5%
@@ -53,7 +54,7 @@ async def test_the_office_admin_sees_the_street_by_enterprise_and_a_chart(
     assert blocks[0] == "Survey numbers for 灵山卫街道, 2026Q3"
     assert blocks[1] == EAST_BLOCK
     assert blocks[2].startswith(
-        "华庭物业\nResponse: 100.0% (3 of 3 surveys)\nSolved: 33.3%\nSatisfied: 100.0%"
+        "滨海物业\nResponse: 100.0% (3 of 3 surveys)\nSolved: 33.3%\nSatisfied: 100.0%"
     )
     assert blocks[3] == NO_ENTERPRISE_BLOCK
     assert len(telegram.calls_of("sendPhoto", ADMIN_TG)) == 1
@@ -70,9 +71,9 @@ async def test_a_committee_member_sees_only_their_community(
     app: RedPropApplication, world: World, chat: Any, telegram: FakeTelegram
 ) -> None:
     [text] = await chat(COMMITTEE).send("/stats 2026Q3")
-    assert text == "Survey numbers for 老街小区, 2026Q3\n\n" + NO_ENTERPRISE_BLOCK
-    assert "东方物业" not in text
-    assert telegram.calls_of("sendPhoto", COMMITTEE_TG) == []  # nothing answered: nothing to chart
+    assert text == "Survey numbers for 山后, 2026Q3\n\n" + NO_ENTERPRISE_BLOCK
+    assert "海悦物业" not in text
+    assert telegram.calls_of("sendPhoto", BARE_COMMITTEE_TG) == []  # nothing answered: nothing to chart
 
 
 async def test_a_resident_is_refused_and_a_button_press_is_checked_again(

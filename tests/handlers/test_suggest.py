@@ -13,10 +13,11 @@ from models.base import utcnow
 from models.cases.tables import Case, Suggestion
 from models.outbox.queue import OutboxMessage
 from storage.database import Database
-from tests.cases_world import RESIDENT_TG, World, make_world
+from tests.factories.ids import RESIDENT_TG, stranger
+from tests.factories.world import World, make_world
+from tests.fakes.chat import ChatDriver
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.updates import TelegramUser
-from tests.handlers.conftest import ChatDriver
 from tests.handlers.resident_chat import STICKER, VOICE, second_app, stored_state
 
 IDEA = "Could we put two benches by the east gate?"
@@ -51,7 +52,7 @@ async def test_suggestion_is_stored_for_the_community(li: ChatDriver, world: Wor
     said = await li.tap(buttons["Confirm"])
     assert said[-1] == "Thank you! Your suggestion was passed on to 东方华庭."
     (stored,) = await suggestions(app_db)
-    assert (stored.author_id, stored.community_id, stored.text) == (world.resident, world.community, IDEA)
+    assert (stored.author_id, stored.community_id, stored.text) == (world.resident.id, world.community, IDEA)
     async with app_db.read() as session:
         assert list(await session.exec(select(Case))) == []  # counted apart from problems
         assert list(await session.exec(select(OutboxMessage))) == []
@@ -71,9 +72,9 @@ async def test_suggestion_wants_words_within_the_limit(li: ChatDriver) -> None:
 
 
 async def test_resident_without_community_is_sent_to_profile(chat, world: World, app_db: Database) -> None:  # type: ignore[no-untyped-def]
-    newcomer = chat(TelegramUser(9002, "New", "en"))
+    newcomer = chat(TelegramUser(stranger(1), "New", "en"))
     assert await newcomer.send("/suggest") == ["Please choose your community first (/profile)."]
-    assert (await stored_state(app_db, "suggest", 9002))[0] is None
+    assert (await stored_state(app_db, "suggest", stranger(1)))[0] is None
 
 
 async def to_writing(li: ChatDriver) -> None:

@@ -19,19 +19,13 @@ from models.outbox.kinds import OutboxKind
 from models.outbox.queue import OutboxMessage
 from models.surveys.tables import Solved, Survey, SurveyStatus
 from storage.database import Database
-from tests.cases_world import (
-    INSTRUCTOR_TG,
-    NEIGHBOUR_TG,
-    RESIDENT_TG,
-    World,
-    make_world,
-    report,
-    resolved_case,
-)
+from tests.factories.cases import report, resolved_case
+from tests.factories.ids import INSTRUCTOR_TG, NEIGHBOUR_TG, RESIDENT_TG
+from tests.factories.world import World, make_world
+from tests.fakes.chat import ChatDriver
 from tests.fakes.outbox import deliver_outbox
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.updates import TelegramUser, callback_update
-from tests.handlers.conftest import ChatDriver
 from tests.handlers.resident_chat import STICKER
 
 RESIDENT = TelegramUser(RESIDENT_TG, "Li", "en")
@@ -51,7 +45,11 @@ def no_quiet(settings: Settings, **surveys: Any) -> Settings:
 async def survey_out(app: RedPropApplication, app_db: Database, settings: Settings, world: World) -> Case:
     """A case of the resident's, resolved by the instructor, whose survey the resident has received."""
     case = await resolved_case(
-        app_db, world.resident, world.instructor, now=utcnow() - timedelta(minutes=5), delay=timedelta(0)
+        app_db,
+        world.resident.id,
+        world.instructor.id,
+        now=utcnow() - timedelta(minutes=5),
+        delay=timedelta(0),
     )
     batch = await check_surveys(database=app_db, settings=no_quiet(settings), now=utcnow())
     assert batch.sent == 1
@@ -147,7 +145,7 @@ async def test_not_solved_reopens_to_the_same_owner_who_gets_the_card_and_the_co
     case, li, sid = await survey_chat(app, app_db, settings, world, chat)
     await li.tap(f"v:{sid}:solved:not")
     reopened = await load(app_db, case)
-    assert (reopened.status, reopened.owner_id) == (CaseStatus.REOPENED, world.instructor)
+    assert (reopened.status, reopened.owner_id) == (CaseStatus.REOPENED, world.instructor.id)
     await deliver_outbox(app)
     assert any(case.number in text for text in telegram.texts_to(INSTRUCTOR_TG))
     await li.tap(f"v:{sid}:stars:2")
@@ -156,9 +154,7 @@ async def test_not_solved_reopens_to_the_same_owner_who_gets_the_card_and_the_co
         "What is still wrong? Type it and it goes to the person handling the case, or tap Skip."
     )
     said = await li.send("Water still comes through the ceiling.")
-    assert said[-1] == (
-        f"Thank you for your answers! Case {case.number} is reopened and back with Wang Instructor."
-    )
+    assert said[-1] == f"Thank you for your answers! Case {case.number} is reopened and back with 王指导员."
     await deliver_outbox(app)
     assert telegram.texts_to(INSTRUCTOR_TG)[-1] == (
         f"The resident added a note to case {case.number}:\nWater still comes through the ceiling."
@@ -282,7 +278,7 @@ async def test_a_command_leaves_the_comment_waiting_for_the_skip_button(
 async def test_the_instructors_resolve_schedules_the_survey_after_the_categorys_delay(
     app: RedPropApplication, app_db: Database, settings: Settings, world: World, chat: Any
 ) -> None:
-    case = await report(app_db, world.resident, category=ReportCategory.LEAK)
+    case = await report(app_db, world.resident.id, category=ReportCategory.LEAK)
     wang: ChatDriver = chat(TelegramUser(INSTRUCTOR_TG, "Wang", "en"))
     await wang.send("/cases")
     await wang.tap(f"c:accept:{case.id}")

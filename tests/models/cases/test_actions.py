@@ -44,7 +44,8 @@ from models.outbox.kinds import OutboxKind
 from models.outbox.queue import OutboxMessage
 from models.refusal import Refused
 from storage.database import Database
-from tests.cases_world import World, make_world, report
+from tests.factories.cases import report
+from tests.factories.world import World, make_world
 
 
 @pytest.fixture
@@ -98,15 +99,15 @@ async def set_state(db: Database, case_id: int, **values: Any) -> None:
 
 
 async def test_case_goes_to_the_paired_instructor_with_a_reason(db: Database, world: World) -> None:
-    case = await report(db, world.resident)
+    case = await report(db, world.resident.id)
     assert case.status == CaseStatus.ASSIGNED
-    assert (case.owner_level, case.owner_id) == (OwnerLevel.INSTRUCTOR, world.instructor)
+    assert (case.owner_level, case.owner_id) == (OwnerLevel.INSTRUCTOR, world.instructor.id)
     assert case.enterprise_id == world.enterprise and case.building == "3号楼"
     routed = [event for event in await events(db, case.id or 0) if event.kind == EventKind.ROUTED]
     assert len(routed) == 1 and routed[0].reason == RoutingReason.INSTRUCTOR
-    assert json.loads(routed[0].reason_params or "{}")["enterprise"] == "东方物业"
+    assert json.loads(routed[0].reason_params or "{}")["enterprise"] == "海悦物业"
     cards = await outbox(db, OutboxKind.CASE_CARD)
-    assert [(row.recipient_id, row.case_id) for row in cards] == [(world.instructor, case.id)]
+    assert [(row.recipient_id, row.case_id) for row in cards] == [(world.instructor.id, case.id)]
 
 
 async def test_several_instructors_share_by_fewest_open_cases(db: Database, world: World) -> None:
@@ -116,10 +117,10 @@ async def test_several_instructors_share_by_fewest_open_cases(db: Database, worl
         await session.flush()
         session.add(Role(person_id=second.id or 0, kind=RoleKind.INSTRUCTOR, enterprise_id=world.enterprise))
         second_id = second.id
-    owners = [(await report(db, world.resident)).owner_id for _ in range(3)]
-    assert owners == [world.instructor, second_id, world.instructor]
+    owners = [(await report(db, world.resident.id)).owner_id for _ in range(3)]
+    assert owners == [world.instructor.id, second_id, world.instructor.id]
     # Two against one: the second instructor has fewer again.
-    first_of_second = (await report(db, world.resident)).owner_id
+    first_of_second = (await report(db, world.resident.id)).owner_id
     assert first_of_second == second_id
 
 
@@ -134,29 +135,29 @@ async def test_no_property_community_goes_to_the_shared_property_enterprise(
                 started_at=utcnow() - timedelta(days=1),
             )
         )
-    case = await report(db, world.neighbour)
-    assert (case.owner_level, case.owner_id) == (OwnerLevel.INSTRUCTOR, world.other_instructor)
+    case = await report(db, world.neighbour.id)
+    assert (case.owner_level, case.owner_id) == (OwnerLevel.INSTRUCTOR, world.other_instructor.id)
     assert case.enterprise_id == world.other_enterprise
     routed = [event for event in await events(db, case.id or 0) if event.kind == EventKind.ROUTED]
     assert routed[0].reason == RoutingReason.SHARED
     # With its instructor unreachable the next case goes up, still on the shared enterprise's account.
     async with db.write() as session:
         await session.exec(
-            update(Person).where(col(Person.id) == world.other_instructor).values(reachable=False)
+            update(Person).where(col(Person.id) == world.other_instructor.id).values(reachable=False)
         )
-    up = await report(db, world.neighbour)
+    up = await report(db, world.neighbour.id)
     assert (up.owner_level, up.owner_id, up.enterprise_id) == (
         OwnerLevel.PARTY_COMMITTEE,
-        world.committee,
+        world.bare_committee.id,
         world.other_enterprise,
     )
 
 
 async def test_no_property_community_goes_to_its_party_committee(db: Database, world: World) -> None:
-    case = await report(db, world.neighbour)
+    case = await report(db, world.neighbour.id)
     assert (case.owner_level, case.owner_id, case.enterprise_id) == (
         OwnerLevel.PARTY_COMMITTEE,
-        world.committee,
+        world.bare_committee.id,
         None,
     )
     routed = [event for event in await events(db, case.id or 0) if event.kind == EventKind.ROUTED]
@@ -165,9 +166,9 @@ async def test_no_property_community_goes_to_its_party_committee(db: Database, w
 
 async def test_a_no_property_case_offers_no_forward(db: Database, world: World) -> None:
     """No enterprise to forward to: the card must not offer it, and the domain refuses it."""
-    case = await report(db, world.neighbour)
+    case = await report(db, world.neighbour.id)
     async with db.read() as session:
-        committee = await session.get(Person, world.committee)
+        committee = await session.get(Person, world.bare_committee.id)
         assert committee is not None
         actions = await allowed_actions(session=session, case=case, person=committee)
     assert Action.ACCEPT in actions and Action.FORWARD not in actions
@@ -178,10 +179,10 @@ async def test_a_no_property_case_offers_no_forward(db: Database, world: World) 
 
 async def test_without_committee_the_office_takes_it(db: Database, world: World) -> None:
     async with db.write() as session:
-        role = (await session.exec(select(Role).where(Role.person_id == world.committee))).one()
+        role = (await session.exec(select(Role).where(Role.person_id == world.bare_committee.id))).one()
         await session.delete(role)
-    case = await report(db, world.neighbour)
-    assert (case.owner_level, case.owner_id) == (OwnerLevel.OFFICE, world.admin)
+    case = await report(db, world.neighbour.id)
+    assert (case.owner_level, case.owner_id) == (OwnerLevel.OFFICE, world.admin.id)
     routed = [event for event in await events(db, case.id or 0) if event.kind == EventKind.ROUTED]
     assert routed[0].reason == RoutingReason.OFFICE
 
@@ -205,12 +206,14 @@ TARGET: dict[Action, CaseStatus] = {
 async def test_every_action_from_every_status(
     db: Database, world: World, action: Action, status: CaseStatus
 ) -> None:
-    original = await report(db, world.resident, description="The first report of it.")
-    case = await report(db, world.resident)
+    original = await report(db, world.resident.id, description="The first report of it.")
+    case = await report(db, world.resident.id)
     case_id = case.id or 0
     # Staff actions need the case forwarded to the enterprise.
     await set_state(db, case_id, status=status, forwarded_enterprise_id=world.enterprise)
-    actor = {Action.WORK_DONE: world.staff, Action.WITHDRAW: world.resident}.get(action, world.instructor)
+    actor = {Action.WORK_DONE: world.staff.id, Action.WITHDRAW: world.resident.id}.get(
+        action, world.instructor.id
+    )
     operations: dict[Action, tuple[Callable[..., Awaitable[Case]], dict[str, Any]]] = {
         Action.ACCEPT: (accept_case, {}),
         Action.FORWARD: (forward_case, {}),
@@ -249,29 +252,29 @@ def test_the_tables_refuse_obvious_nonsense() -> None:
 
 @pytest.mark.parametrize("who", ["other_instructor", "resident", "staff", "admin"])
 async def test_only_the_owner_accepts(db: Database, world: World, who: str) -> None:
-    case = await report(db, world.resident)
+    case = await report(db, world.resident.id)
     with pytest.raises(Refused) as refused:
-        await act(db, accept_case, case.id or 0, getattr(world, who))
+        await act(db, accept_case, case.id or 0, getattr(world, who).id)
     assert refused.value.message == NOT_ALLOWED
     assert (await load(db, case.id or 0)).status == CaseStatus.ASSIGNED
 
 
 async def test_staff_of_another_enterprise_cannot_work_a_forwarded_case(db: Database, world: World) -> None:
-    case = await report(db, world.resident)
-    await act(db, forward_case, case.id or 0, world.instructor)
+    case = await report(db, world.resident.id)
+    await act(db, forward_case, case.id or 0, world.instructor.id)
     for operation, arguments in ((mark_work_done, {}), (add_note, {"text": "x", "photo_file_ids": []})):
         with pytest.raises(Refused) as refused:
-            await act(db, operation, case.id or 0, world.other_staff, **arguments)
+            await act(db, operation, case.id or 0, world.other_staff.id, **arguments)
         assert refused.value.message == NOT_ALLOWED
     assert (await load(db, case.id or 0)).work_done_at is None
 
 
 async def test_accepting_twice_changes_nothing_the_second_time(db: Database, world: World) -> None:
-    case = await report(db, world.resident)
-    await act(db, accept_case, case.id or 0, world.instructor)
+    case = await report(db, world.resident.id)
+    await act(db, accept_case, case.id or 0, world.instructor.id)
     before = await events(db, case.id or 0)
     with pytest.raises(Refused) as refused:
-        await act(db, accept_case, case.id or 0, world.instructor)
+        await act(db, accept_case, case.id or 0, world.instructor.id)
     assert (refused.value.message, refused.value.params) == (WRONG_STATUS, {"status": "accepted"})
     assert len(await events(db, case.id or 0)) == len(before)
 
@@ -280,25 +283,25 @@ async def test_accepting_twice_changes_nothing_the_second_time(db: Database, wor
 
 
 async def test_reject_returns_the_case_to_the_street_office(db: Database, world: World) -> None:
-    case = await report(db, world.resident)
-    await act(db, reject_case, case.id or 0, world.instructor, reason="It is the city's water main.")
+    case = await report(db, world.resident.id)
+    await act(db, reject_case, case.id or 0, world.instructor.id, reason="It is the city's water main.")
     after = await load(db, case.id or 0)
     assert after.status == CaseStatus.REJECTED
-    assert (after.owner_level, after.owner_id) == (OwnerLevel.OFFICE, world.admin)
+    assert (after.owner_level, after.owner_id) == (OwnerLevel.OFFICE, world.admin.id)
     kinds = [(event.kind, event.text) for event in await events(db, case.id or 0)]
     assert (EventKind.REJECTED, "It is the city's water main.") in kinds
     assert kinds[-1][0] == EventKind.ROUTED
-    assert [row.recipient_id for row in await outbox(db, OutboxKind.CASE_STATUS)] == [world.resident]
-    assert world.admin in [row.recipient_id for row in await outbox(db, OutboxKind.CASE_CARD)]
+    assert [row.recipient_id for row in await outbox(db, OutboxKind.CASE_STATUS)] == [world.resident.id]
+    assert world.admin.id in [row.recipient_id for row in await outbox(db, OutboxKind.CASE_CARD)]
     # The office takes it on itself.
-    assert (await act(db, accept_case, case.id or 0, world.admin)).status == CaseStatus.ACCEPTED
+    assert (await act(db, accept_case, case.id or 0, world.admin.id)).status == CaseStatus.ACCEPTED
 
 
 async def test_duplicate_links_the_open_case_and_tells_the_resident_which(db: Database, world: World) -> None:
-    original = await report(db, world.resident)
-    case = await report(db, world.resident)
+    original = await report(db, world.resident.id)
+    case = await report(db, world.resident.id)
     await act(
-        db, mark_duplicate, case.id or 0, world.instructor, original_number=f" {original.number.lower()} "
+        db, mark_duplicate, case.id or 0, world.instructor.id, original_number=f" {original.number.lower()} "
     )
     after = await load(db, case.id or 0)
     assert after.status == CaseStatus.DUPLICATE and after.duplicate_of_id == original.id
@@ -306,47 +309,49 @@ async def test_duplicate_links_the_open_case_and_tells_the_resident_which(db: Da
     assert event.kind == EventKind.DUPLICATE
     assert json.loads(event.reason_params or "{}") == {"original": original.number}
     told = await outbox(db, OutboxKind.CASE_STATUS)
-    assert [(row.recipient_id, row.parameters()["event_id"]) for row in told] == [(world.resident, event.id)]
+    assert [(row.recipient_id, row.parameters()["event_id"]) for row in told] == [
+        (world.resident.id, event.id)
+    ]
 
 
 async def test_duplicate_refuses_closed_foreign_self_and_unknown_numbers(db: Database, world: World) -> None:
-    case = await report(db, world.resident)
-    closed = await report(db, world.resident)
+    case = await report(db, world.resident.id)
+    closed = await report(db, world.resident.id)
     await set_state(db, closed.id or 0, status=CaseStatus.CLOSED)
-    foreign = await report(db, world.neighbour)
+    foreign = await report(db, world.neighbour.id)
     for number in (closed.number, foreign.number, case.number, "LSW-1999-000999"):
         with pytest.raises(Refused) as refused:
-            await act(db, mark_duplicate, case.id or 0, world.instructor, original_number=number)
+            await act(db, mark_duplicate, case.id or 0, world.instructor.id, original_number=number)
         assert (refused.value.message, refused.value.params) == (NOT_A_DUPLICATE, {"number": number})
     after = await load(db, case.id or 0)
     assert after.status == CaseStatus.ASSIGNED and after.duplicate_of_id is None
 
 
 async def test_forward_then_work_done_asks_the_owner_to_confirm(db: Database, world: World) -> None:
-    case = await report(db, world.resident)
-    await act(db, forward_case, case.id or 0, world.instructor)
+    case = await report(db, world.resident.id)
+    await act(db, forward_case, case.id or 0, world.instructor.id)
     assert [row.recipient_id for row in await outbox(db, OutboxKind.CASE_CARD)] == [
-        world.instructor,
-        world.staff,
+        world.instructor.id,
+        world.staff.id,
     ]
-    await act(db, add_note, case.id or 0, world.staff, text="Technician sent.", photo_file_ids=[])
-    await act(db, mark_work_done, case.id or 0, world.staff)
+    await act(db, add_note, case.id or 0, world.staff.id, text="Technician sent.", photo_file_ids=[])
+    await act(db, mark_work_done, case.id or 0, world.staff.id)
     after = await load(db, case.id or 0)
     assert after.work_done_at is not None and after.status == CaseStatus.IN_PROGRESS
     assert [(row.recipient_id, row.case_id) for row in await outbox(db, OutboxKind.CASE_WORK_DONE)] == [
-        (world.instructor, case.id)
+        (world.instructor.id, case.id)
     ]
     with pytest.raises(Refused):
-        await act(db, mark_work_done, case.id or 0, world.staff)
+        await act(db, mark_work_done, case.id or 0, world.staff.id)
     assert len(await outbox(db, OutboxKind.CASE_WORK_DONE)) == 1
 
 
 async def test_note_starts_the_work_and_resolve_sets_resolved_at(db: Database, world: World) -> None:
-    case = await report(db, world.resident)
-    await act(db, add_note, case.id or 0, world.instructor, text="Looking at it.", photo_file_ids=["p1"])
+    case = await report(db, world.resident.id)
+    await act(db, add_note, case.id or 0, world.instructor.id, text="Looking at it.", photo_file_ids=["p1"])
     assert (await load(db, case.id or 0)).status == CaseStatus.IN_PROGRESS
     resolved = await act(
-        db, resolve_case, case.id or 0, world.instructor, note="Lift repaired.", photo_file_ids=["p2"]
+        db, resolve_case, case.id or 0, world.instructor.id, note="Lift repaired.", photo_file_ids=["p2"]
     )
     assert resolved.status == CaseStatus.RESOLVED and resolved.resolved_at is not None
     assert resolved.first_response_at is not None
@@ -354,23 +359,20 @@ async def test_note_starts_the_work_and_resolve_sets_resolved_at(db: Database, w
         photos = list(await session.exec(select(CasePhoto).where(CasePhoto.case_id == case.id)))
     assert sorted(photo.file_id for photo in photos) == ["p1", "p2"]
     assert all(photo.event_id is not None for photo in photos)
-    assert [row.recipient_id for row in await outbox(db, OutboxKind.CASE_STATUS)] == [world.resident] * 2
+    assert [row.recipient_id for row in await outbox(db, OutboxKind.CASE_STATUS)] == [world.resident.id] * 2
 
 
 async def test_reroute_from_unreachable_goes_one_level_up(db: Database, world: World) -> None:
+    # 东方华庭 has a party committee member (陈书记): one level above the instructor.
+    case = await report(db, world.resident.id)
     async with db.write() as session:
-        session.add(
-            Role(person_id=world.committee, kind=RoleKind.PARTY_COMMITTEE, community_id=world.community)
-        )
-    case = await report(db, world.resident)
-    async with db.write() as session:
-        instructor = await session.get(Person, world.instructor)
+        instructor = await session.get(Person, world.instructor.id)
         assert instructor is not None
         instructor.reachable = False
         session.add(instructor)
         moved = await reroute_from_unreachable(session=session, person=instructor, now=utcnow())
     assert [row.id for row in moved] == [case.id]
     after = await load(db, case.id or 0)
-    assert (after.owner_level, after.owner_id) == (OwnerLevel.PARTY_COMMITTEE, world.committee)
+    assert (after.owner_level, after.owner_id) == (OwnerLevel.PARTY_COMMITTEE, world.committee.id)
     last = (await events(db, case.id or 0))[-1]
     assert (last.kind, last.reason) == (EventKind.ROUTED, RoutingReason.COMMITTEE_UP)

@@ -35,7 +35,9 @@ from models.outbox.kinds import OutboxKind
 from models.outbox.queue import OutboxMessage
 from models.refusal import Refused
 from storage.database import Database
-from tests.cases_world import DEADLINES, NEIGHBOUR_TG, RESIDENT_TG, World, make_world, report
+from tests.factories.cases import DEADLINES, report
+from tests.factories.ids import NEIGHBOUR_TG, RESIDENT_TG
+from tests.factories.world import World, make_world
 
 
 def draft(key: str) -> CaseDraft:
@@ -63,12 +65,12 @@ async def world(db: Database) -> World:
 
 async def test_the_hourly_count_takes_only_the_persons_last_hour(db: Database, world: World) -> None:
     now = utcnow()
-    await report(db, world.resident, now=now - timedelta(minutes=10))
-    await report(db, world.resident, now=now - timedelta(minutes=59))
-    await report(db, world.resident, now=now - timedelta(minutes=61))
-    await report(db, world.neighbour, now=now)
+    await report(db, world.resident.id, now=now - timedelta(minutes=10))
+    await report(db, world.resident.id, now=now - timedelta(minutes=59))
+    await report(db, world.resident.id, now=now - timedelta(minutes=61))
+    await report(db, world.neighbour.id, now=now)
     async with db.read() as session:
-        resident = await session.get(Person, world.resident)
+        resident = await session.get(Person, world.resident.id)
         assert resident is not None
         allowance = await report_allowance(session=session, person=resident, now=now)
     assert allowance.reports_last_hour == 2
@@ -78,32 +80,32 @@ async def test_report_allowance_names_the_community_and_counts_the_last_hour(
     db: Database, world: World
 ) -> None:
     now = utcnow()
-    await report(db, world.resident, now=now - timedelta(minutes=10))
-    await report(db, world.resident, now=now - timedelta(minutes=61))
+    await report(db, world.resident.id, now=now - timedelta(minutes=10))
+    await report(db, world.resident.id, now=now - timedelta(minutes=61))
     async with db.write() as session:
         stranger = Person(telegram_id=9998, name="Stranger")
         session.add(stranger)
     async with db.read() as session:
-        resident = await session.get(Person, world.resident)
-        neighbour = await session.get(Person, world.neighbour)
+        resident = await session.get(Person, world.resident.id)
+        neighbour = await session.get(Person, world.neighbour.id)
         assert resident is not None and neighbour is not None
         assert await report_allowance(session=session, person=resident, now=now) == ReportAllowance(
             "东方华庭", 1
         )
         assert await report_allowance(session=session, person=neighbour, now=now) == ReportAllowance(
-            "老街小区", 0
+            "山后", 0
         )
         assert await report_allowance(session=session, person=stranger, now=now) == ReportAllowance(None, 0)
 
 
 async def test_the_same_draft_makes_one_case(db: Database, world: World) -> None:
-    first = await submit(db, world.resident, "k1")
-    again = await submit(db, world.resident, "k1", per_hour=1)  # the limit never hides the case
+    first = await submit(db, world.resident.id, "k1")
+    again = await submit(db, world.resident.id, "k1", per_hour=1)  # the limit never hides the case
     assert again.id == first.id
     async with db.read() as session:
         assert len(list(await session.exec(select(Case)))) == 1
-        resident = await session.get(Person, world.resident)
-        neighbour = await session.get(Person, world.neighbour)
+        resident = await session.get(Person, world.resident.id)
+        neighbour = await session.get(Person, world.neighbour.id)
         assert resident is not None and neighbour is not None
         assert (await case_for_draft(session=session, reporter=resident, draft_key="k1")) is not None
         # Someone else's draft key names nothing.
@@ -114,7 +116,7 @@ async def test_a_new_case_is_numbered_owned_and_timelined_and_its_card_queued(
     db: Database, world: World
 ) -> None:
     opened = await opened_as(db, RESIDENT_TG, "k1")
-    assert opened.owner is not None and opened.owner.id == world.instructor
+    assert opened.owner is not None and opened.owner.id == world.instructor.id
     async with db.read() as session:
         case = (await session.exec(select(Case))).one()
         lines = list(await session.exec(select(CaseEvent).order_by(col(CaseEvent.id))))
@@ -125,21 +127,21 @@ async def test_a_new_case_is_numbered_owned_and_timelined_and_its_card_queued(
     assert (case.status, case.owner_level, case.owner_id) == (
         CaseStatus.ASSIGNED,
         OwnerLevel.INSTRUCTOR,
-        world.instructor,
+        world.instructor.id,
     )
     assert [(line.kind, line.status, line.actor_id) for line in lines] == [
-        (EventKind.REPORTED, CaseStatus.NEW, world.resident),
+        (EventKind.REPORTED, CaseStatus.NEW, world.resident.id),
         (EventKind.ROUTED, CaseStatus.ASSIGNED, None),
     ]
     assert photos == ["a", "b"]
-    assert cards == [(world.instructor, OutboxKind.CASE_CARD)]
+    assert cards == [(world.instructor.id, OutboxKind.CASE_CARD)]
 
 
 async def test_the_hourly_limit_refuses_and_creates_nothing(db: Database, world: World) -> None:
-    await submit(db, world.resident, "k1", per_hour=2)
-    await submit(db, world.resident, "k2", per_hour=2)
+    await submit(db, world.resident.id, "k1", per_hour=2)
+    await submit(db, world.resident.id, "k2", per_hour=2)
     with pytest.raises(Refused) as refused:
-        await submit(db, world.resident, "k3", per_hour=2)
+        await submit(db, world.resident.id, "k3", per_hour=2)
     assert refused.value.message == TOO_MANY_REPORTS and refused.value.params == {"limit": 2}
     async with db.read() as session:
         assert len(list(await session.exec(select(Case)))) == 2
@@ -166,13 +168,13 @@ async def test_no_community_no_report_and_no_suggestion(db: Database, world: Wor
 
 
 async def test_suggestions_are_stored_for_the_community_and_counted_apart(db: Database, world: World) -> None:
-    await report(db, world.resident)
+    await report(db, world.resident.id)
     async with db.write() as session:
         suggestion = await submit_suggestion(
             session=session, telegram_id=RESIDENT_TG, text="More benches", per_hour=5, now=utcnow()
         )
     assert (suggestion.author_id, suggestion.community_id, suggestion.text) == (
-        world.resident,
+        world.resident.id,
         world.community,
         "More benches",
     )
@@ -185,10 +187,10 @@ async def test_suggestions_are_stored_for_the_community_and_counted_apart(db: Da
 async def test_case_numbers_count_up_per_street_and_start_again_each_year(db: Database, world: World) -> None:
     december = datetime(2026, 12, 31, 15, 0, tzinfo=UTC)
     numbers = [
-        (await report(db, world.resident, now=december)).number,
-        (await report(db, world.neighbour, now=december)).number,
-        (await report(db, world.resident, now=december + timedelta(hours=10))).number,  # 2027 now
-        (await report(db, world.neighbour, now=december + timedelta(hours=11))).number,
+        (await report(db, world.resident.id, now=december)).number,
+        (await report(db, world.neighbour.id, now=december)).number,
+        (await report(db, world.resident.id, now=december + timedelta(hours=10))).number,  # 2027 now
+        (await report(db, world.neighbour.id, now=december + timedelta(hours=11))).number,
     ]
     assert numbers == ["LSW-2026-000001", "LSW-2026-000002", "LSW-2027-000001", "LSW-2027-000002"]
 
@@ -199,7 +201,7 @@ async def test_the_number_takes_the_year_of_the_streets_time_zone(db: Database, 
     opened = await opened_as(db, RESIDENT_TG, "new-year", now=new_years_morning, numbering_zone=qingdao)
     assert opened.case.number == "LSW-2027-000001"
     # The same moment counted in UTC is still 2026.
-    assert (await report(db, world.neighbour, now=new_years_morning)).number == "LSW-2026-000001"
+    assert (await report(db, world.neighbour.id, now=new_years_morning)).number == "LSW-2026-000001"
 
 
 async def opened_as(
@@ -237,7 +239,7 @@ async def submit_as(db: Database, telegram_id: int, key: str, per_hour: int = 5)
 
 async def test_submitting_as_a_telegram_account_keeps_every_rule(db: Database, world: World) -> None:
     first = await submit_as(db, RESIDENT_TG, "k1")
-    assert first.reporter_id == world.resident
+    assert first.reporter_id == world.resident.id
     assert (await submit_as(db, RESIDENT_TG, "k1", per_hour=1)).id == first.id  # the same draft: its case
     with pytest.raises(Refused) as refused:
         await submit_as(db, RESIDENT_TG, "k2", per_hour=1)
@@ -258,13 +260,13 @@ async def all_cases(db: Database) -> list[Case]:
 
 async def test_numbers_are_padded_to_six_digits_and_grow_past_them(db: Database, world: World) -> None:
     now = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
-    first = (await report(db, world.resident, now=now)).number  # the street's counter starts
+    first = (await report(db, world.resident.id, now=now)).number  # the street's counter starts
     async with db.write() as session:
         await session.exec(update(CaseCounter).values(last=41))
-    second = (await report(db, world.resident, now=now)).number
+    second = (await report(db, world.resident.id, now=now)).number
     async with db.write() as session:
         await session.exec(update(CaseCounter).values(last=999_999))
-    third = (await report(db, world.neighbour, now=now)).number
+    third = (await report(db, world.neighbour.id, now=now)).number
     assert [first, second, third] == ["LSW-2026-000001", "LSW-2026-000042", "LSW-2026-1000000"]
 
 

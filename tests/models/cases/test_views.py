@@ -9,9 +9,12 @@ from models.cases.actions import accept_case, forward_case, withdraw_case
 from models.cases.routing import RoutingReason
 from models.cases.tables import CaseStatus, EventKind
 from models.cases.views import case_timeline, cases_of_reporter
-from models.directory.tables import Person, Role, RoleKind, Street
+from models.directory.tables import Person, RoleKind
 from storage.database import Database
-from tests.residence_world import add_resident, make_world, report
+from tests.factories.cases import report
+from tests.factories.directory import add_person, add_resident, add_role, add_street
+from tests.factories.ids import Kind
+from tests.factories.world import make_world
 
 
 async def _get(db: Database, person_id: int) -> Person:
@@ -23,8 +26,8 @@ async def _get(db: Database, person_id: int) -> Person:
 
 async def test_own_cases_newest_first_and_paged(db: Database) -> None:
     world = await make_world(db)
-    li = await add_resident(db, 1, "Li", community=world.community)
-    ma = await add_resident(db, 2, "Ma", community=world.community)
+    li = (await add_resident(db, "Li", community=world.community)).id
+    ma = (await add_resident(db, "Ma", community=world.community)).id
     start = utcnow() - timedelta(days=1)
     mine = [await report(db, li, now=start + timedelta(minutes=n)) for n in range(7)]
     await report(db, ma, now=start + timedelta(minutes=30))
@@ -38,11 +41,11 @@ async def test_own_cases_newest_first_and_paged(db: Database) -> None:
 
 async def test_timeline_names_who_did_what(db: Database) -> None:
     world = await make_world(db)
-    li = await add_resident(db, 1, "Li", community=world.community)
+    li = (await add_resident(db, "Li", community=world.community)).id
     case = await report(db, li)
     async with db.write() as session:
         await accept_case(
-            session=session, case_id=case.id or 0, actor=await _get(db, world.instructor), now=utcnow()
+            session=session, case_id=case.id or 0, actor=await _get(db, world.instructor.id), now=utcnow()
         )
     async with db.read() as session:
         timeline = await case_timeline(session=session, case_id=case.id or 0, viewer=await _get(db, li))
@@ -51,38 +54,36 @@ async def test_timeline_names_who_did_what(db: Database) -> None:
     assert kinds == [
         (EventKind.REPORTED, "Li"),
         (EventKind.ROUTED, None),
-        (EventKind.ACCEPTED, "Wang Instructor"),
+        (EventKind.ACCEPTED, "王指导员"),
     ]
     assert timeline.entries[1].event.reason == RoutingReason.INSTRUCTOR
 
 
 async def test_only_the_reporter_and_those_handling_it_see_the_timeline(db: Database) -> None:
     world = await make_world(db)
-    li = await add_resident(db, 1, "Li", community=world.community)
-    ma = await add_resident(db, 2, "Ma", community=world.community)
+    li = (await add_resident(db, "Li", community=world.community)).id
+    ma = (await add_resident(db, "Ma", community=world.community)).id
     case = await report(db, li)
     case_id = case.id or 0
     async with db.write() as session:
-        far_street = Street(code="far", name="Far")
-        far_admin = Person(telegram_id=9, name="Far Admin")
-        session.add_all([far_street, far_admin])
-        await session.flush()
-        session.add(Role(person_id=far_admin.id or 0, kind=RoleKind.OFFICE_ADMIN, street_id=far_street.id))
-        far_admin_id = far_admin.id or 0
+        far_street = await add_street(session, code="far", name="Far")
+        far_admin = await add_person(session, Kind.OFFICE, "Far Admin")
+        await add_role(session, far_admin, RoleKind.OFFICE_ADMIN, street=far_street)
+        far_admin_id = far_admin.id
 
     async def sees(person_id: int) -> bool:
         async with db.read() as session:
             timeline = await case_timeline(session=session, case_id=case_id, viewer=await _get(db, person_id))
         return timeline is not None and timeline.case.id == case_id
 
-    assert await sees(li) and await sees(world.instructor) and await sees(world.admin)
+    assert await sees(li) and await sees(world.instructor.id) and await sees(world.admin.id)
     assert not await sees(ma) and not await sees(far_admin_id)
-    assert not await sees(world.staff)  # not forwarded to the enterprise yet
+    assert not await sees(world.staff.id)  # not forwarded to the enterprise yet
     async with db.write() as session:
         await forward_case(
-            session=session, case_id=case_id, actor=await _get(db, world.instructor), now=utcnow()
+            session=session, case_id=case_id, actor=await _get(db, world.instructor.id), now=utcnow()
         )
-    assert await sees(world.staff)
+    assert await sees(world.staff.id)
     async with db.write() as session:
         withdrawn = await withdraw_case(
             session=session, case_id=case_id, actor=await _get(db, li), now=utcnow()
@@ -91,9 +92,9 @@ async def test_only_the_reporter_and_those_handling_it_see_the_timeline(db: Data
     # A case no one can act on any more is still readable by those who answer for it.
     assert (
         await sees(li)
-        and await sees(world.instructor)
-        and await sees(world.staff)
-        and await sees(world.admin)
+        and await sees(world.instructor.id)
+        and await sees(world.staff.id)
+        and await sees(world.admin.id)
     )
     assert not await sees(ma)
     async with db.read() as session:

@@ -14,7 +14,8 @@ from models.cases.tables import Case, CaseStatus
 from models.cases.worklist import open_cases_for
 from models.directory.tables import Person
 from storage.database import Database
-from tests.cases_world import World, make_world, report
+from tests.factories.cases import report
+from tests.factories.world import World, make_world
 
 
 @pytest.fixture
@@ -39,20 +40,20 @@ async def test_overdue_first_then_by_resolution_deadline(db: Database, world: Wo
     late = Deadlines(response=timedelta(hours=1), resolution=timedelta(days=30))
     soon = Deadlines(response=timedelta(hours=24), resolution=timedelta(days=2))
     later = Deadlines(response=timedelta(hours=24), resolution=timedelta(days=5))
-    c_later = await report(db, world.resident, deadlines=later, now=now)
-    c_soon = await report(db, world.resident, deadlines=soon, now=now)
+    c_later = await report(db, world.resident.id, deadlines=later, now=now)
+    c_soon = await report(db, world.resident.id, deadlines=soon, now=now)
     # Reported two hours ago with a one-hour response deadline and no answer yet: overdue.
-    c_late = await report(db, world.resident, deadlines=late, now=now - timedelta(hours=2))
-    numbers, total = await worklist(db, world.instructor)
+    c_late = await report(db, world.resident.id, deadlines=late, now=now - timedelta(hours=2))
+    numbers, total = await worklist(db, world.instructor.id)
     assert numbers == [c_late.number, c_soon.number, c_later.number]
     assert total == 3
 
 
 async def test_only_open_cases_the_person_handles(db: Database, world: World) -> None:
-    mine = await report(db, world.resident)
-    done = await report(db, world.resident)
+    mine = await report(db, world.resident.id)
+    done = await report(db, world.resident.id)
     async with db.write() as session:
-        instructor = await session.get(Person, world.instructor)
+        instructor = await session.get(Person, world.instructor.id)
         assert instructor is not None
         await accept_case(session=session, case_id=done.id or 0, actor=instructor, now=utcnow())
         await resolve_case(
@@ -63,26 +64,26 @@ async def test_only_open_cases_the_person_handles(db: Database, world: World) ->
             photo_file_ids=[],
             now=utcnow(),
         )
-    other = await report(db, world.neighbour)  # the party committee's
-    assert await worklist(db, world.instructor) == ([mine.number], 1)
-    assert await worklist(db, world.other_instructor) == ([], 0)
-    assert await worklist(db, world.committee) == ([other.number], 1)
-    assert await worklist(db, world.resident) == ([], 0)
+    other = await report(db, world.neighbour.id)  # the party committee's
+    assert await worklist(db, world.instructor.id) == ([mine.number], 1)
+    assert await worklist(db, world.other_instructor.id) == ([], 0)
+    assert await worklist(db, world.bare_committee.id) == ([other.number], 1)
+    assert await worklist(db, world.resident.id) == ([], 0)
 
 
 async def test_staff_see_cases_forwarded_to_their_enterprise(db: Database, world: World) -> None:
-    case = await report(db, world.resident)
-    assert await worklist(db, world.staff) == ([], 0)
+    case = await report(db, world.resident.id)
+    assert await worklist(db, world.staff.id) == ([], 0)
     async with db.write() as session:
-        instructor = await session.get(Person, world.instructor)
+        instructor = await session.get(Person, world.instructor.id)
         assert instructor is not None
         await forward_case(session=session, case_id=case.id or 0, actor=instructor, now=utcnow())
-    assert await worklist(db, world.staff) == ([case.number], 1)
-    assert await worklist(db, world.other_staff) == ([], 0)
+    assert await worklist(db, world.staff.id) == ([case.number], 1)
+    assert await worklist(db, world.other_staff.id) == ([], 0)
 
 
 async def test_office_admins_see_office_level_cases_of_their_street(db: Database, world: World) -> None:
-    case = await report(db, world.resident)
+    case = await report(db, world.resident.id)
     async with db.write() as session:
         row = await session.get(Case, case.id)
         assert row is not None
@@ -90,12 +91,12 @@ async def test_office_admins_see_office_level_cases_of_their_street(db: Database
         row.owner_id = None  # nobody reachable at the office when it came
         row.status = CaseStatus.REJECTED
         session.add(row)
-    assert await worklist(db, world.admin) == ([case.number], 1)
-    assert await worklist(db, world.instructor) == ([], 0)
+    assert await worklist(db, world.admin.id) == ([case.number], 1)
+    assert await worklist(db, world.instructor.id) == ([], 0)
 
 
 async def test_pages_are_single_queries(db: Database, world: World) -> None:
-    numbers = [(await report(db, world.resident)).number for _ in range(7)]
+    numbers = [(await report(db, world.resident.id)).number for _ in range(7)]
     statements: list[str] = []
 
     def count(*args: object) -> None:
@@ -103,14 +104,14 @@ async def test_pages_are_single_queries(db: Database, world: World) -> None:
 
     event.listen(db.engine.sync_engine, "before_cursor_execute", count)
     try:
-        first, total = await worklist(db, world.instructor, page=0, per_page=3)
+        first, total = await worklist(db, world.instructor.id, page=0, per_page=3)
         queries_for_one_page = len([s for s in statements if 'FROM "case"' in s or "FROM case" in s])
-        last, _ = await worklist(db, world.instructor, page=2, per_page=3)
-        beyond, beyond_total = await worklist(db, world.instructor, page=5, per_page=3)
+        last, _ = await worklist(db, world.instructor.id, page=2, per_page=3)
+        beyond, beyond_total = await worklist(db, world.instructor.id, page=5, per_page=3)
     finally:
         event.remove(db.engine.sync_engine, "before_cursor_execute", count)
     assert total == 7 and len(first) == 3 and len(last) == 1
     assert queries_for_one_page == 1
     assert (beyond, beyond_total) == ([], 7)
-    all_numbers = [*first, *(await worklist(db, world.instructor, page=1, per_page=3))[0], *last]
+    all_numbers = [*first, *(await worklist(db, world.instructor.id, page=1, per_page=3))[0], *last]
     assert sorted(all_numbers) == sorted(numbers)

@@ -21,7 +21,9 @@ from models.directory.residence import (
 from models.directory.tables import Community, Person
 from models.refusal import Refused
 from storage.database import Database
-from tests.residence_world import EXTRA_COMMUNITIES, add_resident, make_world
+from tests.factories.directory import add_resident
+from tests.factories.ids import stranger
+from tests.factories.world import EXTRA_COMMUNITIES, make_world
 
 
 async def _person(db: Database, person_id: int) -> Person:
@@ -33,47 +35,47 @@ async def _person(db: Database, person_id: int) -> Person:
 
 async def test_join_by_code_sets_the_community_and_clears_an_old_building(db: Database) -> None:
     world = await make_world(db)
-    resident = await add_resident(db, 1, "Li", community=world.other_street_community)
+    resident = await add_resident(db, "Li", community=world.other_street_community)
     async with db.write() as session:
-        person = await session.get(Person, resident)
+        person = await session.get(Person, resident.id)
         assert person is not None
         person.building = "3-2-501"
         community = await join_community(session=session, person=person, community_code=" DFHT ")
     assert community.id == world.community
-    stored = await _person(db, resident)
+    stored = await _person(db, resident.id)
     assert stored.community_id == world.community and stored.building is None
 
 
 async def test_joining_the_same_community_again_keeps_the_building(db: Database) -> None:
     world = await make_world(db)
-    resident = await add_resident(db, 1, "Li", community=world.community)
+    resident = await add_resident(db, "Li", community=world.community)
     async with db.write() as session:
-        person = await session.get(Person, resident)
+        person = await session.get(Person, resident.id)
         assert person is not None
         await set_building(session=session, person=person, building="3-2-501")
         await join_community(session=session, person=person, community_code="dfht")
-    assert (await _person(db, resident)).building == "3-2-501"
+    assert (await _person(db, resident.id)).building == "3-2-501"
 
 
 async def test_unknown_code_is_refused_and_changes_nothing(db: Database) -> None:
     world = await make_world(db)
-    resident = await add_resident(db, 1, "Li", community=world.community)
+    resident = await add_resident(db, "Li", community=world.community)
     for code in ("nope", ""):
         with pytest.raises(Refused) as refused:
             async with db.write() as session:
-                person = await session.get(Person, resident)
+                person = await session.get(Person, resident.id)
                 assert person is not None
                 await join_community(session=session, person=person, community_code=code)
         assert refused.value.message == UNKNOWN_COMMUNITY
-    assert (await _person(db, resident)).community_id == world.community
+    assert (await _person(db, resident.id)).community_id == world.community
 
 
 async def test_choose_community_must_belong_to_the_street(db: Database) -> None:
     world = await make_world(db)
-    resident = await add_resident(db, 1, "Li", community=None)
+    resident = await add_resident(db, "Li", community=None)
     with pytest.raises(Refused) as refused:
         async with db.write() as session:
-            person = await session.get(Person, resident)
+            person = await session.get(Person, resident.id)
             assert person is not None
             await choose_community(
                 session=session,
@@ -84,85 +86,84 @@ async def test_choose_community_must_belong_to_the_street(db: Database) -> None:
     assert refused.value.message == NOT_IN_STREET
     with pytest.raises(Refused) as refused:
         async with db.write() as session:
-            person = await session.get(Person, resident)
+            person = await session.get(Person, resident.id)
             assert person is not None
             await choose_community(session=session, person=person, community_id=99999, street_id=world.street)
     assert refused.value.message == UNKNOWN_COMMUNITY
-    assert (await _person(db, resident)).community_id is None
+    assert (await _person(db, resident.id)).community_id is None
     async with db.write() as session:
-        person = await session.get(Person, resident)
+        person = await session.get(Person, resident.id)
         assert person is not None
         await choose_community(
             session=session, person=person, community_id=world.community, street_id=world.street
         )
-    assert (await _person(db, resident)).community_id == world.community
+    assert (await _person(db, resident.id)).community_id == world.community
 
 
 async def test_building_is_tidied_cleared_and_limited(db: Database) -> None:
     world = await make_world(db)
-    resident = await add_resident(db, 1, "Li", community=world.community)
+    resident = await add_resident(db, "Li", community=world.community)
     async with db.write() as session:
-        person = await session.get(Person, resident)
+        person = await session.get(Person, resident.id)
         assert person is not None
         await set_building(session=session, person=person, building="  3号楼   2单元 501 ")
-    assert (await _person(db, resident)).building == "3号楼 2单元 501"
+    assert (await _person(db, resident.id)).building == "3号楼 2单元 501"
     with pytest.raises(Refused) as refused:
         async with db.write() as session:
-            person = await session.get(Person, resident)
+            person = await session.get(Person, resident.id)
             assert person is not None
             await set_building(session=session, person=person, building="x" * 101)
     assert refused.value.message == BUILDING_TOO_LONG and refused.value.params == {"limit": 100}
-    assert (await _person(db, resident)).building == "3号楼 2单元 501"
+    assert (await _person(db, resident.id)).building == "3号楼 2单元 501"
     async with db.write() as session:
-        person = await session.get(Person, resident)
+        person = await session.get(Person, resident.id)
         assert person is not None
         await set_building(session=session, person=person, building="   ")
-    assert (await _person(db, resident)).building is None
+    assert (await _person(db, resident.id)).building is None
 
 
 async def test_only_ones_own_contact_sets_the_phone(db: Database) -> None:
     world = await make_world(db)
-    resident = await add_resident(db, 1, "Li", community=world.community)
-    for someone_else in (2, None):
+    resident = await add_resident(db, "Li", community=world.community)
+    for someone_else in (stranger(1), None):
         with pytest.raises(Refused) as refused:
             async with db.write() as session:
-                person = await session.get(Person, resident)
+                person = await session.get(Person, resident.id)
                 assert person is not None
                 await set_phone(
                     session=session, person=person, phone="+8613900000000", contact_user_id=someone_else
                 )
         assert refused.value.message == NOT_YOUR_CONTACT
-    stored = await _person(db, resident)
+    stored = await _person(db, resident.id)
     assert stored.phone is None and not stored.phone_shared
     async with db.write() as session:
-        person = await session.get(Person, resident)
+        person = await session.get(Person, resident.id)
         assert person is not None
-        await set_phone(session=session, person=person, phone="+8613800000001", contact_user_id=1)
-    stored = await _person(db, resident)
+        await set_phone(
+            session=session, person=person, phone="+8613800000001", contact_user_id=resident.telegram_id
+        )
+    stored = await _person(db, resident.id)
     assert stored.phone == "+8613800000001" and stored.phone_shared
     for _ in range(2):  # removing twice is harmless
         async with db.write() as session:
-            person = await session.get(Person, resident)
+            person = await session.get(Person, resident.id)
             assert person is not None
             await remove_phone(session=session, person=person)
-    stored = await _person(db, resident)
+    stored = await _person(db, resident.id)
     assert stored.phone is None and not stored.phone_shared
 
 
 async def test_remove_phone_keeps_a_phone_the_office_listed(db: Database) -> None:
-    await make_world(db)
+    world = await make_world(db)
     async with db.write() as session:
-        person = Person(telegram_id=5, name="Staff", phone="13800000012")
-        session.add(person)
-        await session.flush()
+        person = await session.get(Person, world.staff.id)
+        assert person is not None and person.phone == world.staff.phone
         await remove_phone(session=session, person=person)
-    async with db.read() as session:
-        stored = (await session.exec(select(Person).where(Person.telegram_id == 5))).one()
-    assert stored.phone == "13800000012"
+    assert (await _person(db, world.staff.id)).phone == world.staff.phone
 
 
 async def test_pages_of_streets_and_communities(db: Database) -> None:
-    world = await make_world(db)
+    world = await make_world(db, many_communities=True)
     async with db.read() as session:
         streets, total = await streets_page(session=session, page=0, per_page=1)
         assert total == 2 and len(streets) == 1
@@ -174,7 +175,7 @@ async def test_pages_of_streets_and_communities(db: Database) -> None:
         all_ids = set(
             (await session.exec(select(Community.id).where(Community.street_id == world.street))).all()
         )
-    assert total == EXTRA_COMMUNITIES + 1
+    assert total == EXTRA_COMMUNITIES + 3  # and 东方华庭, 北岸花园, 山后
     assert len(first) == 8 and len(second) == total - 8
     assert first[0].id == world.community  # sorted by name
     assert {c.id for c in first} | {c.id for c in second} == all_ids

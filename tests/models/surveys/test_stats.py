@@ -12,7 +12,7 @@ from models.periods import parse_period
 from models.refusal import Refused
 from models.surveys.stats import NO_ENTERPRISE, NO_INSTRUCTOR, Grouping, StatsRow, survey_stats
 from storage.database import Database
-from tests.cases_world import World, make_world
+from tests.factories.world import World, make_world
 from tests.stats_data import END, EXPECTED, START, Expected, load_stats_data
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -48,13 +48,13 @@ def counts(row: StatsRow) -> Expected:
 async def test_by_enterprise_gives_exactly_the_known_rates(db: Database, world: World) -> None:
     rows = await stats(db, Grouping.ENTERPRISE)
     assert [(row.key, row.name, row.name_is_msgid) for row in rows] == [
-        (world.enterprise, "东方物业", False),
-        (world.other_enterprise, "华庭物业", False),
+        (world.enterprise, "海悦物业", False),
+        (world.other_enterprise, "滨海物业", False),
         (None, NO_ENTERPRISE, True),
     ]
     by_name = {row.key and row.name: row for row in rows}
     assert {name: counts(row) for name, row in by_name.items()} == EXPECTED
-    east = by_name["东方物业"]
+    east = by_name["海悦物业"]
     assert (east.response_rate, east.resolution_rate, east.satisfaction_rate, east.pay_rate) == (
         0.8,
         0.75,
@@ -62,7 +62,7 @@ async def test_by_enterprise_gives_exactly_the_known_rates(db: Database, world: 
         0.875,
     )
     assert (east.reopen_rate, east.on_time_share) == (1 / 3, 2 / 3)
-    hua = by_name["华庭物业"]
+    hua = by_name["滨海物业"]
     assert (hua.response_rate, hua.resolution_rate, hua.satisfaction_rate, hua.pay_rate) == (
         1.0,
         1 / 3,
@@ -81,15 +81,15 @@ async def test_other_groupings_add_up_the_same_rows(db: Database, world: World) 
 
     communities = {row.name: counts(row) for row in await stats(db, Grouping.COMMUNITY)}
     assert communities == {
-        "东方华庭": EXPECTED["东方物业"],
-        "海景花园": EXPECTED["华庭物业"],
-        "老街小区": EXPECTED[None],
+        "东方华庭": EXPECTED["海悦物业"],
+        "北岸花园": EXPECTED["滨海物业"],
+        "山后": EXPECTED[None],
     }
 
     instructors = {row.name: counts(row) for row in await stats(db, Grouping.INSTRUCTOR)}
     assert instructors == {
-        "Wang Instructor": EXPECTED["东方物业"],
-        "Zhao Instructor": EXPECTED["华庭物业"],
+        "王指导员": EXPECTED["海悦物业"],
+        "赵指导员": EXPECTED["滨海物业"],
         NO_INSTRUCTOR: EXPECTED[None],
     }
 
@@ -97,15 +97,15 @@ async def test_other_groupings_add_up_the_same_rows(db: Database, world: World) 
         (row.key, row.name, row.name_is_msgid): counts(row) for row in await stats(db, Grouping.CATEGORY)
     }
     assert duties == {
-        ("facilities", DUTY_NAMES[ServiceDuty.FACILITIES], True): EXPECTED["东方物业"],
-        ("building_repair", DUTY_NAMES[ServiceDuty.BUILDING_REPAIR], True): EXPECTED["华庭物业"],
+        ("facilities", DUTY_NAMES[ServiceDuty.FACILITIES], True): EXPECTED["海悦物业"],
+        ("building_repair", DUTY_NAMES[ServiceDuty.BUILDING_REPAIR], True): EXPECTED["滨海物业"],
         ("sanitation", DUTY_NAMES[ServiceDuty.SANITATION], True): EXPECTED[None],
     }
 
 
 async def test_the_end_of_a_period_belongs_to_the_next(db: Database, world: World) -> None:
     [row] = await stats(db, Grouping.ENTERPRISE, END, END + timedelta(days=92))
-    assert (row.name, row.sent, row.answered, row.solved, row.cases) == ("东方物业", 1, 1, 0, 0)
+    assert (row.name, row.sent, row.answered, row.solved, row.cases) == ("海悦物业", 1, 1, 0, 0)
     assert await stats(db, Grouping.ENTERPRISE, END + timedelta(days=92), END + timedelta(days=184)) == []
 
 

@@ -9,7 +9,7 @@ from models.refusal import Refused
 from models.surveys.stats import Grouping, survey_stats
 from models.surveys.stats_scope import STATS_NOT_ALLOWED, StatsScope, stats_scope
 from storage.database import Database
-from tests.cases_world import World, make_world
+from tests.factories.world import World, make_world
 from tests.stats_data import END, START, load_stats_data
 
 
@@ -44,15 +44,15 @@ async def test_the_office_sees_its_street_a_committee_its_community_others_nothi
     db: Database, world: World
 ) -> None:
     async with db.read() as session:
-        admin = await session.get(Person, world.admin)
-        committee = await session.get(Person, world.committee)
+        admin = await session.get(Person, world.admin.id)
+        committee = await session.get(Person, world.bare_committee.id)
         assert await stats_scope(session=session, person=admin) == StatsScope(
             name="灵山卫街道", street_id=world.street
         )
         assert await stats_scope(session=session, person=committee) == StatsScope(
-            name="老街小区", community_id=world.bare_community
+            name="山后", community_id=world.bare_community
         )
-        for person_id in (world.resident, world.instructor, world.staff):
+        for person_id in (world.resident.id, world.instructor.id, world.staff.id):
             with pytest.raises(Refused) as refused:
                 await stats_scope(session=session, person=await session.get(Person, person_id))
             assert refused.value.message == STATS_NOT_ALLOWED
