@@ -20,7 +20,7 @@ from models.outbox.kinds import OutboxKind
 from models.outbox.queue import OutboxMessage
 from storage.database import Database
 
-WANG, LI, CHEN, OFFICE, RESIDENT = 9301, 9302, 9201, 9001, 5301
+WANG, LI, CHEN, OFFICE, RESIDENT = 1001, 1002, 3001, 4001, 5001  # tests/factories/ids.py
 
 
 def directory(*instructors: tuple[int, str]) -> str:
