@@ -14,8 +14,10 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
+from handlers.callback_data import a_page, an_id, fields
 from handlers.context import Context, RedPropApplication, wake_outbox
 from handlers.outgoing.cards import category_name, routing_reason, status_name
+from handlers.outgoing.fitting import block, inline
 from handlers.paging import page_count, with_page_buttons, with_page_line
 from handlers.picker import edit_text
 from handlers.replies import refuse_button
@@ -52,16 +54,17 @@ EVENT_NAMES: dict[EventKind, str] = {
 }
 
 
-def _number(part: str) -> int | None:
-    return int(part) if part.isdigit() and len(part) < 10 else None
+CASE_KINDS = frozenset({"o", "v", "w", "wy"})  # the buttons that name a case
+PAGE_KIND = frozenset({"p"})
 
 
-def _argument(update: Update) -> int | None:
-    """The number at the end of the pressed button's data."""
+def _argument(update: Update, kinds: frozenset[str]) -> int | None:
+    """The page (``m:p:<page>``) or case id of a pressed ``m:<kind>:<number>`` button; None else."""
     query = update.callback_query
-    if query is None or query.data is None:
+    parts = fields(query.data if query is not None else None, PREFIX, 2)
+    if parts is None or parts[0] not in kinds:
         return None
-    return _number(query.data.split(":")[-1])
+    return a_page(parts[1]) if kinds == PAGE_KIND else an_id(parts[1])
 
 
 async def _viewer(context: Context, telegram_id: int) -> Person | None:
@@ -111,7 +114,7 @@ async def my_cases(update: Update, context: Context) -> None:
 async def page_shown(update: Update, context: Context) -> None:
     """Show another page of the list in place."""
     query = update.callback_query
-    page = _argument(update)
+    page = _argument(update, PAGE_KIND)
     assert query is not None
     person = await _viewer(context, query.from_user.id)
     shown = await list_page(context, person, page) if person is not None and page is not None else None
@@ -132,7 +135,7 @@ def _entry_lines(entry: TimelineEntry) -> list[str]:
     if event.reason:
         lines.append("   " + routing_reason(event))
     if event.text:
-        lines.append("   " + event.text)
+        lines.append("   " + inline(event.text, 600))
     return lines
 
 
@@ -144,7 +147,7 @@ def timeline_text(timeline: Timeline) -> str:
         _("Category: {category}").format(category=category_name(case)),
         _("Status: {status}").format(status=status_name(case)),
         "",
-        case.description if len(case.description) <= 600 else case.description[:600] + "…",
+        block(case.description, 600),
         "",
         _("Progress:"),
     ]
@@ -168,7 +171,7 @@ async def _own_timeline(update: Update, context: Context) -> Timeline | None:
     """The pressed button's case, if it is the user's own; otherwise refuse the button."""
     query = update.callback_query
     assert query is not None
-    case_id = _argument(update)
+    case_id = _argument(update, CASE_KINDS)
     person = await _viewer(context, query.from_user.id)
     timeline = None
     if person is not None and case_id is not None:

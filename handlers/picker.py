@@ -15,6 +15,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler
 
+from handlers.callback_data import a_page, an_id, fields
 from handlers.context import Context, RedPropApplication
 from handlers.paging import page_count, with_page_buttons, with_page_line
 from handlers.replies import refuse_button
@@ -116,15 +117,18 @@ async def edit_text(update: Update, text: str, keyboard: InlineKeyboardMarkup | 
             raise
 
 
-def _number(part: str) -> int | None:
-    return int(part) if part.isdigit() and len(part) < 10 else None
+def _field(update: Update, kind: str, count: int = 1) -> list[str] | None:
+    """The fields of a pressed ``p:<kind>:…`` button after the kind; None for anything else."""
+    query = update.callback_query
+    parts = fields(query.data if query is not None else None, PREFIX, count + 1)
+    return parts[1:] if parts is not None and parts[0] == kind else None
 
 
 async def streets_paged(update: Update, context: Context) -> None:
     """Show another page of streets."""
     query = update.callback_query
-    assert query is not None and query.data is not None
-    page = _number(query.data.split(":")[-1])
+    assert query is not None
+    page = a_page(found[0]) if (found := _field(update, "sp")) else None
     async with context.db.read() as session:
         shown = await street_picker(session=session, page=page) if page is not None else None
     if shown is None:
@@ -137,20 +141,20 @@ async def streets_paged(update: Update, context: Context) -> None:
 async def street_chosen(update: Update, context: Context) -> None:
     """Show the chosen street's communities."""
     query = update.callback_query
-    assert query is not None and query.data is not None
-    street_id = _number(query.data.split(":")[-1])
+    assert query is not None
+    street_id = an_id(found[0]) if (found := _field(update, "st")) else None
     await _show_communities(update, context, street_id, 0)
 
 
 async def communities_paged(update: Update, context: Context) -> None:
     """Show another page of a street's communities."""
     query = update.callback_query
-    assert query is not None and query.data is not None
-    parts = query.data.split(":")
-    if len(parts) != 4:
+    assert query is not None
+    found = _field(update, "pg", 2)
+    if found is None:
         await refuse_button(update, context)
         return
-    await _show_communities(update, context, _number(parts[2]), _number(parts[3]))
+    await _show_communities(update, context, an_id(found[0]), a_page(found[1]))
 
 
 async def _show_communities(

@@ -30,6 +30,7 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from handlers import picker  # its handlers are registered with the profile's
+from handlers.callback_data import an_id, fields
 from handlers.context import Context, RedPropApplication
 from handlers.picker import PREFIX, chosen_street, edit_text, picker_start
 from handlers.replies import refuse_button
@@ -149,16 +150,17 @@ async def _hint(update: Update, text: str) -> None:
 async def community_chosen(update: Update, context: Context) -> int | None:
     """Join the picked community, then ask for the building."""
     query = update.callback_query
-    assert query is not None and query.data is not None
-    part = query.data.split(":")[-1]
+    assert query is not None
+    parts = fields(query.data, PREFIX, 2)
+    community_id = an_id(parts[1]) if parts is not None and parts[0] == "cm" else None
     street_id = chosen_street(context)
-    if not part.isdigit() or len(part) > 9 or street_id is None:
+    if community_id is None or street_id is None:
         await refuse_button(update, context)
         return None
     try:
         async with _registered(update, context) as (session, person):
             community = await choose_community(
-                session=session, person=person, community_id=int(part), street_id=street_id
+                session=session, person=person, community_id=community_id, street_id=street_id
             )
     except Refused:
         await refuse_button(update, context)

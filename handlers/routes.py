@@ -6,6 +6,7 @@ from handlers import (
     case_input,
     cases,
     errors,
+    guard,
     language,
     locale,
     mycases,
@@ -22,6 +23,7 @@ from handlers.context import RedPropApplication
 def register_all(application: RedPropApplication) -> None:
     """Add every feature's handlers; the locale goes first and the catch-alls last."""
     locale.register(application)
+    guard.register(application)  # private chats, and commands for this bot, only
     # Survey answers go before the conversations: a tap or a comment in the middle of one answers
     # the survey and leaves the conversation where it was.
     surveys.register(application)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.ext import CommandHandler, MessageHandler, filters
+from telegram.ext import CommandHandler, filters
 
 from handlers.commands import commands_for, describe, publish_role_menu
 from handlers.context import Context, RedPropApplication
@@ -127,22 +127,7 @@ async def help_command(update: Update, context: Context) -> None:
     await message.reply_text(_("Commands:") + "\n" + describe(commands_for(kinds)))
 
 
-async def point_to_private_chat(update: Update, context: Context) -> None:
-    """Answer a command in a group with a pointer to the private chat, and nothing else."""
-    message = update.effective_message
-    if message is None:
-        return
-    link = f"https://t.me/{context.bot.username}" if context.bot.username else ""
-    await message.reply_text(_("Please write to me in a private chat: {link}").format(link=link).strip())
-
-
 def register(application: RedPropApplication) -> None:
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("start", start, filters=private))
     application.add_handler(CommandHandler("help", help_command, filters=private))
-    # Residents' details never belong in a group: every command there gets the pointer.
-    application.add_handler(
-        MessageHandler(
-            filters.COMMAND & (filters.ChatType.GROUPS | filters.ChatType.CHANNEL), point_to_private_chat
-        )
-    )

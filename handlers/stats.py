@@ -16,7 +16,11 @@ from sqlmodel import col, select
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
+from handlers.callback_data import a_page, fields
 from handlers.context import Context, RedPropApplication
+from handlers.outgoing.fitting import fit
+from handlers.paging import page_count, with_page_buttons, with_page_line
+from handlers.picker import edit_text
 from handlers.replies import refuse_button
 from handlers.stats_chart import cjk_font, satisfaction_chart
 from locales.i18n import gettext as _
@@ -32,6 +36,7 @@ from models.surveys.stats_scope import StatsScope, stats_scope
 logger = logging.getLogger(__name__)
 
 PREFIX = "st"
+PER_PAGE = 6  # enterprises a message: with long names, well within Telegram's 4,096
 
 
 def _quarter(year: int, month: int) -> str:
@@ -69,11 +74,25 @@ def _block(row: StatsRow) -> str:
     return "\n".join(lines)
 
 
-def stats_text(scope: StatsScope, period: str, rows: list[StatsRow]) -> str:
+def stats_text(scope: StatsScope, period: str, rows: list[StatsRow], page: int = 0) -> str:
+    """One page of the numbers: the heading, then :data:`PER_PAGE` enterprises."""
     heading = _("Survey numbers for {area}, {period}").format(area=scope.name, period=period)
     if not rows:
         return heading + "\n\n" + _("No surveys or cases in this period.")
-    return "\n\n".join([heading, *(_block(row) for row in rows)])
+    shown = rows[page * PER_PAGE : (page + 1) * PER_PAGE]
+    text = "\n\n".join([heading, *(_block(row) for row in shown)])
+    return fit(with_page_line(text, page, page_count(len(rows), PER_PAGE)))
+
+
+def stats_keyboard(period: str, pages: int, page: int, now_local: datetime) -> InlineKeyboardMarkup:
+    """The other periods, and the other pages of this one."""
+    offered = periods(now_local)
+    buttons = [
+        InlineKeyboardButton(label, callback_data=f"{PREFIX}:{other}")
+        for other, label in offered.items()
+        if other != period
+    ]
+    return with_page_buttons([buttons], page, pages, lambda other: f"{PREFIX}:{period}:{other}")
 
 
 async def _labels(context: Context, rows: list[StatsRow]) -> list[str]:
@@ -94,37 +113,33 @@ async def _labels(context: Context, rows: list[StatsRow]) -> list[str]:
     ]
 
 
+async def _rows(context: Context, telegram_id: int, period: str) -> tuple[StatsScope, list[StatsRow]]:
+    """The area the person may see and its numbers for the period; refused otherwise."""
+    start, end = parse_period(period, context.settings.bot.tzinfo)
+    # Aside: over a large database this takes a while, and the bot keeps answering meanwhile.
+    async with context.db.read_aside() as session:
+        person = await find_person_by_telegram_id(session=session, telegram_id=telegram_id)
+        scope = await stats_scope(session=session, person=person)
+        rows = await survey_stats(
+            session=session,
+            start=start,
+            end=end,
+            by=Grouping.ENTERPRISE,
+            street_id=scope.street_id,
+            community_id=scope.community_id,
+        )
+    return scope, rows
+
+
 async def show_stats(context: Context, chat_id: int, telegram_id: int, period: str) -> str | None:
     """Send the numbers and the chart; a refusal text instead if this person may not see them."""
-    tz = context.settings.bot.tzinfo
     try:
-        start, end = parse_period(period, tz)
-    except Refused as error:
-        return refusal_text(error)
-    try:
-        # Aside: over a large database this takes a while, and the bot keeps answering meanwhile.
-        async with context.db.read_aside() as session:
-            person = await find_person_by_telegram_id(session=session, telegram_id=telegram_id)
-            scope = await stats_scope(session=session, person=person)
-            rows = await survey_stats(
-                session=session,
-                start=start,
-                end=end,
-                by=Grouping.ENTERPRISE,
-                street_id=scope.street_id,
-                community_id=scope.community_id,
-            )
+        scope, rows = await _rows(context, telegram_id, period)
     except Refused as refused:
         return refusal_text(refused)
-    offered = periods(utcnow().astimezone(tz))
-    buttons = [
-        InlineKeyboardButton(label, callback_data=f"{PREFIX}:{other}")
-        for other, label in offered.items()
-        if other != period
-    ]
-    await context.bot.send_message(
-        chat_id, stats_text(scope, period, rows), reply_markup=InlineKeyboardMarkup([buttons])
-    )
+    now_local = utcnow().astimezone(context.settings.bot.tzinfo)
+    keyboard = stats_keyboard(period, page_count(len(rows), PER_PAGE), 0, now_local)
+    await context.bot.send_message(chat_id, stats_text(scope, period, rows), reply_markup=keyboard)
     charted = [row for row in rows if row.satisfaction_rate is not None]
     if charted:
         labels = await _labels(context, charted)
@@ -150,20 +165,39 @@ async def stats_command(update: Update, context: Context) -> None:
 
 
 async def period_pressed(update: Update, context: Context) -> None:
-    """Show the numbers of another period."""
+    """Show the numbers of another period (``st:<period>``), or another page (``st:<period>:<page>``)."""
     query = update.callback_query
     user = update.effective_user
-    data = query.data or "" if query is not None else ""
-    if query is None or user is None or query.message is None:
+    data = query.data if query is not None else None
+    paged = fields(data, PREFIX, 2)
+    period = paged[0] if paged else (found[0] if (found := fields(data, PREFIX, 1)) else None)
+    page = a_page(paged[1]) if paged else 0
+    if query is None or user is None or query.message is None or period is None or page is None:
         await refuse_button(update, context)
         return
-    refusal = await show_stats(context, query.message.chat.id, user.id, data.removeprefix(f"{PREFIX}:"))
-    if refusal is not None:
-        await query.answer(refusal, show_alert=True)
+    if paged is None:
+        refusal = await show_stats(context, query.message.chat.id, user.id, period)
+        if refusal is not None:
+            await query.answer(refusal, show_alert=True)
+            return
+        await query.answer()
+        return
+    try:
+        scope, rows = await _rows(context, user.id, period)
+    except Refused as refused:
+        await query.answer(refusal_text(refused), show_alert=True)
+        return
+    pages = page_count(len(rows), PER_PAGE)
+    if page >= pages:
+        await refuse_button(update, context)
         return
     await query.answer()
+    now_local = utcnow().astimezone(context.settings.bot.tzinfo)
+    await edit_text(
+        update, stats_text(scope, period, rows, page), stats_keyboard(period, pages, page, now_local)
+    )
 
 
 def register(application: RedPropApplication) -> None:
     application.add_handler(CommandHandler("stats", stats_command, filters=filters.ChatType.PRIVATE))
-    application.add_handler(CallbackQueryHandler(period_pressed, pattern=rf"^{PREFIX}:[0-9Q-]+$"))
+    application.add_handler(CallbackQueryHandler(period_pressed, pattern=rf"^{PREFIX}:[0-9Q.-]+(:[0-9]+)?$"))

@@ -87,8 +87,10 @@ def parse_period(text: str, tz: tzinfo) -> tuple[datetime, datetime]:
                 raise Refused(BAD_PERIOD)
             first, after = _month_start(year, month), _month_start(year, month + 1)
         elif match := _RANGE.match(text):
-            first = date.fromisoformat(match.group(1))
-            after = date.fromisoformat(match.group(2)) + timedelta(days=1)
+            first, last = date.fromisoformat(match.group(1)), date.fromisoformat(match.group(2))
+            if not FIRST_YEAR <= last.year <= LAST_YEAR:  # before the day after it is reckoned
+                raise Refused(BAD_PERIOD)
+            after = last + timedelta(days=1)
         else:
             raise Refused(BAD_PERIOD)
     except ValueError:  # e.g. 2026-02-30

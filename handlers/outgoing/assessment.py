@@ -17,6 +17,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from handlers.outgoing.fitting import block, inline
 from handlers.outgoing.parts import Document, Outgoing, UnknownNotification
 from handlers.outgoing.scores import points_text, record_line, score_heading, score_lines
 from locales.i18n import format_time
@@ -114,7 +115,7 @@ async def render_record_decided(
         heading = _("The street property office rejected your record:")
     lines = [heading, await record_line(session, record)]
     if record.decision_note:
-        lines.append(_("Note: {note}").format(note=record.decision_note))
+        lines.append(_("Note: {note}").format(note=inline(record.decision_note, 1000)))
     return [Outgoing(text="\n".join(lines))]
 
 
@@ -173,7 +174,7 @@ async def render_appeal_received(
         (_("Reject"), appeal_decision_data(appeal_id, False)),
     )
     photo = [Outgoing(photo_file_ids=[appeal.photo_file_id])] if appeal.photo_file_id else []
-    return [*photo, Outgoing(text=text + "\n" + appeal.text, reply_markup=markup)]
+    return [*photo, Outgoing(text=text + "\n" + block(appeal.text, 3000), reply_markup=markup)]
 
 
 async def render_appeal_decided(
@@ -187,7 +188,7 @@ async def render_appeal_decided(
         heading = _("Your appeal against the assessment of {quarter} was upheld.").format(quarter=quarter)
     else:
         heading = _("Your appeal against the assessment of {quarter} was rejected.").format(quarter=quarter)
-    note = _("Note: {note}").format(note=appeal.decision_note) if appeal.decision_note else ""
+    note = _("Note: {note}").format(note=inline(appeal.decision_note, 1000)) if appeal.decision_note else ""
     return [Outgoing(text="\n".join(filter(None, [heading, note])))]
 
 

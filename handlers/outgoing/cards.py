@@ -16,6 +16,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from handlers.callback_data import a_page, an_id, fields, one_of
+from handlers.outgoing.fitting import TEXT_LIMIT, block, length, one_line
 from locales.i18n import N_, format_time
 from locales.i18n import gettext as _
 from models.cases.access import Action, allowed_now, permitted_actions
@@ -57,13 +59,14 @@ def action_data(action: Action, case_id: int) -> str:
 
 def parse_action_data(data: str) -> tuple[Action, int] | None:
     """``c:accept:12`` → (Action.ACCEPT, 12); anything malformed → None."""
-    parts = data.split(":")
-    if len(parts) != 3 or parts[0] != CASE_PREFIX or not parts[2].isdigit():
+    parts = fields(data, CASE_PREFIX, 2)
+    if (
+        parts is None
+        or (action := one_of(parts[0], set(Action))) is None
+        or (case_id := an_id(parts[1])) is None
+    ):
         return None
-    try:
-        return Action(parts[1]), int(parts[2])
-    except ValueError:
-        return None
+    return Action(action), case_id
 
 
 def page_data(page: int) -> str:
@@ -75,11 +78,11 @@ def open_data(case_id: int) -> str:
 
 
 def parse_number_data(data: str, kind: str) -> int | None:
-    """``c:pg:2`` with kind ``pg`` → 2; anything else → None."""
-    parts = data.split(":")
-    if len(parts) != 3 or parts[0] != CASE_PREFIX or parts[1] != kind or not parts[2].isdigit():
+    """``c:pg:2`` with kind ``pg`` → 2 (a page), ``c:open:12`` → 12 (a case id); anything else → None."""
+    parts = fields(data, CASE_PREFIX, 2)
+    if parts is None or parts[0] != kind:
         return None
-    return int(parts[2])
+    return a_page(parts[1]) if kind == PAGE else an_id(parts[1])
 
 
 def status_name(case: Case) -> str:
@@ -110,9 +113,9 @@ async def case_card(
         _("Community: {community}").format(community=community.name if community else "?"),
     ]
     if case.building:
-        lines.append(_("Building: {building}").format(building=case.building))
+        lines.append(_("Building: {building}").format(building=one_line(case.building)))
     if reporter is not None:
-        lines.append(_("Reported by: {name}").format(name=reporter.name or "—"))
+        lines.append(_("Reported by: {name}").format(name=one_line(reporter.name) or "—"))
         # Phone numbers are for the people handling the case, and only when the resident shared one.
         if handles and reporter.phone and reporter.phone_shared:
             lines.append(_("Phone: {phone}").format(phone=reporter.phone))
@@ -145,8 +148,9 @@ async def case_card(
     if case.duplicate_of_id is not None:
         original = await session.get(Case, case.duplicate_of_id)
         lines.append(_("Duplicate of: {number}").format(number=original.number if original else "?"))
-    lines.append("")
-    lines.append(case.description)
+    fields = "\n".join(lines)
+    # The resident's words apart from the fields, so they cannot pass for one of them.
+    text = fields + "\n\n" + block(case.description, TEXT_LIMIT - length(fields) - 2)
     buttons = [
         InlineKeyboardButton(_(ACTION_LABELS[action]), callback_data=action_data(action, case.id or 0))
         for action in CARD_ACTIONS
@@ -155,7 +159,7 @@ async def case_card(
     keyboard = (
         InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)]) if buttons else None
     )
-    return "\n".join(lines), keyboard
+    return text, keyboard
 
 
 def routing_reason(event: CaseEvent) -> str:

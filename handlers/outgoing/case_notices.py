@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from handlers.outgoing.cards import action_data, case_card, routing_reason
+from handlers.outgoing.fitting import TEXT_LIMIT, inline, one_line
 from handlers.outgoing.parts import Outgoing, UnknownNotification, photo_parts
 from locales.i18n import gettext as _
 from models.cases.access import Action, allowed_actions, may_handle
@@ -41,6 +42,10 @@ async def _case_of(session: AsyncSession, message: OutboxMessage) -> Case:
     return case
 
 
+# What a note may take of a notice: the rest holds the bot's sentence.
+ROOM = TEXT_LIMIT - 300
+
+
 async def _name(session: AsyncSession, person_id: int | None) -> str:
     person = await session.get(Person, person_id) if person_id is not None else None
     return person.name if person is not None else ""
@@ -53,7 +58,7 @@ def _to_handler(case: Case, event: CaseEvent) -> str:
         return _("Case {number} was withdrawn by the resident who reported it.").format(number=number)
     if event.kind == EventKind.NOTE and event.actor_id == case.reporter_id:
         heading = _("The resident added a note to case {number}:").format(number=number)
-        return heading + "\n" + (event.text or "")
+        return heading + "\n" + inline(event.text or "", ROOM)
     return _("Case {number} is now {status}.").format(number=number, status=_(STATUS_NAMES[event.status]))
 
 
@@ -62,8 +67,9 @@ async def _status_text(session: AsyncSession, case: Case, event: CaseEvent, reci
     if recipient.id != case.reporter_id:
         return _to_handler(case, event)
     number = case.number
-    actor = await _name(session, event.actor_id)
-    note = event.text or ""
+    actor = one_line(await _name(session, event.actor_id))
+    # Staff's words after the bot's own: a note's second line cannot pass for a line of ours.
+    note = inline(event.text or "", ROOM)
     if event.kind == EventKind.ACCEPTED:
         if actor:
             return _("Your case {number} was accepted by {name}.").format(number=number, name=actor)

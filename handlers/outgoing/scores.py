@@ -6,6 +6,7 @@ from fractions import Fraction
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from handlers.outgoing.fitting import block
 from locales.i18n import gettext as _
 from models.assessment.reports import ItemLine
 from models.assessment.scheme import PARTY_ITEM_NAMES, PartyItem
@@ -79,4 +80,4 @@ async def record_line(session: AsyncSession, record: GovernanceRecord) -> str:
     if record.reverses_id is not None:
         what = _("Undoes record #{number}: {what}").format(number=record.reverses_id, what=what)
     line = f"{enterprise.name if enterprise else '?'} · {record.quarter} · {what}"
-    return line + (f"\n{record.note}" if record.note else "")
+    return line + ("\n" + block(record.note, 1000) if record.note else "")

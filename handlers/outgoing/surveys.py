@@ -10,6 +10,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from handlers.callback_data import an_id, fields, one_of
+from handlers.outgoing.fitting import inline
 from handlers.outgoing.parts import Outgoing
 from locales.i18n import N_
 from locales.i18n import gettext as _
@@ -21,6 +23,9 @@ from models.surveys.answers import MAX_STARS, SURVEY_CLOSED, Step, next_step
 from models.surveys.tables import Solved, Survey, SurveyStatus
 
 PREFIX = "v"
+# The resolution note and the comment each take at most this much, so that with the questions
+# and the answers the message stays within Telegram's 4,096.
+NOTE_ROOM = 1700
 SKIP = "skip"
 
 QUESTIONS: dict[Step, str] = {
@@ -48,13 +53,10 @@ def answer_data(survey_id: int, step: Step, value: str) -> str:
 
 def parse_answer_data(data: str) -> tuple[int, Step, str] | None:
     """``(survey_id, step, value)`` of well-formed survey button data, else None."""
-    parts = data.split(":")
-    if len(parts) != 4 or parts[0] != PREFIX or not parts[1].isdigit():
+    parts = fields(data, PREFIX, 3)
+    if parts is None or (survey_id := an_id(parts[0])) is None or one_of(parts[1], set(Step)) is None:
         return None
-    try:
-        return int(parts[1]), Step(parts[2]), parts[3]
-    except ValueError:
-        return None
+    return survey_id, Step(parts[1]), parts[2]
 
 
 def stars(count: int) -> str:
@@ -113,7 +115,7 @@ def recap(survey: Survey) -> list[str]:
     if survey.willing_to_pay is not None:
         lines.append(f"{_(QUESTIONS[Step.PAY])} {_(PAY_LABELS[survey.willing_to_pay])}")
     if survey.comment:
-        lines.append(_("Your comment: {comment}").format(comment=survey.comment))
+        lines.append(_("Your comment: {comment}").format(comment=inline(survey.comment, NOTE_ROOM)))
     return lines
 
 
@@ -157,7 +159,7 @@ async def survey_message(
         heading = _("A reminder: we would like to hear from you. Case {number} was resolved: {note}")
     else:
         heading = _("Case {number} was resolved: {note}")
-    lines = [heading.format(number=number, note=note), ""]
+    lines = [heading.format(number=number, note=inline(note, NOTE_ROOM)), ""]
     lines += recap(survey)
     step = next_step(survey)
     if step is not None:

@@ -84,8 +84,8 @@ def _solved(value: Answer) -> Solved:
 def _stars(value: Answer) -> int:
     if isinstance(value, bool):
         raise Refused(INVALID_ANSWER)
-    if isinstance(value, str) and value.isdigit():
-        value = int(value)
+    if isinstance(value, str) and value in {str(count) for count in range(1, MAX_STARS + 1)}:
+        value = int(value)  # exactly "1" to "5": str.isdigit() would also take "²"
     if isinstance(value, int) and 1 <= value <= MAX_STARS:
         return value
     raise Refused(INVALID_ANSWER)

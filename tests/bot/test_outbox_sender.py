@@ -289,7 +289,7 @@ async def test_rows_queued_after_the_server_closed_every_connection_go_out_witho
     await wait_until(lambda: settled(db))
     assert {row.status for row in await rows(db)} == {OutboxStatus.SENT}
     assert sorted(call.chat_id or 0 for call in delivered(telegram)) == sorted(
-        [INSTRUCTOR_ID] + [person.telegram_id or 0 for person in people]
+        [INSTRUCTOR_TG] + [person.telegram_id or 0 for person in people]
     )
     assert [record.message for record in caplog.records if record.levelname == "ERROR"] == []
 

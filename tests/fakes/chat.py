@@ -124,8 +124,14 @@ class ChatDriver(Chat):
 
     async def tap(self, data: str) -> list[str]:
         """Press a button with this data on the latest keyboard; return what the bot said and answered."""
+        return await self.press(data, self.last_message_with_buttons())
+
+    async def press(self, data: str, message: dict[str, Any] | None = None) -> list[str]:
+        """Send a button press with ``data`` from ``message`` (an old or a forged one: by default a
+        message of the chat the bot never put that button on); return what the bot said and answered."""
         mark = self.mark()
-        await self.feed(callback_update(self.user, data, self.last_message_with_buttons()))
+        message = message or {"message_id": 1, "date": 0, "chat": self.user.private_chat(), "text": "…"}
+        await self.feed(callback_update(self.user, data, message))
         with self.telegram.lock:
             calls = self.telegram.calls[mark:]
         return [

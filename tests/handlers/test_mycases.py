@@ -88,7 +88,7 @@ async def test_timeline_shows_who_did_what_and_no_phone(
     text = said[-1]
     lines = text.splitlines()
     assert lines[:3] == [f"Case {case.number}", "Category: Elevator", "Status: in progress"]
-    assert "Water leaks from the roof." in lines
+    assert "│ Water leaks from the roof." in lines  # the resident's words apart from the fields
     assert lines[lines.index("Progress:") + 1].endswith(" Reported — Li")
     assert any(line.endswith(" Assigned — system") for line in lines)
     assert "   Assigned to the instructor paired with 海悦物业." in lines
