@@ -1,4 +1,5 @@
-"""Periodic jobs on PTB's JobQueue: the surveys that fell due, the reminders, the expiries.
+"""Periodic jobs on PTB's JobQueue: the surveys that fell due, the reminders, the expiries, and
+the reminders to publish the quarter's assessment (handlers/publish_reminders.py, hourly).
 
 Every ``surveys.check_interval`` (and once right at start, so surveys that fell due while the
 bot was down go out at once) :func:`check_surveys` runs each step in its own write transaction:
@@ -19,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from config.settings import Settings
 from handlers.context import SETTINGS_KEY, Context, RedPropApplication, wake_outbox
 from handlers.draft_expiry import start_draft_expiry
+from handlers.publish_reminders import start_publish_reminders
 from models.base import utcnow
 from models.surveys.scheduling import QuietHours, due_reminders, due_surveys, expire_surveys
 from storage.database import Database
@@ -87,11 +89,12 @@ async def surveys_job(context: Context) -> None:
 
 
 def start_jobs(application: RedPropApplication) -> None:
-    """Schedule the survey job (at once, then every ``surveys.check_interval``) and the draft expiry."""
+    """Schedule the survey job (at once, then every ``surveys.check_interval``), the draft expiry and
+    the publish reminders."""
     settings: Settings = application.bot_data[SETTINGS_KEY]
     job_queue = application.job_queue
     if job_queue is None:  # python-telegram-bot installed without the job-queue extra
-        logger.warning("no job queue: surveys are not sent and drafts do not expire on their own")
+        logger.warning("no job queue: surveys are not sent, drafts do not expire, no publish reminders")
         return
     # APScheduler logs two INFO lines per run; this module logs the runs that did something.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
@@ -99,3 +102,4 @@ def start_jobs(application: RedPropApplication) -> None:
         job.schedule_removal()
     job_queue.run_repeating(surveys_job, interval=settings.surveys.check_interval, first=0, name=SURVEYS_JOB)
     start_draft_expiry(application, settings.cases.draft_expiry)
+    start_publish_reminders(application)

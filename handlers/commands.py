@@ -41,6 +41,26 @@ COMMANDS: tuple[Command, ...] = (
         N_("Survey numbers: satisfaction, willingness to pay, reopened cases"),
         frozenset({RoleKind.OFFICE_ADMIN, RoleKind.PARTY_COMMITTEE}),
     ),
+    Command(
+        "record",
+        N_("Record an enterprise's part in governance: meetings, tasks, spot checks…"),
+        frozenset({RoleKind.OFFICE_ADMIN, RoleKind.PARTY_COMMITTEE, RoleKind.INSTRUCTOR}),
+    ),
+    Command(
+        "records",
+        N_("An enterprise's governance records of a quarter, to check or undo"),
+        frozenset({RoleKind.OFFICE_ADMIN, RoleKind.PARTY_COMMITTEE, RoleKind.INSTRUCTOR}),
+    ),
+    Command(
+        "ranking",
+        N_("The quarterly star assessment of the enterprises, with the red and black lists"),
+        frozenset({RoleKind.OFFICE_ADMIN, RoleKind.PARTY_COMMITTEE}),
+    ),
+    Command(
+        "score",
+        N_("Your enterprise's quarterly score, item by item, and the way to appeal"),
+        frozenset({RoleKind.ENTERPRISE_STAFF, RoleKind.INSTRUCTOR}),
+    ),
 )
 
 

@@ -1,6 +1,6 @@
-"""What the resident conversations (/report, /suggest) share beyond their drafts: leaving them
-(/cancel, /start, /help), another command in the middle, one such conversation at a time, and
-the conversation handler itself. Each conversation describes itself with a :class:`DraftFlow`.
+"""What the conversations with a draft (/report, /suggest, /record) share beyond their drafts:
+leaving them (/cancel, /start, /help), another command in the middle, one such conversation at
+a time, and the conversation handler itself. Each conversation describes itself with a :class:`DraftFlow`.
 """
 
 from __future__ import annotations
@@ -32,13 +32,13 @@ from handlers.drafts import (
 from handlers.start import help_command, start
 from locales.i18n import gettext as _
 
-# Every resident conversation by its draft kind, so that a new one can see another is open.
+# Every conversation with a draft, by its kind, so that a new one can see another is open.
 FLOWS: dict[str, DraftFlow] = {}
 
 
 @dataclass(frozen=True)
 class DraftFlow:
-    """One resident conversation: its draft kind and what it says (``N_`` message ids)."""
+    """One conversation with a draft: its kind and what it says (``N_`` message ids)."""
 
     kind: str
     cancelled: str  # /cancel: nothing was sent
@@ -55,7 +55,7 @@ class DraftFlow:
         return draft_step(self.kind, self.expired)
 
     async def another_open(self, update: Update, context: Context) -> bool:
-        """Whether another resident conversation is open; if so the user is told, and this one waits."""
+        """Whether another conversation with a draft is open; if so the user is told, and this one waits."""
         for other in FLOWS.values():
             if other.kind != self.kind and live_draft(context, other.kind) is not None:
                 await say(update, context, _(other.busy))

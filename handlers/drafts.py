@@ -1,5 +1,5 @@
-"""What the resident conversations (/report, /suggest) share: drafts in user data, their expiry,
-text checks and replies that work for both messages and button presses.
+"""What the conversations with a draft (/report, /suggest, /record) share: drafts in user data,
+their expiry, text checks and replies that work for both messages and button presses.
 
 A draft is a JSON-serializable dict in ``context.user_data[kind]`` with a random ``key`` and a
 ``touched`` timestamp. A draft older than ``cases.draft_expiry`` is discarded by a periodic job

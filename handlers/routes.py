@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from handlers import (
+    assessment_input,
     case_input,
     cases,
     errors,
@@ -11,7 +12,11 @@ from handlers import (
     locale,
     mycases,
     profile,
+    ranking,
+    record,
+    records,
     report,
+    score,
     start,
     stats,
     suggest,
@@ -29,12 +34,19 @@ def register_all(application: RedPropApplication) -> None:
     surveys.register(application)
     # Conversations go before /start and /help, so their /start and /help fallbacks can end them.
     case_input.register(application)
+    # Before the draft conversations: a decision's note goes to the question asked last, even
+    # with a /record or /report open.
+    assessment_input.register(application)
     profile.register(application)
     report.register(application)
     suggest.register(application)
+    record.register(application)
     start.register(application)
     language.register(application)
     cases.register(application)
     mycases.register(application)
     stats.register(application)
+    records.register(application)
+    ranking.register(application)
+    score.register(application)
     errors.register(application)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from sqlalchemy import ColumnElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -74,9 +75,11 @@ class RecordingRight:
 
 
 async def recording_right(
-    *, session: AsyncSession, person: Person, enterprise_code: str
+    *, session: AsyncSession, person: Person | None, enterprise_code: str
 ) -> tuple[Enterprise, RecordingRight]:
     """The enterprise by its code, and how ``person`` may record about it; refused otherwise."""
+    if person is None:
+        raise Refused(NOT_RECORDER)
     code = enterprise_code.strip().lower()
     enterprise = (await session.exec(select(Enterprise).where(col(Enterprise.code) == code))).first()
     roles = await _roles(session, person)
@@ -98,6 +101,36 @@ async def recording_right(
             if community is not None and community.enterprise_id == enterprise.id:
                 return enterprise, RecordingRight(RecordPower.FOR_APPROVAL, community.street_id)
     raise Refused(NOT_RECORDER)
+
+
+async def recordable_enterprises(*, session: AsyncSession, person: Person | None) -> list[Enterprise]:
+    """The enterprises ``person`` may record about, by name: the office its streets', an instructor
+    those they are paired with, a committee member their communities'; never one they work for.
+    Refused for anyone who makes no records."""
+    roles = await _roles(session, person) if person is not None else []
+    streets = [r.street_id for r in roles if r.kind == RoleKind.OFFICE_ADMIN and r.street_id]
+    paired = [r.enterprise_id for r in roles if r.kind == RoleKind.INSTRUCTOR and r.enterprise_id]
+    communities = [r.community_id for r in roles if r.kind == RoleKind.PARTY_COMMITTEE and r.community_id]
+    if not (streets or paired or communities):
+        raise Refused(NOT_RECORDER)
+    # As in recording_right: an office admin records about the enterprises of their streets only.
+    about: ColumnElement[bool]
+    if streets:
+        about = col(Enterprise.id).in_(
+            select(col(Community.enterprise_id)).where(col(Community.street_id).in_(streets))
+        )
+    else:
+        about = col(Enterprise.id).in_(paired) | col(Enterprise.id).in_(
+            select(col(Community.enterprise_id)).where(col(Community.id).in_(communities))
+        )
+    own = [r.enterprise_id for r in roles if r.kind == RoleKind.ENTERPRISE_STAFF and r.enterprise_id]
+    rows = await session.exec(
+        select(Enterprise)
+        .where(about)
+        .where(col(Enterprise.id).not_in(own))
+        .order_by(col(Enterprise.name), col(Enterprise.id))
+    )
+    return list(rows)
 
 
 @dataclass(frozen=True)

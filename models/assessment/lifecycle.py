@@ -64,6 +64,14 @@ async def latest_assessment(*, session: AsyncSession, street_id: int, quarter: Q
     return rows.first()
 
 
+async def quarter_in_view(*, session: AsyncSession, street_id: int, now: datetime, tz: tzinfo) -> Quarter:
+    """The quarter people mean when they name none: the one just ended until it is final, then
+    the current one."""
+    current = Quarter.of(now, tz)
+    stored = await latest_assessment(session=session, street_id=street_id, quarter=current.previous)
+    return current if stored is not None and stored.status == AssessmentStatus.FINALISED else current.previous
+
+
 async def assessment_view(
     *, session: AsyncSession, street_id: int, quarter: Quarter, scheme: AssessmentScheme, tz: tzinfo
 ) -> tuple[StreetAssessment, Assessment | None]:
@@ -115,6 +123,31 @@ def appeal_deadline(assessment: Assessment, scheme: AssessmentScheme) -> datetim
     return assessment.published_at + timedelta(days=scheme.appeal_days)
 
 
+async def appealable(
+    *,
+    session: AsyncSession,
+    assessment_id: int,
+    enterprise_id: int,
+    appellant: Person,
+    scheme: AssessmentScheme,
+    tz: tzinfo,
+    now: datetime,
+) -> Assessment:
+    """The published assessment ``appellant`` may appeal now for the enterprise; refused otherwise."""
+    assessment = await session.get(Assessment, assessment_id)
+    if assessment is None or not await is_staff_of(
+        session=session, person=appellant, enterprise_id=enterprise_id
+    ):
+        raise Refused(NOT_YOUR_ENTERPRISE)
+    quarter = assessment.quarter
+    if assessment.status != AssessmentStatus.PUBLISHED or now > appeal_deadline(assessment, scheme):
+        day = appeal_deadline(assessment, scheme).astimezone(tz).date().isoformat()
+        raise Refused(APPEAL_CLOSED, quarter=quarter, day=day)
+    if from_snapshot(assessment.snapshot).of(enterprise_id) is None:
+        raise Refused(NOT_ASSESSED, quarter=quarter)
+    return assessment
+
+
 async def appeal_assessment(
     *,
     session: AsyncSession,
@@ -128,17 +161,15 @@ async def appeal_assessment(
     now: datetime,
 ) -> Appeal:
     """An enterprise's staff appeal its published assessment, within the window; the office is told."""
-    assessment = await session.get(Assessment, assessment_id)
-    if assessment is None or not await is_staff_of(
-        session=session, person=appellant, enterprise_id=enterprise_id
-    ):
-        raise Refused(NOT_YOUR_ENTERPRISE)
-    quarter = assessment.quarter
-    if assessment.status != AssessmentStatus.PUBLISHED or now > appeal_deadline(assessment, scheme):
-        day = appeal_deadline(assessment, scheme).astimezone(tz).date().isoformat()
-        raise Refused(APPEAL_CLOSED, quarter=quarter, day=day)
-    if from_snapshot(assessment.snapshot).of(enterprise_id) is None:
-        raise Refused(NOT_ASSESSED, quarter=quarter)
+    assessment = await appealable(
+        session=session,
+        assessment_id=assessment_id,
+        enterprise_id=enterprise_id,
+        appellant=appellant,
+        scheme=scheme,
+        tz=tz,
+        now=now,
+    )
     appeal = Appeal(
         assessment_id=assessment_id,
         enterprise_id=enterprise_id,
@@ -157,17 +188,26 @@ async def appeal_assessment(
     return appeal
 
 
-async def decide_appeal(
-    *, session: AsyncSession, appeal_id: int, admin: Person, uphold: bool, note: str, now: datetime
+async def pending_appeal(
+    *, session: AsyncSession, appeal_id: int, admin: Person, lock: bool = False
 ) -> Appeal:
-    """The office upholds or rejects an appeal, with a note; the appellant is told."""
-    appeal = (await session.exec(select(Appeal).where(Appeal.id == appeal_id).with_for_update())).first()
+    """The appeal waiting for a decision that ``admin``'s office may take; refused otherwise."""
+    query = select(Appeal).where(Appeal.id == appeal_id)
+    appeal = (await session.exec(query.with_for_update() if lock else query)).first()
     assessment = await session.get(Assessment, appeal.assessment_id) if appeal is not None else None
     if appeal is None or assessment is None:
         raise Refused(NO_SUCH_APPEAL)
     await check_office(session=session, person=admin, street_id=assessment.street_id)
     if appeal.status != AppealStatus.PENDING:
         raise Refused(NO_SUCH_APPEAL)
+    return appeal
+
+
+async def decide_appeal(
+    *, session: AsyncSession, appeal_id: int, admin: Person, uphold: bool, note: str, now: datetime
+) -> Appeal:
+    """The office upholds or rejects an appeal, with a note; the appellant is told."""
+    appeal = await pending_appeal(session=session, appeal_id=appeal_id, admin=admin, lock=True)
     appeal.status = AppealStatus.UPHELD if uphold else AppealStatus.REJECTED
     appeal.decided_by, appeal.decided_at, appeal.decision_note = admin.id, now, note
     session.add(appeal)

@@ -146,22 +146,39 @@ async def notify_failing(
         )
 
 
+async def pending_proposal(
+    *, session: AsyncSession, proposal_id: int, admin: Person, lock: bool = False
+) -> DismissalProposal:
+    """The dismissal proposal waiting for a decision that ``admin``'s office may take; refused otherwise."""
+    query = select(DismissalProposal).where(DismissalProposal.id == proposal_id)
+    proposal = (await session.exec(query.with_for_update() if lock else query)).first()
+    if proposal is None:
+        raise Refused(NO_SUCH_PROPOSAL)
+    await check_office(session=session, person=admin, street_id=proposal.street_id)
+    if proposal.status != ProposalStatus.PENDING:
+        raise Refused(NO_SUCH_PROPOSAL)
+    return proposal
+
+
+async def open_proposals(*, session: AsyncSession, street_id: int, quarter: str) -> list[DismissalProposal]:
+    """The street's dismissal proposals of the quarter still waiting for a decision."""
+    rows = await session.exec(
+        select(DismissalProposal)
+        .where(DismissalProposal.street_id == street_id)
+        .where(DismissalProposal.quarter == quarter)
+        .where(DismissalProposal.status == ProposalStatus.PENDING)
+        .order_by(col(DismissalProposal.id))
+    )
+    return list(rows)
+
+
 async def decide_dismissal(
     *, session: AsyncSession, proposal_id: int, admin: Person, confirm: bool, note: str, now: datetime
 ) -> DismissalProposal:
     """The office confirms or rejects a dismissal proposal, with a note. Confirmed: the enterprise's
     staff, instructors, party committees and owners' committees are told, and the office gets
     the bad-credit report."""
-    proposal = (
-        await session.exec(
-            select(DismissalProposal).where(DismissalProposal.id == proposal_id).with_for_update()
-        )
-    ).first()
-    if proposal is None:
-        raise Refused(NO_SUCH_PROPOSAL)
-    await check_office(session=session, person=admin, street_id=proposal.street_id)
-    if proposal.status != ProposalStatus.PENDING:
-        raise Refused(NO_SUCH_PROPOSAL)
+    proposal = await pending_proposal(session=session, proposal_id=proposal_id, admin=admin, lock=True)
     proposal.status = ProposalStatus.CONFIRMED if confirm else ProposalStatus.REJECTED
     proposal.decided_by, proposal.decided_at, proposal.note = admin.id, now, note
     session.add(proposal)

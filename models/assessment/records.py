@@ -72,7 +72,7 @@ class RecordDraft:
 
 def points_in_tenths(text: str | None, *, high: Decimal) -> int:
     """Points typed by a person, as whole tenths from 0.1 to ``high``; refused otherwise."""
-    refusal = Refused(POINTS_OUT_OF_RANGE, low="0.1", high=str(high.normalize()))
+    refusal = Refused(POINTS_OUT_OF_RANGE, low="0.1", high=f"{high.normalize():f}")
     try:
         value = Decimal((text or "").strip().replace(",", "."))
     except InvalidOperation:
@@ -86,6 +86,15 @@ def points_in_tenths(text: str | None, *, high: Decimal) -> int:
     return int(value * 10)
 
 
+def points_limit(kind: RecordKind, scheme: AssessmentScheme) -> Decimal | None:
+    """The most points one record of ``kind`` may carry; None for a kind without points."""
+    if kind == RecordKind.SPOT_CHECK:
+        return scheme.participation.spot_checks
+    if kind == RecordKind.COMMENDATION:
+        return scheme.bonus_max
+    return None
+
+
 def _check(draft: RecordDraft, scheme: AssessmentScheme) -> tuple[str | None, bool | None, int | None]:
     """The item, yes/no and points the record keeps, once they fit its kind."""
     allowed = ITEMS[draft.kind]
@@ -97,20 +106,22 @@ def _check(draft: RecordDraft, scheme: AssessmentScheme) -> tuple[str | None, bo
         if draft.yes is None:
             raise Refused(YES_OR_NO)
         yes = draft.yes
-    points = None
-    if draft.kind == RecordKind.SPOT_CHECK:
-        points = points_in_tenths(draft.points, high=scheme.participation.spot_checks)
-    elif draft.kind == RecordKind.COMMENDATION:
-        points = points_in_tenths(draft.points, high=scheme.bonus_max)
+    high = points_limit(draft.kind, scheme)
+    points = points_in_tenths(draft.points, high=high) if high is not None else None
     return item, yes, points
+
+
+def check_quarter_begun(quarter: Quarter, *, now: datetime, tz: tzinfo) -> None:
+    """Refuse a quarter that has not begun: there is nothing to record or assess in it yet."""
+    if quarter > Quarter.of(now, tz):
+        raise Refused(FUTURE_QUARTER, quarter=str(quarter))
 
 
 async def check_quarter_open(
     *, session: AsyncSession, street_id: int, quarter: Quarter, now: datetime, tz: tzinfo
 ) -> None:
     """Refuse a quarter not begun, or one whose assessment is final."""
-    if quarter > Quarter.of(now, tz):
-        raise Refused(FUTURE_QUARTER, quarter=str(quarter))
+    check_quarter_begun(quarter, now=now, tz=tz)
     final = await session.exec(
         select(col(Assessment.id))
         .where(Assessment.street_id == street_id)
@@ -167,6 +178,20 @@ async def make_record(
     return record
 
 
+async def pending_record(
+    *, session: AsyncSession, record_id: int, admin: Person, lock: bool = False
+) -> GovernanceRecord:
+    """The record waiting for a decision that ``admin``'s office may take; refused otherwise."""
+    query = select(GovernanceRecord).where(GovernanceRecord.id == record_id)
+    record = (await session.exec(query.with_for_update() if lock else query)).first()
+    if record is None:
+        raise Refused(NO_SUCH_RECORD)
+    await check_office(session=session, person=admin, street_id=record.street_id)
+    if record.status != RecordStatus.PENDING:
+        raise Refused(NO_SUCH_RECORD)
+    return record
+
+
 async def decide_record(
     *,
     session: AsyncSession,
@@ -178,14 +203,7 @@ async def decide_record(
     tz: tzinfo,
 ) -> GovernanceRecord:
     """The office approves or rejects a waiting record, with a note; the recorder is told."""
-    record = (
-        await session.exec(select(GovernanceRecord).where(GovernanceRecord.id == record_id).with_for_update())
-    ).first()
-    if record is None:
-        raise Refused(NO_SUCH_RECORD)
-    await check_office(session=session, person=admin, street_id=record.street_id)
-    if record.status != RecordStatus.PENDING:
-        raise Refused(NO_SUCH_RECORD)
+    record = await pending_record(session=session, record_id=record_id, admin=admin, lock=True)
     if approve:
         await check_quarter_open(
             session=session, street_id=record.street_id, quarter=Quarter.parse(record.quarter), now=now, tz=tz
@@ -202,6 +220,33 @@ async def decide_record(
     return record
 
 
+async def _undone(session: AsyncSession, record_ids: list[int]) -> set[int]:
+    """Which of the records are undone, or waiting to be, by a reversal record."""
+    rows = await session.exec(
+        select(col(GovernanceRecord.reverses_id))
+        .where(col(GovernanceRecord.reverses_id).in_(record_ids))
+        .where(col(GovernanceRecord.status).in_([RecordStatus.APPROVED, RecordStatus.PENDING]))
+    )
+    return {record_id for record_id in rows if record_id is not None}
+
+
+async def record_to_reverse(
+    *, session: AsyncSession, record_id: int, person: Person
+) -> tuple[GovernanceRecord, Enterprise]:
+    """The approved record ``person`` may undo, and its enterprise; refused otherwise."""
+    original = await session.get(GovernanceRecord, record_id)
+    if original is None or original.status != RecordStatus.APPROVED or original.reverses_id is not None:
+        raise Refused(NO_SUCH_RECORD)
+    if await _undone(session, [record_id]):
+        raise Refused(ALREADY_REVERSED)
+    enterprise = await session.get(Enterprise, original.enterprise_id)
+    assert enterprise is not None
+    _, right = await recording_right(session=session, person=person, enterprise_code=enterprise.code)
+    if original.kind in OFFICE_KINDS and right.power != RecordPower.DIRECT:
+        raise Refused(OFFICE_ONLY_KIND)
+    return original, enterprise
+
+
 async def reverse_record(
     *,
     session: AsyncSession,
@@ -213,18 +258,7 @@ async def reverse_record(
     tz: tzinfo,
 ) -> GovernanceRecord:
     """Undo an approved record by a reversal record (taking effect like any record of ``person``'s)."""
-    original = await session.get(GovernanceRecord, record_id)
-    if original is None or original.status != RecordStatus.APPROVED or original.reverses_id is not None:
-        raise Refused(NO_SUCH_RECORD)
-    already = await session.exec(
-        select(col(GovernanceRecord.id))
-        .where(GovernanceRecord.reverses_id == record_id)
-        .where(col(GovernanceRecord.status).in_([RecordStatus.APPROVED, RecordStatus.PENDING]))
-    )
-    if already.first() is not None:
-        raise Refused(ALREADY_REVERSED)
-    enterprise = await session.get(Enterprise, original.enterprise_id)
-    assert enterprise is not None
+    original, enterprise = await record_to_reverse(session=session, record_id=record_id, person=person)
     draft = RecordDraft(
         enterprise_code=enterprise.code,
         quarter=Quarter.parse(original.quarter),
@@ -250,3 +284,40 @@ async def records_of(*, session: AsyncSession, street_id: int, quarter: Quarter)
         .order_by(col(GovernanceRecord.id))
     )
     return list(rows)
+
+
+@dataclass(frozen=True)
+class RecordEntry:
+    """A record as a list shows it: whether it is undone (or waiting to be), whether it may be."""
+
+    record: GovernanceRecord
+    undone: bool
+    may_undo: bool
+
+
+async def records_about(
+    *, session: AsyncSession, person: Person | None, enterprise_code: str, quarter: Quarter
+) -> tuple[Enterprise, list[RecordEntry]]:
+    """The enterprise's records of the quarter, newest first, for someone who may record about it."""
+    enterprise, right = await recording_right(session=session, person=person, enterprise_code=enterprise_code)
+    records = list(
+        await session.exec(
+            select(GovernanceRecord)
+            .where(GovernanceRecord.enterprise_id == enterprise.id)
+            .where(GovernanceRecord.quarter == str(quarter))
+            .order_by(col(GovernanceRecord.id).desc())
+        )
+    )
+    undone = await _undone(session, [record.id or 0 for record in records])
+    entries = [
+        RecordEntry(
+            record=record,
+            undone=record.id in undone,
+            may_undo=record.status == RecordStatus.APPROVED
+            and record.reverses_id is None
+            and record.id not in undone
+            and (record.kind not in OFFICE_KINDS or right.power == RecordPower.DIRECT),
+        )
+        for record in records
+    ]
+    return enterprise, entries

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 
 from bot.app import build_application
 from config.settings import Settings, load_settings
 from handlers.context import RedPropApplication
+from models import clock
 from storage.database import Database
 from tests.fakes.chat import ChatDriver
 from tests.fakes.request import FakeRequest
@@ -60,3 +62,13 @@ def chat(app: RedPropApplication, telegram: FakeTelegram):  # type: ignore[no-un
         return ChatDriver(app, telegram, user)
 
     return make
+
+
+@pytest.fixture
+def clock_file(app: RedPropApplication, tmp_path: Path) -> Iterator[str]:
+    """The bot's clock, to move forward with ``models.clock.move_clock``; the system's again after.
+    (After ``app``: building the application sets the clock from the settings.)"""
+    path = str(tmp_path / "clock")
+    clock.use_clock_file(path)
+    yield path
+    clock.use_clock_file(None)

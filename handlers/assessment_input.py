@@ -1,0 +1,235 @@
+"""The assessment's buttons that need words: every decision comes with a note, an undo with its
+reason, an appeal with its text, and running a final quarter again with the reason.
+
+A tap on ``g:ok|no:<record id>`` (approve or reject a waiting record), ``g:un:<record id>``
+(undo a record), ``a:ap:<assessment id>:<enterprise id>`` (appeal), ``a:up|rj:<appeal id>``
+(uphold or reject an appeal), ``d:ok|no:<proposal id>`` (confirm or reject a dismissal) or
+``rk:re:<quarter>`` (run a final quarter again) is authorized in the domain at once and asks for
+the text, remembering what it asked in ``user_data["assessment_input"]``; the answer runs the
+domain operation in one transaction. An appeal may come as a photo with the text as its
+caption. /cancel changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from typing import Any
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
+from telegram.warnings import PTBUserWarning
+
+from handlers.assessment_steps import Ask, ask_text, submit_text
+from handlers.context import Context, RedPropApplication, wake_outbox
+from handlers.quarters import QUARTER_PATTERN
+from handlers.replies import refuse_button
+from handlers.start import help_command, start
+from locales.i18n import gettext as _
+from locales.i18n import refusal_text
+from models.directory.people import find_person_by_telegram_id
+from models.refusal import Refused
+from models.text import typed_text
+
+logger = logging.getLogger(__name__)
+
+PENDING_KEY = "assessment_input"
+WRITING = 1
+
+
+ID = r"\d{1,12}"
+PATTERN = rf"^(g:(ok|no|un):{ID}|a:ap:{ID}:{ID}|a:(up|rj):{ID}|d:(ok|no):{ID}|rk:re:{QUARTER_PATTERN})$"
+
+
+def parse(data: str) -> tuple[Ask, list[str]] | None:
+    """``a:ap:3:7`` → (Ask.APPEAL, ["3", "7"]); anything else → None."""
+    parts = data.split(":")
+    try:
+        return Ask(":".join(parts[:2])), parts[2:]
+    except ValueError:
+        return None
+
+
+def _pending(context: Context) -> tuple[Ask, list[str]] | None:
+    user_data = context.user_data if context.user_data is not None else {}
+    pending = user_data.get(PENDING_KEY)
+    if not isinstance(pending, dict):
+        return None
+    try:
+        return Ask(pending["ask"]), [str(arg) for arg in pending["args"]]
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _forget(context: Context) -> None:
+    if context.user_data is not None:
+        context.user_data.pop(PENDING_KEY, None)
+
+
+async def ask_for_text(update: Update, context: Context) -> int | None:
+    """Check the press in the domain, then ask for the note, reason or appeal it needs."""
+    query = update.callback_query
+    user = update.effective_user
+    parsed = parse(query.data or "") if query is not None else None
+    if query is None or user is None or parsed is None:
+        await refuse_button(update, context)
+        return None
+    ask, args = parsed
+    try:
+        async with context.db.read() as session:
+            person = await find_person_by_telegram_id(session=session, telegram_id=user.id)
+            if person is None:  # someone the bot has never met pressed a forwarded or forged button
+                await refuse_button(update, context)
+                return None
+            prompt = await ask_text(
+                session=session, person=person, ask=ask, args=args, settings=context.settings
+            )
+    except Refused as refused:
+        # An input already pending stays pending.
+        await query.answer(refusal_text(refused), show_alert=True)
+        return None
+    if context.user_data is not None:
+        context.user_data[PENDING_KEY] = {"ask": ask.value, "args": args}
+    await query.answer()
+    await context.bot.send_message(user.id, prompt)
+    return WRITING
+
+
+async def receive_text(update: Update, context: Context) -> int:
+    """Take the typed note, reason or appeal."""
+    message = update.effective_message
+    if message is None or message.text is None:
+        return WRITING
+    return await _submit(update, context, message.text, None)
+
+
+async def receive_photo(update: Update, context: Context) -> int:
+    """Take an appeal sent as a photo with its text as the caption."""
+    message = update.effective_message
+    pending = _pending(context)
+    if message is None or not message.photo or pending is None:
+        return await _lost(update, context)
+    if pending[0] != Ask.APPEAL:
+        await message.reply_text(_("Please send this as text, or /cancel."))
+        return WRITING
+    if not (message.caption or "").strip():
+        await message.reply_text(_("Please write the appeal as the photo's caption, or /cancel."))
+        return WRITING
+    return await _submit(update, context, message.caption or "", message.photo[-1].file_id)
+
+
+async def _lost(update: Update, context: Context) -> int:
+    """Nothing valid is pending (e.g. the state outlived its data): end quietly."""
+    _forget(context)
+    message = update.effective_message
+    if message is not None:
+        await message.reply_text(_("This step has expired. Please tap the button again."))
+    return ConversationHandler.END
+
+
+async def _submit(update: Update, context: Context, text: str, photo: str | None) -> int:
+    """Run the pending operation with this text in one transaction; say what happened."""
+    message = update.effective_message
+    user = update.effective_user
+    pending = _pending(context)
+    if message is None or user is None or pending is None:
+        return await _lost(update, context)
+    ask, args = pending
+    try:
+        text = typed_text(text, limit=context.settings.cases.max_text_length)
+    except Refused as refused:
+        await message.reply_text(refusal_text(refused))
+        return WRITING
+    if not text:
+        await message.reply_text(_("Please send some text, or /cancel."))
+        return WRITING
+    try:
+        async with context.db.write() as session:
+            person = await find_person_by_telegram_id(session=session, telegram_id=user.id)
+            if person is None:
+                return await _lost(update, context)
+            done = await submit_text(
+                session=session,
+                person=person,
+                ask=ask,
+                args=args,
+                text=text,
+                photo=photo,
+                settings=context.settings,
+            )
+    except Refused as refused:
+        _forget(context)
+        await message.reply_text(refusal_text(refused))
+        return ConversationHandler.END
+    logger.info("assessment: %s %s by user %s", ask.value, ":".join(args), user.id)
+    _forget(context)
+    wake_outbox(context.application)
+    await message.reply_text(done)
+    return ConversationHandler.END
+
+
+async def wrong_input(update: Update, context: Context) -> int:
+    """Hint at what is expected when something else arrives."""
+    message = update.effective_message
+    pending = _pending(context)
+    if message is None or pending is None:
+        return await _lost(update, context)
+    if message.text is not None and message.text.startswith("/"):
+        await message.reply_text(_("Please finish this first, or /cancel."))
+    elif pending[0] == Ask.APPEAL:
+        await message.reply_text(_("Please send text, or a photo with the text as its caption, or /cancel."))
+    else:
+        await message.reply_text(_("Please send this as text, or /cancel."))
+    return WRITING
+
+
+async def cancel(update: Update, context: Context) -> int:
+    """Drop what was asked; nothing changes."""
+    _forget(context)
+    message = update.effective_message
+    if message is not None:
+        await message.reply_text(_("Cancelled. Nothing was changed."))
+    return ConversationHandler.END
+
+
+async def restart(update: Update, context: Context) -> int:
+    """Leave the question and run /start."""
+    _forget(context)
+    await start(update, context)
+    return ConversationHandler.END
+
+
+async def leave_for_help(update: Update, context: Context) -> int:
+    """Leave the question and run /help."""
+    _forget(context)
+    await help_command(update, context)
+    return ConversationHandler.END
+
+
+def conversation() -> ConversationHandler[Any]:
+    private = filters.ChatType.PRIVATE
+    with warnings.catch_warnings():
+        # Tracked per chat and user (not per message) on purpose: one question open per person.
+        warnings.filterwarnings("ignore", category=PTBUserWarning, message=".*per_message.*")
+        return ConversationHandler(
+            entry_points=[CallbackQueryHandler(ask_for_text, pattern=PATTERN)],
+            states={
+                WRITING: [
+                    MessageHandler(private & filters.TEXT & ~filters.COMMAND, receive_text),
+                    MessageHandler(private & filters.PHOTO, receive_photo),
+                ]
+            },
+            fallbacks=[
+                CommandHandler("cancel", cancel, filters=private),
+                CommandHandler("start", restart, filters=private),
+                CommandHandler("help", leave_for_help, filters=private),
+                MessageHandler(private & ~filters.StatusUpdate.ALL, wrong_input),
+            ],
+            name=PENDING_KEY,
+            persistent=True,
+            allow_reentry=True,
+        )
+
+
+def register(application: RedPropApplication) -> None:
+    application.add_handler(conversation())
