@@ -21,6 +21,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandl
 from telegram.warnings import PTBUserWarning
 
 from handlers.assessment_steps import Ask, ask_text, submit_text
+from handlers.callback_data import an_id
 from handlers.context import Context, RedPropApplication, wake_outbox
 from handlers.quarters import QUARTER_PATTERN
 from handlers.replies import refuse_button
@@ -42,12 +43,16 @@ PATTERN = rf"^(g:(ok|no|un):{ID}|a:ap:{ID}:{ID}|a:(up|rj):{ID}|d:(ok|no):{ID}|rk
 
 
 def parse(data: str) -> tuple[Ask, list[str]] | None:
-    """``a:ap:3:7`` → (Ask.APPEAL, ["3", "7"]); anything else → None."""
+    """``a:ap:3:7`` → (Ask.APPEAL, ["3", "7"]): ids as the bot writes them; anything else → None."""
     parts = data.split(":")
     try:
-        return Ask(":".join(parts[:2])), parts[2:]
+        ask = Ask(":".join(parts[:2]))
     except ValueError:
         return None
+    args = parts[2:]
+    if ask != Ask.RERUN and not (args and all(an_id(arg) is not None for arg in args)):
+        return None
+    return ask, args
 
 
 def _pending(context: Context) -> tuple[Ask, list[str]] | None:

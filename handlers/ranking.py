@@ -17,6 +17,7 @@ from sqlmodel import col, select
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
+from handlers.callback_data import a_page
 from handlers.context import Context, RedPropApplication, wake_outbox
 from handlers.picker import edit_text
 from handlers.quarters import QUARTER_PATTERN, typed_quarter
@@ -113,14 +114,17 @@ async def page_turned(update: Update, context: Context) -> None:
     if query is None or argument is None or user is None:
         await refuse_button(update, context)
         return
-    quarter_text, page_text = argument[1].split(":")
+    quarter_text, _colon, page_text = argument[1].partition(":")
+    if (wanted := a_page(page_text)) is None:
+        await refuse_button(update, context)
+        return
     try:
         ranking = await _read(context, user.id, Quarter.parse(quarter_text))
     except Refused as refused:
         await query.answer(refusal_text(refused), show_alert=True)
         return
     pages = ranking_pages(ranking, context.settings.assessment.scheme)
-    page = min(int(page_text), len(pages) - 1)
+    page = min(wanted, len(pages) - 1)
     await query.answer()
     keyboard = ranking_keyboard(ranking, page, len(pages), now=utcnow(), tz=context.settings.bot.tzinfo)
     await edit_text(update, pages[page], keyboard)

@@ -19,6 +19,7 @@ from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandl
 
 from handlers import record_parts as parts
 from handlers import record_steps as steps
+from handlers.callback_data import a_page, an_id
 from handlers.context import Context, RedPropApplication, wake_outbox
 from handlers.drafts import (
     ANY_INPUT,
@@ -132,8 +133,9 @@ async def enterprise_chosen(update: Update, context: Context, draft: dict[str, A
     """Take the enterprise from its button."""
     query = update.callback_query
     assert query is not None and query.data is not None
+    enterprise_id = an_id(query.data.removeprefix(parts.ENTERPRISE_DATA))
     async with context.db.read() as session:
-        enterprise = await session.get(Enterprise, int(query.data.removeprefix(parts.ENTERPRISE_DATA)))
+        enterprise = await session.get(Enterprise, enterprise_id) if enterprise_id is not None else None
     if enterprise is None:
         await refuse_button(update, context)
         return None
@@ -146,8 +148,11 @@ async def enterprises_paged(update: Update, context: Context, draft: dict[str, A
     """Show another page of enterprises."""
     query = update.callback_query
     assert query is not None and query.data is not None
+    page = a_page(query.data.removeprefix(parts.ENTERPRISE_PAGE))
+    if page is None:
+        await refuse_button(update, context)
+        return
     enterprises = await _enterprises(context, query.from_user.id)
-    page = int(query.data.removeprefix(parts.ENTERPRISE_PAGE))
     await query.answer()
     with answer_unused():
         await query.edit_message_reply_markup(

@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
+from handlers.callback_data import a_page, an_id, fields
 from handlers.context import Context, RedPropApplication
 from handlers.outgoing.scores import record_line
 from handlers.paging import page_count, with_page_buttons, with_page_line
@@ -151,15 +152,17 @@ async def records_paged(update: Update, context: Context) -> None:
     """Show another page (or quarter) of an enterprise's records, in place."""
     query = update.callback_query
     user = update.effective_user
-    parts = (query.data or "").split(":") if query is not None else []
-    if query is None or user is None or len(parts) != 4:
+    parts = fields(query.data if query is not None else None, PREFIX, 3)
+    enterprise_id = an_id(parts[0]) if parts else None
+    page = a_page(parts[2]) if parts else None
+    if query is None or user is None or parts is None or enterprise_id is None or page is None:
         await refuse_button(update, context)
         return
     tz, now = context.settings.bot.tzinfo, utcnow()
     try:
         async with context.db.read() as session:
             person = await find_person_by_telegram_id(session=session, telegram_id=user.id)
-            enterprise = await session.get(Enterprise, int(parts[1]))
+            enterprise = await session.get(Enterprise, enterprise_id)
             if enterprise is None:
                 await refuse_button(update, context)
                 return
@@ -167,8 +170,8 @@ async def records_paged(update: Update, context: Context) -> None:
                 session=session,
                 person=person,
                 code=enterprise.code,
-                quarter=Quarter.parse(parts[2]),
-                page=int(parts[3]),
+                quarter=Quarter.parse(parts[1]),
+                page=page,
                 now=now,
                 tz=tz,
             )

@@ -22,13 +22,15 @@ from tests.factories.world import World, make_world
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.updates import TelegramUser
 
-PREFIXES = ("c", "v", "m", "p", "r", "s", "st", "lang", "g", "a", "d")
+PREFIXES = ("c", "v", "m", "p", "r", "s", "st", "lang", "g", "a", "d", "rec", "rl", "rk", "sc")
 RESIDENT = TelegramUser(RESIDENT_TG, "Li", "en")
 # Fields as a client could write them: digits (ASCII and not), huge numbers, words, nothing.
 FIELD = st.one_of(
     st.integers(min_value=-(10**30), max_value=10**30).map(str),
     st.text(alphabet="0123456789²١٢٣", max_size=30),
-    st.sampled_from("accept open pg stars ok no ap up rj sp st cm o wy cat edit".split()),
+    st.sampled_from(
+        "accept open pg stars ok no un ap up rj re sp st cm o wy cat edit e ep k i y n q np pub fin x".split()
+    ),
     st.text(max_size=12),
 )
 
