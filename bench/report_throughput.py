@@ -193,10 +193,16 @@ async def _cases_per_resident(url: str, telegram_ids: list[int]) -> dict[int, in
 
 
 def run_bot(
-    url: str, backend: str, residents: int, timeout: float, py_spy: Path | None, wait_for_worker: bool = True
+    url: str,
+    backend: str,
+    residents: int,
+    timeout: float,
+    py_spy: Path | None,
+    wait_for_worker: bool = True,
+    flood: int = 0,
 ) -> Result:
     ids = asyncio.run(_populate(url, residents))
-    plan = Plan("report", ids[:WARM_UP], ids[WARM_UP:], timeout)
+    plan = Plan("report", ids[:WARM_UP], ids[WARM_UP:], timeout, flood=flood)
     command = [sys.executable, "-m", "bot", "run"]
     env = _environment(REDPROP_TELEGRAM__TOKEN=TOKEN, REDPROP_DATABASE__URL=url)
     with tempfile.TemporaryDirectory() as folder:

@@ -24,6 +24,7 @@ from tests.fakes.telegram import BOT_USER
 from tests.fakes.updates import TelegramUser, callback_update, message_update
 
 TOKEN = "123456789:AAHbenchTokenNotARealOne_abcdefghijklmno"
+FLOODER = 6999  # a Telegram account the bot does not know, sending /help as fast as it can
 CASE_NUMBER = re.compile(r"[A-Z]+-\d{4}-\d{6}")
 DESCRIPTION = "Water comes through the ceiling of flat 1202 in building 3 whenever it rains."
 PHOTO = [
@@ -221,6 +222,7 @@ class Plan:
     measured: list[int]
     timeout: float
     pid: int = 0  # the bot's process, whose CPU time is read
+    flood: int = 0  # updates one more user sends all at once, just before the measured residents start
 
 
 @dataclass
@@ -269,6 +271,10 @@ def serve(connection: Connection) -> None:
             connection.send(Outcome(error=str(error)))
         else:
             warm = _drive(server, steps, plan.warm_up, plan)
+            if plan.flood:
+                flooder = TelegramUser(FLOODER, "Flooder", "en")
+                for _ in range(plan.flood):
+                    server.push(message_update(flooder, "/help"))
             outcome = warm if warm.error else _drive(server, steps, plan.measured, plan)
             connection.send(outcome)
         connection.recv()  # until the bot has stopped, so its last calls are answered

@@ -6,7 +6,7 @@ import asyncio
 
 from telegram import Update
 
-from bot.updates import PerUserUpdates
+from bot.updates import MAX_WAITING_PER_USER, PerUserUpdates
 from tests.factories.ids import stranger
 from tests.fakes.updates import TelegramUser, message_update
 
@@ -70,3 +70,28 @@ async def test_no_more_than_the_limit_run_at_once_and_queues_are_let_go() -> Non
     await asyncio.gather(*(processor.process_update(update(u, n), handle()) for n, u in enumerate(users)))
     assert most == 2
     assert not processor._queues  # no per-user lock outlives the user's last update
+
+
+async def test_a_flooding_user_is_cut_off_and_others_go_on() -> None:
+    processor = PerUserUpdates(max_concurrent_updates=8)
+    handled: list[str] = []
+    gate = asyncio.Event()
+
+    async def slow(name: str) -> None:
+        await gate.wait()
+        handled.append(name)
+
+    async def quick(name: str) -> None:
+        handled.append(name)
+
+    flood = [
+        asyncio.ensure_future(processor.process_update(update(ALICE, n), slow(f"alice {n}"))) for n in range(100)
+    ]
+    await asyncio.sleep(0)
+    await processor.process_update(update(BOB, 1000), quick("bob"))
+    assert handled == ["bob"]  # Bob is not held up behind Alice's flood
+    gate.set()
+    await asyncio.gather(*flood)
+    alice = [name for name in handled if name.startswith("alice")]
+    assert alice == [f"alice {n}" for n in range(MAX_WAITING_PER_USER)]  # the first ones, in order
+    assert processor.dropped == 100 - MAX_WAITING_PER_USER
