@@ -85,7 +85,8 @@ async def test_a_flooding_user_is_cut_off_and_others_go_on() -> None:
         handled.append(name)
 
     flood = [
-        asyncio.ensure_future(processor.process_update(update(ALICE, n), slow(f"alice {n}"))) for n in range(100)
+        asyncio.ensure_future(processor.process_update(update(ALICE, n), slow(f"alice {n}")))
+        for n in range(100)
     ]
     await asyncio.sleep(0)
     await processor.process_update(update(BOB, 1000), quick("bob"))
