@@ -16,6 +16,7 @@ from bot.outbox.transport import sender_bot
 from bot.outbox.worker import Outbox, OutboxWorker
 from bot.persistence import ptb as persistence
 from bot.persistence.ptb import DatabasePersistence
+from bot.ptb_compat import use_timedelta_periods
 from bot.updates import PerUserUpdates
 from config.settings import SUPPORTED_LOCALES, Settings
 from handlers.commands import commands_for
@@ -71,6 +72,7 @@ def build_application(
     by that worker process (bot/outbox/worker.py); without it, by a sender in this process.
     """
     set_timezone(settings.bot.tzinfo)
+    use_timedelta_periods()  # before any RetryAfter is made (bot/ptb_compat.py)
     database = Database(
         settings.database.url,
         busy_timeout_seconds=settings.database.busy_timeout.total_seconds(),
