@@ -157,6 +157,7 @@ async def test_calls_share_one_connection_and_send_one_json_body(server: Server)
     assert sent.method == "POST" and sent.target == f"/bot{TOKEN}/sendMessage"
     assert sent.headers["content-type"] == "application/json"
     assert sent.headers["user-agent"] == HTTPXRequest.USER_AGENT
+    assert sent.headers["accept-encoding"] == "identity"  # no answer to inflate
     assert int(sent.headers["content-length"]) == len(sent.body)
     # Structured values are JSON objects in the body, not JSON strings inside it.
     assert json.loads(sent.body) == {
