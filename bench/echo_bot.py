@@ -6,8 +6,8 @@ anything else); a button press is answered. Run by the benchmark as
 
     python bench/echo_bot.py            # with ECHO_TOKEN and ECHO_BASE_URL in the environment
 
-With ``ECHO_TRANSPORT=keepalive`` it makes its calls through the bot's own networking
-(bot/keepalive_request.py) instead of PTB's httpx, to show how much of the gap is networking.
+With ``ECHO_TRANSPORT=aiohttp`` it makes its calls through the bot's own HTTP client
+(bot/telegram_http.py) instead of PTB's httpx, to show how much of the gap is networking.
 
 and stopped with SIGTERM.
 """
@@ -35,10 +35,11 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def main() -> None:
     builder = ApplicationBuilder().token(os.environ["ECHO_TOKEN"]).base_url(os.environ["ECHO_BASE_URL"])
-    if os.environ.get("ECHO_TRANSPORT") == "keepalive":
-        from bot.keepalive_request import KeepAliveRequest
+    if os.environ.get("ECHO_TRANSPORT") == "aiohttp":
+        from bot.telegram_http import AiohttpRequest
 
-        builder = builder.request(KeepAliveRequest()).get_updates_request(KeepAliveRequest())
+        updates = AiohttpRequest(connection_pool_size=1)
+        builder = builder.request(AiohttpRequest()).get_updates_request(updates)
     application = builder.build()
     application.add_handler(MessageHandler(filters.ALL, echo))
     application.add_handler(CallbackQueryHandler(answer))

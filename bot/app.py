@@ -9,12 +9,13 @@ from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
 from bot.jobs import start_jobs
-from bot.keepalive_request import bot_api_request
 from bot.outbox.sender import OutboxSender
 from bot.outbox.transport import sender_bot
 from bot.outbox.worker import Outbox, OutboxWorker
 from bot.persistence import ptb as persistence
 from bot.persistence.ptb import DatabasePersistence
+from bot.ptb_compat import use_timedelta_periods
+from bot.telegram_http import bot_api_request
 from bot.updates import PerUserUpdates
 from config.settings import SUPPORTED_LOCALES, Settings
 from handlers.commands import commands_for
@@ -75,6 +76,7 @@ def build_application(
     check_renderers()
     set_timezone(settings.bot.tzinfo)
     use_clock_file(settings.bot.clock_file)
+    use_timedelta_periods()  # before any RetryAfter is made (bot/ptb_compat.py)
     database = Database(
         settings.database.url,
         busy_timeout_seconds=settings.database.busy_timeout.total_seconds(),
@@ -96,10 +98,9 @@ def build_application(
         .post_shutdown(post_shutdown)
     )
     if request is None:
-        # PTB's own httpx costs several times the CPU per call (bot/keepalive_request.py).
-        base_url = settings.telegram.base_url
-        builder = builder.request(bot_api_request(base_url, connection_pool_size=MAX_CALLS_AT_ONCE))
-        builder = builder.get_updates_request(bot_api_request(base_url, connection_pool_size=1))
+        client = settings.telegram.http_client
+        builder = builder.request(bot_api_request(client, connection_pool_size=MAX_CALLS_AT_ONCE))
+        builder = builder.get_updates_request(bot_api_request(client, connection_pool_size=1))
     else:
         builder = builder.request(request).get_updates_request(request)
     application: RedPropApplication = builder.build()  # type: ignore[assignment]

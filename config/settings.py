@@ -65,6 +65,9 @@ def format_duration(value: timedelta) -> str:
     return f"{seconds}s"
 
 
+# The HTTP client for the Bot API (bot/telegram_http.py): aiohttp, or python-telegram-bot's own httpx.
+HttpClient = Literal["aiohttp", "httpx"]
+
 Duration = Annotated[
     timedelta,
     BeforeValidator(parse_duration),
@@ -81,6 +84,7 @@ class TelegramSettings(_Section):
     base_url: str = "https://api.telegram.org/bot"
     base_file_url: str = "https://api.telegram.org/file/bot"
     username: str = ""
+    http_client: HttpClient = "aiohttp"
 
     @field_validator("base_url", "base_file_url")
     @classmethod

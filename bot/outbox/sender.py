@@ -31,7 +31,8 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
 
 from bot.outbox.pacing import Pacer
-from bot.outbox.transport import retry_seconds, send_part, worker_id
+from bot.outbox.transport import send_part, worker_id
+from bot.ptb_compat import retry_seconds
 from config.settings import Settings
 from handlers.outgoing import Outgoing, UnknownNotification, render_outbox
 from locales.i18n import locale_for, use_locale

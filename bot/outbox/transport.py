@@ -1,17 +1,17 @@
-"""The outbox sender's side of the Bot API: its own bot, one call per rendered part, 429 wait times."""
+"""The outbox sender's side of the Bot API: its own bot, and one call per rendered part."""
 
 from __future__ import annotations
 
 import os
 import secrets
 import socket
-from datetime import timedelta
 
 from telegram import Bot, InputMediaPhoto
-from telegram.error import RetryAfter
-from telegram.request import BaseRequest, HTTPXRequest
+from telegram.request import BaseRequest
 
 from bot.outbox.pacing import TELEGRAM_PER_SECOND
+from bot.ptb_compat import use_timedelta_periods
+from bot.telegram_http import bot_api_request
 from config.settings import Settings
 from handlers.outgoing import Outgoing
 
@@ -22,21 +22,17 @@ def worker_id() -> str:
 
 
 def sender_bot(settings: Settings, request: BaseRequest | None = None) -> Bot:
-    """A bot for the sender alone: same token and API, no rate limiter of its own."""
+    """A bot for the sender alone: same token, API and HTTP client, no rate limiter of its own."""
+    use_timedelta_periods()  # before any RetryAfter is made (bot/ptb_compat.py)
+    # A connection for each send of a second's budget, and two to spare. The client never
+    # resends a send on its own (bot/telegram_http.py): the sender decides, and counts it.
+    pool = TELEGRAM_PER_SECOND + 2
     return Bot(
         settings.telegram.token.get_secret_value(),
         base_url=settings.telegram.base_url,
         base_file_url=settings.telegram.base_file_url,
-        request=request or HTTPXRequest(connection_pool_size=TELEGRAM_PER_SECOND + 2),
+        request=request or bot_api_request(settings.telegram.http_client, connection_pool_size=pool),
     )
-
-
-def retry_seconds(error: RetryAfter) -> float:
-    # The timedelta PTB keeps inside; the public int attribute warns of its coming change.
-    value = getattr(error, "_retry_after", None)
-    if isinstance(value, timedelta):
-        return value.total_seconds()
-    return float(error.retry_after)  # type: ignore[arg-type]
 
 
 async def send_part(bot: Bot, chat: int, part: Outgoing) -> int:

@@ -14,10 +14,10 @@ from typing import Any
 from sqlmodel import select
 from telegram import Update
 from telegram.ext import BasePersistence, PersistenceInput, TypeHandler
-from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
 
 from bot.persistence.chat_state import ChatState
 from bot.persistence.writer import ChatStateWriter
+from bot.ptb_compat import CDCData, ConversationDict, ConversationKey
 from handlers.context import Context, RedPropApplication
 from models.base import utcnow
 from storage.database import Database

@@ -7,11 +7,17 @@ from typing import Any
 
 from telegram.request import BaseRequest, RequestData
 
+from bot.telegram_http import PLAIN_TRUE
+from handlers.replies import answer_is_unused
 from tests.fakes.telegram import FakeTelegram
 
 
 class FakeRequest(BaseRequest):
-    """Hands every request to a :class:`FakeTelegram` and returns its answer as Telegram's JSON."""
+    """Hands every request to a :class:`FakeTelegram` and returns its answer as Telegram's JSON.
+
+    Inside :func:`handlers.replies.answer_unused` a successful call answers plain ``true``, as the
+    bot's HTTP client does, so code that reads such an answer fails in tests too.
+    """
 
     def __init__(self, telegram: FakeTelegram) -> None:
         self.telegram = telegram
@@ -39,4 +45,6 @@ class FakeRequest(BaseRequest):
         api_method = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data is not None else {}
         status, body = self.telegram.answer(api_method, params)
+        if status == 200 and answer_is_unused():
+            return status, PLAIN_TRUE
         return status, json.dumps(body).encode()
