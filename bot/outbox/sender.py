@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -31,17 +31,16 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
 
 from bot.outbox.pacing import Pacer
+from bot.outbox.rendering import render_row
+from bot.outbox.sent_marks import SentMarks
 from bot.outbox.transport import send_part, worker_id
 from bot.ptb_compat import retry_seconds
 from config.settings import Settings
-from handlers.outgoing import Outgoing, UnknownNotification, render_outbox
-from locales.i18n import locale_for, use_locale
+from handlers.outgoing import Outgoing
 from models.base import id_of, utcnow
 from models.cases.unreachable import recipient_blocked
-from models.directory.tables import Person
 from models.outbox.delivery import (
     mark_failed,
-    mark_sent,
     put_back,
     release_claims,
     retry_later,
@@ -60,7 +59,6 @@ CLAIM_GAP = 0.05
 MAX_BACKOFF = 300.0
 INVALID_TOKEN_PAUSE = 60.0
 STOP_GRACE = 10.0  # how long stop() lets requests already on the wire finish
-SENT_FLUSH_DELAY = 0.1  # seconds sent rows wait to be marked together
 
 
 class OutboxSender:
@@ -101,10 +99,7 @@ class OutboxSender:
         self._wakeup = asyncio.Event()
         self._main: asyncio.Task[None] | None = None
         self._stopping = False
-        # Rows sent but not yet marked so: written in batches, to keep the database lock free
-        # for "sending". A crash before the write leaves them "sending": uncertain, never resent.
-        self._sent: list[tuple[int, int | None, datetime]] = []
-        self._flusher: asyncio.Task[None] | None = None
+        self._sent = SentMarks(database)
 
     # --- life cycle ------------------------------------------------------------------------
 
@@ -122,7 +117,7 @@ class OutboxSender:
         try:
             await self._run(until_idle=True)
         finally:
-            await self._flush_sent()
+            await self._sent.flush()
             await self.bot.shutdown()
 
     async def stop(self) -> None:
@@ -141,11 +136,7 @@ class OutboxSender:
             await asyncio.wait(self._tasks, timeout=STOP_GRACE)
             for task in self._tasks:
                 task.cancel()
-        if self._flusher is not None:
-            # Let it write what it holds; left pending, it is destroyed with the loop (an ERROR log).
-            await asyncio.wait({self._flusher}, timeout=STOP_GRACE)
-            self._flusher.cancel()
-        await self._flush_sent()
+        await self._sent.close(grace=STOP_GRACE)
         try:
             async with self.database.write() as session:
                 await release_claims(session=session, worker=self.worker)
@@ -272,7 +263,7 @@ class OutboxSender:
 
     async def _deliver(self, message: OutboxMessage) -> None:
         try:
-            parts = await self._render(message)
+            parts = await render_row(database=self.database, settings=self.settings, message=message)
             if parts is not None:
                 await self._send_parts(message, parts)
         except asyncio.CancelledError:
@@ -280,35 +271,6 @@ class OutboxSender:
         except Exception:
             # Left as it is: a row already "sending" becomes "uncertain" later, never resent.
             logger.exception("outbox: delivering message %s failed unexpectedly", message.id)
-
-    async def _render(self, message: OutboxMessage) -> list[Outgoing] | None:
-        """The parts to send, or None when the row was settled without sending."""
-        async with self.database.read() as session:
-            recipient = await session.get(Person, message.recipient_id) if message.recipient_id else None
-            if recipient is None or not recipient.reachable:
-                status = OutboxStatus.BLOCKED if recipient is not None else OutboxStatus.FAILED
-                error = "recipient unreachable" if recipient is not None else "recipient not found"
-            else:
-                locale = locale_for(
-                    stored=recipient.locale,
-                    language_code=recipient.language_code,
-                    default=self.settings.bot.default_locale,
-                )
-                try:
-                    with use_locale(locale):
-                        parts = await render_outbox(
-                            session=session, message=message, recipient=recipient, now=utcnow()
-                        )
-                except UnknownNotification as problem:
-                    status, error = OutboxStatus.FAILED, str(problem)
-                else:
-                    if parts:
-                        return parts
-                    status, error = OutboxStatus.SUPERSEDED, "nothing to say any more"
-        logger.warning("outbox: message %s (%s) not sent: %s", message.id, message.kind, error)
-        async with self.database.write() as session:
-            await mark_failed(session=session, message_id=id_of(message), error=error, status=status)
-        return None
 
     async def _send_parts(self, message: OutboxMessage, parts: list[Outgoing]) -> None:
         chat = message.chat_id
@@ -335,28 +297,7 @@ class OutboxSender:
                 sent += 1
             elif not await self._failed(message, error, sent=sent, parts=len(parts)):
                 return
-        self._record_sent(id_of(message), last_id)
-
-    def _record_sent(self, row: int, telegram_message_id: int | None) -> None:
-        self._sent.append((row, telegram_message_id, utcnow()))
-        if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.create_task(self._flush_sent_soon())
-
-    async def _flush_sent_soon(self) -> None:
-        while self._sent:
-            await asyncio.sleep(SENT_FLUSH_DELAY)
-            await self._flush_sent()
-
-    async def _flush_sent(self) -> None:
-        batch, self._sent = self._sent, []
-        if not batch:
-            return
-        try:
-            async with self.database.write() as session:
-                for row, message_id, at in batch:
-                    await mark_sent(session=session, message_id=row, telegram_message_id=message_id, now=at)
-        except Exception:
-            logger.exception("outbox: could not mark %d sent message(s); they stay uncertain", len(batch))
+        self._sent.record(id_of(message), last_id)
 
     def _is_committed(self) -> bool:
         task = asyncio.current_task()
