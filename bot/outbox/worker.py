@@ -8,13 +8,16 @@ them, gives back the rows it claimed but did not send, and exits. The bot, start
 starts a new worker that sends the rest, so every row goes out exactly once unless both
 processes die at the same moment (a power cut; a service manager killing the whole group).
 
-The bot wakes the worker by writing a byte into that pipe after it commits new rows. A worker
-that dies on its own is started again after a pause.
+The bot wakes the worker by writing a byte into that pipe after it commits new rows. The worker
+writes one byte back on its standard output once it handles SIGTERM; a worker stopped before
+then (still importing, seconds on a loaded machine) has claimed nothing and is just terminated.
+A worker that dies on its own is started again after a pause.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
@@ -31,6 +34,7 @@ logger = logging.getLogger(__name__)
 RESTART_PAUSE = 1.0  # seconds before a worker that died is started again; doubles up to the max
 MAX_RESTART_PAUSE = 30.0
 WAKE = b"w"
+READY = b"r"
 
 
 class Outbox(Protocol):
@@ -49,6 +53,8 @@ class OutboxWorker:
     def __init__(self, command: list[str]) -> None:
         self.command = command
         self._process: asyncio.subprocess.Process | None = None
+        self._ready = asyncio.Event()  # the current process handles SIGTERM
+        self._listen: asyncio.Task[None] | None = None
         self._watch: asyncio.Task[None] | None = None
         self._stopping = False
 
@@ -57,10 +63,21 @@ class OutboxWorker:
         self._watch = asyncio.create_task(self._keep_running(), name="outbox-worker")
 
     async def _spawn(self) -> None:
+        self._ready = asyncio.Event()
         self._process = await asyncio.create_subprocess_exec(
-            *self.command, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.DEVNULL
+            *self.command, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE
         )
+        self._listen = asyncio.create_task(self._hear_ready(self._process, self._ready))
         logger.info("outbox worker started (pid %s)", self._process.pid)
+
+    @staticmethod
+    async def _hear_ready(process: asyncio.subprocess.Process, ready: asyncio.Event) -> None:
+        """Set ``ready`` at the worker's first byte, then read on so its pipe never fills."""
+        assert process.stdout is not None
+        if await process.stdout.read(1) == READY:
+            ready.set()
+        while await process.stdout.read(4096):
+            pass
 
     async def _keep_running(self) -> None:
         loop = asyncio.get_running_loop()
@@ -101,12 +118,17 @@ class OutboxWorker:
             return
         if process.stdin is not None:
             process.stdin.close()
+        if not self._ready.is_set():
+            with contextlib.suppress(ProcessLookupError):
+                process.terminate()
         try:
             await asyncio.wait_for(process.wait(), STOP_GRACE + 5)
         except TimeoutError:
             logger.error("outbox worker did not stop in time; killing it")
             process.kill()
             await process.wait()
+        if self._listen is not None:
+            await asyncio.gather(self._listen, return_exceptions=True)
 
 
 class _ParentPipe(asyncio.Protocol):
@@ -134,6 +156,9 @@ async def serve(settings: Settings, *, parent_pipe: bool) -> int:
     done = asyncio.Event()
     for number in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(number, done.set)
+    if parent_pipe:
+        sys.stdout.buffer.write(READY)
+        sys.stdout.buffer.flush()
     database = Database(
         settings.database.url,
         busy_timeout_seconds=settings.database.busy_timeout.total_seconds(),

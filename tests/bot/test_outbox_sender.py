@@ -392,7 +392,7 @@ async def test_a_burst_of_wakes_shares_claims_and_every_row_still_goes(
     assert len(delivered(telegram)) == len(people) + 1  # and the instructor's card
     # Wakes share claims: a claim starts at least CLAIM_GAP after the one before ended, however
     # slow the machine (a wake per row would claim every ~10 ms here).
-    gaps = [start - end for (_, end), (start, _) in zip(in_burst, in_burst[1:], strict=False)]
+    gaps = [start - end for (_, end), (start, _) in itertools.pairwise(in_burst)]
     assert len(in_burst) >= 2
     assert min(gaps) >= outbox_sender.CLAIM_GAP - 0.005, (len(in_burst), sorted(gaps)[:3])
 

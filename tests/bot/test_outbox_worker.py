@@ -20,6 +20,7 @@ from bot.outbox.worker import OutboxWorker
 
 STAND_IN = """
 import os, sys
+os.write(1, b"r")  # ready, as the real worker says once it handles SIGTERM
 read = 0
 while chunk := os.read(0, 1024):
     read += len(chunk)
@@ -45,6 +46,7 @@ async def test_wakes_reach_the_worker_and_stop_waits_for_it(tmp_path: Path) -> N
     command, record = stand_in(tmp_path)
     worker = OutboxWorker(command)
     await worker.start()
+    await asyncio.wait_for(worker._ready.wait(), 30)
     for _ in range(3):
         worker.wake()
     await worker.stop()
@@ -61,6 +63,7 @@ async def test_a_worker_that_dies_is_started_again(tmp_path: Path, monkeypatch: 
     assert first is not None
     os.kill(first.pid, signal.SIGKILL)
     await wait_until(lambda: worker._process is not first)
+    await asyncio.wait_for(worker._ready.wait(), 30)
     worker.wake()
     await worker.stop()
     # The killed one wrote nothing; the new one got the wake-up sent when it started and ours.
@@ -81,3 +84,25 @@ async def test_waking_a_dead_worker_is_harmless(tmp_path: Path, monkeypatch: pyt
         worker.wake()
         await asyncio.sleep(0)
     await worker.stop()
+
+
+async def test_a_worker_still_starting_is_terminated_at_stop(tmp_path: Path) -> None:
+    """One that has not said it is ready has claimed nothing: stop ends it rather than waiting."""
+    worker = OutboxWorker([sys.executable, "-c", "import time; time.sleep(60)"])
+    await worker.start()
+    process = worker._process
+    assert process is not None
+    await worker.stop()
+    assert process.returncode == -signal.SIGTERM
+
+
+async def test_a_ready_worker_is_left_to_stop_by_itself(tmp_path: Path) -> None:
+    """Once ready it stops at the pipe's end, finishing what is on the wire: never terminated."""
+    command, record = stand_in(tmp_path)
+    worker = OutboxWorker(command)
+    await worker.start()
+    await asyncio.wait_for(worker._ready.wait(), 30)
+    process = worker._process
+    assert process is not None
+    await worker.stop()
+    assert process.returncode == 0 and record.read_text()
