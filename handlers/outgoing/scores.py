@@ -66,9 +66,8 @@ def _item_name(record: GovernanceRecord) -> str:
     return record.item
 
 
-async def record_line(session: AsyncSession, record: GovernanceRecord) -> str:
-    """``海悦物业 · 2026Q3 · Spot-check fault (Environmental sanitation): 1.5 points``, and the note."""
-    enterprise = await session.get(Enterprise, record.enterprise_id)
+def record_what(record: GovernanceRecord) -> str:
+    """``Spot-check fault (Environmental sanitation): 1.5 points``: what a record says."""
     what = _(RECORD_KIND_NAMES[RecordKind(record.kind)])
     if item := _item_name(record):
         what += f" ({item})"
@@ -78,5 +77,11 @@ async def record_line(session: AsyncSession, record: GovernanceRecord) -> str:
         what += ": " + _("{points} points").format(points=points_text(Fraction(record.points_tenths, 10)))
     if record.reverses_id is not None:
         what = _("Undoes record #{number}: {what}").format(number=record.reverses_id, what=what)
-    line = f"{enterprise.name if enterprise else '?'} · {record.quarter} · {what}"
+    return what
+
+
+async def record_line(session: AsyncSession, record: GovernanceRecord) -> str:
+    """``海悦物业 · 2026Q3 · Spot-check fault (Environmental sanitation): 1.5 points``, and the note."""
+    enterprise = await session.get(Enterprise, record.enterprise_id)
+    line = f"{enterprise.name if enterprise else '?'} · {record.quarter} · {record_what(record)}"
     return line + (f"\n{record.note}" if record.note else "")
