@@ -20,6 +20,7 @@ from bot.cli import main
 from locales.i18n import current_locale, set_locale, use_locale
 from models.assessment.scheme import AssessmentScheme
 from models.assessment.tables import Assessment
+from models.cases.tables import Case
 from models.directory.tables import Street
 from storage.database import Database
 from tests.models.assessment.golden_street import (
@@ -278,3 +279,23 @@ def test_the_redprop_command_writes_json_and_a_workbook(
         assert capsys.readouterr().err.strip() == BAD_QUARTER
     finally:
         set_locale(locale)
+
+
+async def test_explain_after_finalisation_says_what_changed_in_the_data(
+    db: Database, street: GoldenStreet, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for operation in ("publish", "finalise"):
+        assert (await run(db, capsys, operation=operation))[0] == 0
+    async with db.write() as session:
+        late = (await session.exec(select(Case).where(Case.number == "LSW-2026-000020"))).one()
+        late.resolved_at = late.resolution_due_at  # corrected after the quarter was final
+        session.add(late)
+    code, out, _err = await run(db, capsys, explain="hy")
+    assert code == 0
+    assert out.split("\n")[0].startswith("Assessment of 2026Q3, 灵山卫街道: final, revision 1")
+    assert "The data changed since finalisation: Resolved on time: 19 of 20 then, 20 of 20 now." in out.split(
+        "\n"
+    )
+    # The numbers shown are the snapshot's; the case behind them is shown as it is now.
+    assert "  Resolved on time: 19 of 20 (95.0%)" in out
+    assert "    ✓ LSW-2026-000020: due 2026-07-17 10:00, resolved 2026-07-17 10:00" in out
