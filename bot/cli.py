@@ -97,6 +97,38 @@ def build_parser() -> argparse.ArgumentParser:
     )
     stats.add_argument("--format", dest="fmt", choices=["table", "csv", "json"], default="table")
     stats.set_defaults(action=print_stats)
+
+    assess = commands.add_parser(
+        "assess",
+        help="the quarterly star assessment: show it (draft until final), explain one enterprise, "
+        "publish or finalise it",
+    )
+    assess.add_argument(
+        "operation",
+        nargs="?",
+        metavar="publish|finalise",
+        help="publish the ended quarter, or finalise it, as an office admin of the street",
+    )
+    assess.add_argument("--quarter", required=True, help="the quarter, e.g. 2026Q3")
+    assess.add_argument("--street", help="the street's code (default: the only street)")
+    assess.add_argument("--format", dest="fmt", metavar="table|csv|json|xlsx", help="default: table")
+    assess.add_argument(
+        "--explain", metavar="ENTERPRISE_CODE", help="every count behind one enterprise's score"
+    )
+    assess.add_argument(
+        "--output",
+        type=Path,
+        metavar="FILE",
+        help="write to FILE (xlsx default: ./assessment-STREET-QUARTER.xlsx)",
+    )
+    assess.add_argument(
+        "--as",
+        dest="acting",
+        metavar="TELEGRAM_ID",
+        help="act as this office admin (default: the street's first)",
+    )
+    assess.add_argument("--reason", help="finalise: why a final quarter is run again (a new revision)")
+    assess.set_defaults(action=assess_quarter)
     return parser
 
 
@@ -262,3 +294,22 @@ def print_stats(settings: Settings, args: argparse.Namespace) -> int:
         settings,
         lambda database: print_numbers(database, period=args.period, by=args.by, fmt=args.fmt, tz=zone),
     )
+
+
+def assess_quarter(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.assess_cli import AssessRequest, assess, bad_options
+
+    request = AssessRequest(
+        quarter=args.quarter,
+        street=args.street,
+        fmt=args.fmt,
+        explain=args.explain,
+        output=args.output,
+        operation=args.operation,
+        acting=args.acting,
+        reason=args.reason,
+    )
+    if (code := bad_options(request)) is not None:
+        return code  # before the database is opened, let alone migrated
+    scheme, zone = settings.assessment.scheme, settings.bot.tzinfo
+    return _with_database(settings, lambda database: assess(database, request, scheme=scheme, tz=zone))

@@ -11,11 +11,11 @@ import csv
 import io
 import json
 import sys
-import unicodedata
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
+from bot.text_table import table_lines
 from locales.i18n import N_, _, percent, refusal_text, short_duration
 from models.periods import parse_period
 from models.refusal import Refused
@@ -58,26 +58,10 @@ def _name(row: StatsRow) -> str:
     return _(row.name) if row.name_is_msgid else row.name
 
 
-def _width(text: str) -> int:
-    """Columns the text takes in a terminal: Chinese characters take two."""
-    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
-
-
-def _pad(text: str, width: int, *, left: bool) -> str:
-    space = " " * (width - _width(text))
-    return text + space if left else space + text
-
-
 def render_table(rows: list[StatsRow], by: Grouping) -> str:
     header = [_(GROUP_HEADERS[by])] + [_(title) for title, _key, _value in COLUMNS]
     body = [[_name(row)] + [value(row) for _title, _key, value in COLUMNS] for row in rows]
-    widths = [max(_width(line[i]) for line in [header, *body]) for i in range(len(header))]
-    lines = [
-        "  ".join(_pad(cell, widths[i], left=i == 0) for i, cell in enumerate(line)).rstrip()
-        for line in [header, *body]
-    ]
-    lines.insert(1, "  ".join("-" * width for width in widths))
-    return "\n".join(lines)
+    return "\n".join(table_lines(header, body))
 
 
 def _record(row: StatsRow, by: Grouping) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gettext as _gettext
 import io
+import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -159,6 +160,13 @@ def format_number(number: float) -> str:
 def language_name(locale: str) -> str:
     """The language's own name for itself: 中文, English."""
     return {"zh_CN": "中文", "en": "English"}[locale]
+
+
+def display_width(text: str) -> int:
+    """Columns the text takes in a terminal or a spreadsheet: Chinese characters take two."""
+    if text.isascii():
+        return len(text)
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 
 def percent(rate: float | None) -> str:

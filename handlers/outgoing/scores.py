@@ -79,15 +79,8 @@ def _item_name(record: GovernanceRecord) -> str:
     return record.item
 
 
-async def record_line(session: AsyncSession, record: GovernanceRecord, note_limit: int | None = None) -> str:
-    """``海悦物业 · 2026Q3 · Spot-check fault (Environmental sanitation): 1.5 points``, and the note."""
-    enterprise = await session.get(Enterprise, record.enterprise_id)
-    return record_text(record, enterprise.name if enterprise else "?", note_limit)
-
-
-def record_text(record: GovernanceRecord, enterprise: str, note_limit: int | None = None) -> str:
-    """What :func:`record_line` says, for a record whose enterprise's name is at hand (the note cut
-    to ``note_limit`` characters, if given)."""
+def record_what(record: GovernanceRecord) -> str:
+    """``Spot-check fault (Environmental sanitation): 1.5 points``: what a record says."""
     what = _(RECORD_KIND_NAMES[RecordKind(record.kind)])
     if item := _item_name(record):
         what += f" ({item})"
@@ -97,7 +90,19 @@ def record_text(record: GovernanceRecord, enterprise: str, note_limit: int | Non
         what += ": " + _("{points} points").format(points=points_text(Fraction(record.points_tenths, 10)))
     if record.reverses_id is not None:
         what = _("Undoes record #{number}: {what}").format(number=record.reverses_id, what=what)
-    line = f"{enterprise} · {record.quarter} · {what}"
+    return what
+
+
+async def record_line(session: AsyncSession, record: GovernanceRecord, note_limit: int | None = None) -> str:
+    """``海悦物业 · 2026Q3 · Spot-check fault (Environmental sanitation): 1.5 points``, and the note."""
+    enterprise = await session.get(Enterprise, record.enterprise_id)
+    return record_text(record, enterprise.name if enterprise else "?", note_limit)
+
+
+def record_text(record: GovernanceRecord, enterprise: str, note_limit: int | None = None) -> str:
+    """What :func:`record_line` says, for a record whose enterprise's name is at hand (the note cut
+    to ``note_limit`` characters, if given)."""
+    line = f"{enterprise} · {record.quarter} · {record_what(record)}"
     # The recorder's words behind the bar, so a note cannot pass for a line of the record's.
     return line + ("\n" + block(record.note, note_limit or 1000) if record.note else "")
 

@@ -30,6 +30,7 @@ from models.assessment.scoring import (
     enterprise_score,
     participation,
     place_on_lists,
+    street_rates,
 )
 from models.periods import Quarter
 
@@ -55,21 +56,21 @@ async def assess_street(
     counts = await service_counts(session=session, street_id=street_id, start=start, end=end)
     street, by_enterprise = Counts(), defaultdict[int | None, Counts](Counts)
     street_by_duty: dict[str, Counts] = defaultdict(Counts)
+    own_duties: dict[int | None, dict[str, Counts]] = defaultdict(dict)
     for (enterprise_id, duty), found in counts.items():
         street.add(found)
         by_enterprise[enterprise_id].add(found)
         street_by_duty[duty].add(found)
+        own_duties[enterprise_id][duty] = found
     records = await governance_inputs(session=session, street_id=street_id, quarter=str(quarter))
     enterprises = await assessed_enterprises(
         session=session, street_id=street_id, with_counts=set(by_enterprise), with_records=set(records)
     )
+    rates = street_rates(street)
+    duty_rates = {duty: street_rates(pool) for duty, pool in street_by_duty.items()}
     scores = []
     for enterprise_id, enterprise in enterprises.items():
-        duties = {
-            duty: (found, street_by_duty[duty])
-            for (owner, duty), found in counts.items()
-            if owner == enterprise_id
-        }
+        duties = {duty: (found, duty_rates[duty]) for duty, found in own_duties[enterprise_id].items()}
         governance = participation(
             scheme,
             records.get(enterprise_id, RecordInputs()),
@@ -82,7 +83,7 @@ async def assess_street(
                 enterprise_id=enterprise_id,
                 name=enterprise.name,
                 counts=by_enterprise.get(enterprise_id, Counts()),
-                street=street,
+                street=rates,
                 by_duty=duties,
                 governance=governance,
             )

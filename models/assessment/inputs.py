@@ -9,6 +9,9 @@ the withdrawn and the duplicates, which were never the enterprise's to solve.
 from anyone who handles cases there (``excluded_from_numbers``); each case counts once, by
 its last survey answered in the quarter (a reopened case: the answer to its last resolution).
 
+Every count is defined once, as a condition on one counted row, and then either summed per
+enterprise and duty (the assessment) or read row by row (its explanation, explain.py).
+
 Everything comes back as whole counts per enterprise and duty, so the arithmetic after it is
 exact and the same on every database.
 """
@@ -20,8 +23,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func
+from sqlalchemy import and_, case, exists, func, true
 from sqlalchemy import select as sql_select
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -62,63 +66,102 @@ def _if(condition: Any) -> Any:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
+def _flag(condition: Any, name: str) -> Any:
+    return case((condition, 1), else_=0).label(name)
+
+
+def _answer_conditions() -> dict[str, Any]:
+    """What one counted answer adds to each answer count of :class:`Counts`."""
+    return {
+        "answered": true(),
+        "stars": col(Survey.stars).is_not(None),
+        "satisfied": col(Survey.stars) >= SATISFIED_FROM,
+        "solved_asked": col(Survey.solved).is_not(None),
+        "solved": col(Survey.solved) == Solved.SOLVED.value,
+        "partly": col(Survey.solved) == Solved.PARTLY.value,
+        "pay_asked": col(Survey.willing_to_pay).is_not(None),
+        "willing": col(Survey.willing_to_pay).is_(True),
+    }
+
+
+def _case_conditions(start: datetime, end: datetime) -> dict[str, Any]:
+    """What one of the enterprise's cases adds to each case count of :class:`Counts`."""
+    due = and_(col(Case.resolution_due_at) >= start, col(Case.resolution_due_at) < end)
+    opened = and_(col(Case.created_at) >= start, col(Case.created_at) < end)
+    return {
+        "due": due,
+        "on_time": and_(
+            due, col(Case.resolved_at).is_not(None), col(Case.resolved_at) <= col(Case.resolution_due_at)
+        ),
+        "opened": opened,
+        "responded": and_(
+            opened,
+            col(Case.first_response_at).is_not(None),
+            col(Case.first_response_at) <= col(Case.response_due_at),
+        ),
+    }
+
+
+def _may_count(survey: Any, street_id: int, start: datetime, end: datetime) -> Any:
+    """A survey of the street answered in ``[start, end)``, by someone whose answers count."""
+    return and_(
+        col(survey.street_id) == street_id,
+        col(survey.answered_at) >= start,
+        col(survey.answered_at) < end,
+        col(survey.excluded_from_numbers).is_(False),
+    )
+
+
+def _counted_answer(street_id: int, start: datetime, end: datetime) -> Any:
+    """A survey that counts: it may count, and no later round of its case that may count exists
+    (each case counts once, by its last answer in the quarter)."""
+    # Asked per answer through the (case_id, round) key rather than numbering every answer of
+    # the quarter with a window function, which sorted them all first.
+    later = aliased(Survey)
+    return and_(
+        _may_count(Survey, street_id, start, end),
+        ~exists().where(
+            col(later.case_id) == col(Survey.case_id),
+            col(later.round) > col(Survey.round),
+            _may_count(later, street_id, start, end),
+        ),
+    )
+
+
 async def _survey_counts(
     session: AsyncSession, street_id: int, start: datetime, end: datetime
 ) -> dict[Key, Counts]:
-    answered_in_quarter = and_(
-        col(Survey.street_id) == street_id,
-        col(Survey.answered_at) >= start,
-        col(Survey.answered_at) < end,
-        col(Survey.excluded_from_numbers).is_(False),
-    )
-    # The last survey of each case answered in the quarter: one answer per case.
-    latest = (
-        sql_select(
-            col(Survey.enterprise_id).label("enterprise_id"),
-            col(Survey.duty).label("duty"),
-            col(Survey.stars).label("stars"),
-            col(Survey.solved).label("solved"),
-            col(Survey.willing_to_pay).label("willing"),
-            func.row_number()
-            .over(partition_by=col(Survey.case_id), order_by=col(Survey.round).desc())
-            .label("newest"),
-        )
-        .where(answered_in_quarter)
-        .subquery()
-    )
+    conditions = _answer_conditions()
     query: Any = (
-        sql_select(
-            latest.c.enterprise_id,
-            latest.c.duty,
-            func.count().label("answered"),
-            func.count(latest.c.stars),
-            _if(latest.c.stars >= SATISFIED_FROM),
-            func.count(latest.c.solved),
-            _if(latest.c.solved == Solved.SOLVED.value),
-            _if(latest.c.solved == Solved.PARTLY.value),
-            func.count(latest.c.willing),
-            _if(latest.c.willing.is_(True)),
-        )
-        .where(latest.c.newest == 1)
-        .group_by(latest.c.enterprise_id, latest.c.duty)
+        sql_select(col(Survey.enterprise_id), col(Survey.duty), *(_if(c) for c in conditions.values()))
+        .where(_counted_answer(street_id, start, end))
+        .group_by(col(Survey.enterprise_id), col(Survey.duty))
     )
-    found: dict[Key, Counts] = {}
-    for row in await session.exec(query):
-        enterprise_id, duty, *values = row
-        answered, stars, satisfied, solved_asked, solved, partly, pay_asked, willing = (
-            int(v) for v in values
+    return {
+        (enterprise_id, duty): Counts(**{name: int(v) for name, v in zip(conditions, values, strict=True)})
+        for enterprise_id, duty, *values in await session.exec(query)
+    }
+
+
+def counted_answers(street_id: int, start: datetime, end: datetime, enterprise_id: int) -> Any:
+    """The enterprise's counted answers, one row per case, with the counts each adds (0 or 1),
+    named as in :class:`Counts`, after ``case_id``, ``round``, ``duty``, ``answered_at`` and
+    the answer itself (``answer_stars``, ``answer_solved``, ``answer_willing``)."""
+    return (
+        sql_select(
+            col(Survey.case_id),
+            col(Survey.round),
+            col(Survey.duty),
+            col(Survey.answered_at),
+            col(Survey.stars).label("answer_stars"),
+            col(Survey.solved).label("answer_solved"),
+            col(Survey.willing_to_pay).label("answer_willing"),
+            *(_flag(condition, name) for name, condition in _answer_conditions().items()),
         )
-        found[(enterprise_id, duty)] = Counts(
-            answered=answered,
-            stars=stars,
-            satisfied=satisfied,
-            solved_asked=solved_asked,
-            solved=solved,
-            partly=partly,
-            pay_asked=pay_asked,
-            willing=willing,
-        )
-    return found
+        .where(_counted_answer(street_id, start, end))
+        .where(col(Survey.enterprise_id) == enterprise_id)
+        .order_by(col(Survey.case_id))
+    )
 
 
 def street_cases(street_id: int) -> Any:
@@ -131,41 +174,48 @@ def street_cases(street_id: int) -> Any:
     )
 
 
+def _cases_in_quarter(street_id: int, start: datetime, end: datetime) -> tuple[Any, dict[str, Any]]:
+    """The street's cases that fall due or were opened in ``[start, end)``, and the conditions."""
+    conditions = _case_conditions(start, end)
+    return street_cases(street_id).where(conditions["due"] | conditions["opened"]), conditions
+
+
 async def _case_counts(
     session: AsyncSession, street_id: int, start: datetime, end: datetime
-) -> dict[Key, tuple[int, int, int, int]]:
-    """(due, on time, opened, responded) per enterprise and duty."""
-    due = and_(col(Case.resolution_due_at) >= start, col(Case.resolution_due_at) < end)
-    opened = and_(col(Case.created_at) >= start, col(Case.created_at) < end)
-    query: Any = (
-        street_cases(street_id)
-        .with_only_columns(
-            col(Case.enterprise_id),
-            col(Case.duty),
-            _if(due),
-            _if(
-                and_(
-                    due,
-                    col(Case.resolved_at).is_not(None),
-                    col(Case.resolved_at) <= col(Case.resolution_due_at),
-                )
-            ),
-            _if(opened),
-            _if(
-                and_(
-                    opened,
-                    col(Case.first_response_at).is_not(None),
-                    col(Case.first_response_at) <= col(Case.response_due_at),
-                )
-            ),
+) -> dict[Key, Counts]:
+    cases, conditions = _cases_in_quarter(street_id, start, end)
+    # Summed per community first: the rows then come in the order of ix_case_assessment, so the
+    # database adds them up as it reads the index instead of sorting every case of the quarter.
+    query: Any = cases.with_only_columns(
+        col(Case.enterprise_id), col(Case.duty), *(_if(c) for c in conditions.values())
+    ).group_by(col(Community.id), col(Case.enterprise_id), col(Case.duty))
+    counts: dict[Key, Counts] = defaultdict(Counts)
+    for enterprise_id, duty, *values in await session.exec(query):
+        counts[(enterprise_id, duty)].add(
+            Counts(**{name: int(v) for name, v in zip(conditions, values, strict=True)})
         )
-        .where((due) | (opened))
-        .group_by(col(Case.enterprise_id), col(Case.duty))
+    return dict(counts)
+
+
+def counted_cases(street_id: int, start: datetime, end: datetime, enterprise_id: int) -> Any:
+    """The enterprise's cases that fall due or were opened in ``[start, end)``, with the counts
+    each adds (0 or 1, named as in :class:`Counts`) after the case's own columns."""
+    cases, conditions = _cases_in_quarter(street_id, start, end)
+    return (
+        cases.with_only_columns(
+            col(Case.id),
+            col(Case.number),
+            col(Case.duty),
+            col(Case.created_at),
+            col(Case.response_due_at),
+            col(Case.first_response_at),
+            col(Case.resolution_due_at),
+            col(Case.resolved_at),
+            *(_flag(condition, name) for name, condition in conditions.items()),
+        )
+        .where(col(Case.enterprise_id) == enterprise_id)
+        .order_by(col(Case.id))
     )
-    return {
-        (enterprise_id, duty): (int(a), int(b), int(c), int(d))
-        for enterprise_id, duty, a, b, c, d in await session.exec(query)
-    }
 
 
 async def service_counts(
@@ -173,12 +223,8 @@ async def service_counts(
 ) -> dict[Key, Counts]:
     """Every count of the service items in ``[start, end)``, by enterprise (None: none) and duty."""
     counts = await _survey_counts(session, street_id, start, end)
-    for key, (due, on_time, opened, responded) in (
-        await _case_counts(session, street_id, start, end)
-    ).items():
-        counts.setdefault(key, Counts()).add(
-            Counts(due=due, on_time=on_time, opened=opened, responded=responded)
-        )
+    for key, found in (await _case_counts(session, street_id, start, end)).items():
+        counts.setdefault(key, Counts()).add(found)
     return counts
 
 

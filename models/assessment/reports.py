@@ -1,4 +1,5 @@
-"""What an enterprise's score is made of, worst first, and the quarters behind a dismissal.
+"""What an enterprise's score is made of, worst first, the quarters behind a dismissal, and what
+the reports of a quarter list beside the scores (its appeals, the names and codes they show).
 
 Each item is told by the points it lost against its maximum, so the weakest ones come first
 whether they are service items or governance ones.
@@ -6,6 +7,7 @@ whether they are service items or governance ones.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -15,8 +17,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models.assessment.compute import from_snapshot, scheme_in
 from models.assessment.scheme import SERVICE_ITEM_NAMES, AssessmentScheme, exact
 from models.assessment.scoring import EnterpriseScore
-from models.assessment.tables import Assessment, AssessmentStatus, DismissalProposal
+from models.assessment.tables import Appeal, Assessment, AssessmentStatus, DismissalProposal
 from models.base import N_
+from models.directory.tables import Enterprise, Person
+from models.periods import Quarter
 
 ATTENDANCE = N_("Joint-meeting attendance")
 TASKS = N_("Street and community tasks")
@@ -84,3 +88,30 @@ async def failing_quarters(*, session: AsyncSession, proposal: DismissalProposal
         if snapshot is not None and (score := from_snapshot(snapshot).of(proposal.enterprise_id)):
             found.append(FailingQuarter(quarter, score, scheme_in(snapshot)))
     return found
+
+
+async def appeals_of(*, session: AsyncSession, street_id: int, quarter: Quarter) -> list[Appeal]:
+    """Every appeal against any revision of the street's assessment of the quarter, in order."""
+    rows = await session.exec(
+        select(Appeal)
+        .join(Assessment, col(Assessment.id) == col(Appeal.assessment_id))
+        .where(Assessment.street_id == street_id)
+        .where(Assessment.quarter == str(quarter))
+        .order_by(col(Appeal.id))
+    )
+    return list(rows)
+
+
+async def names_of(session: AsyncSession, ids: Iterable[int | None]) -> dict[int, str]:
+    """People's names by id, for the ids given (None left out)."""
+    wanted = {value for value in ids if value is not None}
+    if not wanted:
+        return {}
+    rows = await session.exec(select(Person).where(col(Person.id).in_(wanted)))
+    return {person.id or 0: person.name for person in rows}
+
+
+async def enterprise_codes(session: AsyncSession, ids: Iterable[int]) -> dict[int, str]:
+    """Enterprises' codes by id."""
+    rows = await session.exec(select(Enterprise).where(col(Enterprise.id).in_(set(ids))))
+    return {enterprise.id or 0: enterprise.code for enterprise in rows}

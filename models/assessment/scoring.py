@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
+from functools import cache
 
 from models.assessment.inputs import Counts, RecordInputs
 from models.assessment.scheme import AssessmentScheme, PartyItem, RateItem, ServiceItem, exact
@@ -45,7 +46,7 @@ class RateScore:
         return self.successes / self.count if self.count else None
 
 
-def _counted(item: ServiceItem, counts: Counts) -> tuple[Fraction, int]:
+def counted(item: ServiceItem, counts: Counts) -> tuple[Fraction, int]:
     """k and n of one service item."""
     if item == ServiceItem.SATISFACTION:
         return Fraction(counts.satisfied), counts.stars
@@ -58,29 +59,55 @@ def _counted(item: ServiceItem, counts: Counts) -> tuple[Fraction, int]:
     return Fraction(counts.willing), counts.pay_asked
 
 
-def rate_score(item: ServiceItem, rule: RateItem, counts: Counts, street: Counts) -> RateScore:
+StreetRates = dict[ServiceItem, Fraction | None]  # p0 of each item; None: nothing counted
+
+
+def street_rates(street: Counts) -> StreetRates:
+    """Each service item's rate over the whole street (or over one duty of it): its p0."""
+    rates: StreetRates = {}
+    for item in ServiceItem:
+        k, n = counted(item, street)
+        rates[item] = k / n if n else None
+    return rates
+
+
+@cache
+def _bounds(rule: RateItem) -> tuple[Fraction, Fraction, Fraction, Fraction]:
+    """The item's points, floor and full rate, and its points per unit of rate between the two,
+    as fractions, worked out once per scheme item."""
+    weight, floor, full = exact(rule.points), exact(rule.floor), exact(rule.full)
+    return weight, floor, full, weight / (full - floor)
+
+
+def _shrunk(k: Fraction, n: int, p0: Fraction, m: int) -> Fraction:
+    """(k + m·p0)/(n + m), put together from whole numbers and reduced once rather than at each
+    step: a street's assessment scores every item of every enterprise, and again per duty."""
+    numerator = k.numerator * p0.denominator + m * p0.numerator * k.denominator
+    return Fraction(numerator, k.denominator * p0.denominator * (n + m))
+
+
+def rate_score(item: ServiceItem, rule: RateItem, counts: Counts, p0: Fraction | None) -> RateScore:
     """One service item's points (see the module docstring)."""
-    k, n = _counted(item, counts)
-    street_k, street_n = _counted(item, street)
-    p0 = street_k / street_n if street_n else None
+    k, n = counted(item, counts)
     m = rule.shrinkage
     if n == 0:
         rate = p0
     elif p0 is None or m == 0:
         rate = k / n
     else:
-        rate = (k + m * p0) / (n + m)
-    weight, floor, full = exact(rule.points), exact(rule.floor), exact(rule.full)
-    points = (
-        weight
-        if rate is None
-        else weight * min(max((rate - floor) / (full - floor), Fraction(0)), Fraction(1))
-    )
+        rate = _shrunk(k, n, p0, m)
+    weight, floor, full, per_rate = _bounds(rule)
+    if rate is None or rate >= full:
+        points = weight
+    elif rate <= floor:
+        points = Fraction(0)
+    else:
+        points = (rate - floor) * per_rate
     return RateScore(item, k, n, p0, m, rate, points)
 
 
-def service_scores(scheme: AssessmentScheme, counts: Counts, street: Counts) -> list[RateScore]:
-    return [rate_score(item, scheme.service[item], counts, street) for item in ServiceItem]
+def service_scores(scheme: AssessmentScheme, counts: Counts, rates: StreetRates) -> list[RateScore]:
+    return [rate_score(item, scheme.service[item], counts, rates[item]) for item in ServiceItem]
 
 
 @dataclass(frozen=True)
@@ -194,8 +221,8 @@ def enterprise_score(
     enterprise_id: int,
     name: str,
     counts: Counts,
-    street: Counts,
-    by_duty: dict[str, tuple[Counts, Counts]],
+    street: StreetRates,
+    by_duty: dict[str, tuple[Counts, StreetRates]],
     governance: Participation,
 ) -> EnterpriseScore:
     """Score one enterprise; its place on the lists is set by :func:`place_on_lists`."""

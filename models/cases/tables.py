@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, String, Text, UniqueConstraint
+from sqlalchemy import Column, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.base import N_, EnumText, UTCDateTime, created_at_field, timestamp_field, utcnow
@@ -110,6 +110,23 @@ NUMBER_LENGTH = 32
 
 
 class Case(SQLModel, table=True):
+    # The quarterly assessment reads a street's cases through this index alone, community by
+    # community, in the order it sums them (models/assessment/inputs.py).
+    __table_args__ = (
+        Index(
+            "ix_case_assessment",
+            "community_id",
+            "enterprise_id",
+            "duty",
+            "status",
+            "created_at",
+            "first_response_at",
+            "response_due_at",
+            "resolution_due_at",
+            "resolved_at",
+        ),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(max_length=NUMBER_LENGTH, unique=True, index=True)  # e.g. LSW-2026-000123
     reporter_id: int = Field(foreign_key="person.id", index=True)

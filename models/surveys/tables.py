@@ -35,6 +35,21 @@ class Survey(SQLModel, table=True):
         UniqueConstraint("case_id", "round"),  # once per resolution
         Index("ix_survey_status_due_at", "status", "due_at"),
         Index("ix_survey_status_sent_at", "status", "sent_at"),
+        # The quarterly assessment reads a street's answers of a quarter from this index alone,
+        # without visiting the rows (models/assessment/inputs.py).
+        Index(
+            "ix_survey_assessment",
+            "street_id",
+            "answered_at",
+            "excluded_from_numbers",
+            "enterprise_id",
+            "duty",
+            "case_id",
+            "round",
+            "stars",
+            "solved",
+            "willing_to_pay",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -55,8 +70,8 @@ class Survey(SQLModel, table=True):
     # When the question goes out (after quiet hours, if it fell due in them).
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     reminded_at: datetime | None = timestamp_field()
-    # The first answer: the resident responded. Indexed: the assessment counts a quarter's answers.
-    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    # The first answer: the resident responded (the assessment reads it through ix_survey_assessment).
+    answered_at: datetime | None = timestamp_field()
     expired_at: datetime | None = timestamp_field()
     solved: Solved | None = Field(default=None, sa_column=Column(EnumText(Solved, 8)))
     # "Partly solved": whether the resident chose to reopen ("not solved" always reopens).

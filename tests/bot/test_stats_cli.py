@@ -12,8 +12,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.cli import main
-from bot.stats_cli import _width, print_stats
+from bot.stats_cli import print_stats
 from locales.i18n import current_locale, set_locale, use_locale
+from locales.i18n import display_width as width
 from storage.database import Database
 from tests.factories.world import World, make_world
 from tests.stats_data import load_stats_data
@@ -55,7 +56,7 @@ async def test_the_table_shows_the_known_rates_aligned(
         ["No", "property", "enterprise", "1", "0", "0.0%", "-", "-", "-", "0", "-", "-", "-"],
     ]
     # Right-aligned last column: every line is as wide as the rule, Chinese names included.
-    assert {_width(line) for line in [header, *rows]} == {_width(rule)}
+    assert {width(line) for line in [header, *rows]} == {width(rule)}
 
 
 async def test_csv_and_json_carry_the_exact_fractions(
