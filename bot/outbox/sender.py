@@ -263,7 +263,7 @@ class OutboxSender:
             raise
         except Exception:
             # Left as it is: a row already "sending" becomes "uncertain" later, never resent.
-            logger.exception("outbox: delivering outbox row %s failed unexpectedly", message.id)
+            logger.exception("outbox: %s failed unexpectedly", delivery_label(message, "delivering", None))
 
     async def _send_parts(self, message: OutboxMessage, rendered: Rendered) -> None:
         """Send the parts not out yet; each try of a row commits "sending" before its first request."""
@@ -271,7 +271,7 @@ class OutboxSender:
         parts: list[Outgoing | None] = list(rendered.parts)
         sent = min(message.parts_sent, len(parts))
         last_id: int | None = None
-        what = ""
+        method = "no call"
         note = ""  # the photos went missing: said in the next text
         while sent < len(parts):
             part = parts[sent]
@@ -298,10 +298,12 @@ class OutboxSender:
             finally:
                 self.pacer.release()
                 self._chat_ready[chat] = self.clock() + self.per_chat
-            what = delivery_label(message, method_of(part), rendered.case_number)
+            method = method_of(part)
             if error is None:
                 sent += 1
-            elif isinstance(error, BadRequest) and part.photo_file_ids and part.document is None:
+                continue
+            what = delivery_label(message, method, rendered.case_number)
+            if isinstance(error, BadRequest) and part.photo_file_ids and part.document is None:
                 # Telegram refused the photos: the rest still goes, as text, so the case arrives.
                 logger.warning("outbox: %s: photos refused (%s); sent as text", what, self._scrub(error))
                 parts[sent] = without_photos(part, rendered.photos_left_out)
@@ -310,6 +312,7 @@ class OutboxSender:
                 return
         self._sent.record(id_of(message), last_id)
         if message.attempts:
+            what = delivery_label(message, method, rendered.case_number)
             logger.info("outbox: %s delivered after %d failed tries", what, message.attempts)
 
     def _is_committed(self) -> bool:
