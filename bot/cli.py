@@ -58,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--parent-pipe", action="store_true", help="also stop when standard input closes (as run uses it)"
     )
     outbox.set_defaults(action=run_outbox)
+    outbox.add_subparsers(dest="outbox_command", metavar="status").add_parser(
+        "status", help="what is pending, retrying, failed or uncertain, by kind, with the case numbers"
+    ).set_defaults(action=outbox_status)
 
     db = commands.add_parser("db", help="database schema: db upgrade").add_subparsers(
         dest="db_command", required=True
@@ -225,6 +228,13 @@ def run_outbox(settings: Settings, args: argparse.Namespace) -> int:
     if _token_missing(settings):
         return 2
     return asyncio.run(serve(settings, parent_pipe=args.parent_pipe))
+
+
+def outbox_status(settings: Settings, args: argparse.Namespace) -> int:
+    """Print what the outbox has not delivered (yet), by kind."""
+    from bot.outbox_status import print_status
+
+    return _with_database(settings, print_status)
 
 
 def db_upgrade(settings: Settings, args: argparse.Namespace) -> int:

@@ -1,5 +1,6 @@
-"""Periodic jobs on PTB's JobQueue: the surveys that fell due, the reminders, the expiries, and
-the reminders to publish the quarter's assessment (handlers/publish_reminders.py, hourly).
+"""Periodic jobs on PTB's JobQueue: the surveys that fell due, the reminders, the expiries, the
+reminders to publish the quarter's assessment (handlers/publish_reminders.py, hourly), and the
+office's daily delivery summary (handlers/delivery_summary.py).
 
 Every ``surveys.check_interval`` (and once right at start, so surveys that fell due while the
 bot was down go out at once) :func:`check_surveys` runs each step in its own write transaction:
@@ -19,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from config.settings import Settings
 from handlers.context import SETTINGS_KEY, Context, RedPropApplication, wake_outbox
+from handlers.delivery_summary import start_delivery_summary
 from handlers.draft_expiry import start_draft_expiry
 from handlers.publish_reminders import start_publish_reminders
 from models.base import utcnow
@@ -89,8 +91,8 @@ async def surveys_job(context: Context) -> None:
 
 
 def start_jobs(application: RedPropApplication) -> None:
-    """Schedule the survey job (at once, then every ``surveys.check_interval``), the draft expiry and
-    the publish reminders."""
+    """Schedule the survey job (at once, then every ``surveys.check_interval``), the draft expiry,
+    the publish reminders and the delivery summary."""
     settings: Settings = application.bot_data[SETTINGS_KEY]
     job_queue = application.job_queue
     if job_queue is None:  # python-telegram-bot installed without the job-queue extra
@@ -103,3 +105,4 @@ def start_jobs(application: RedPropApplication) -> None:
     job_queue.run_repeating(surveys_job, interval=settings.surveys.check_interval, first=0, name=SURVEYS_JOB)
     start_draft_expiry(application, settings.cases.draft_expiry)
     start_publish_reminders(application)
+    start_delivery_summary(application)

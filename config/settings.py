@@ -167,6 +167,7 @@ class CaseSettings(_Section):
         )
 
 
+_CLOCK_TIME = re.compile(r"^\s*([01]?\d|2[0-3]):([0-5]\d)\s*$")
 _CLOCK_RANGE = re.compile(r"^\s*([01]?\d|2[0-3]):([0-5]\d)\s*-\s*([01]?\d|2[0-3]):([0-5]\d)\s*$")
 
 
@@ -217,9 +218,27 @@ class OutboxSettings(_Section):
     rate: float = Field(default=25.0, gt=0, le=30)
     # At most one message per chat per this long; Telegram allows about one a second.
     per_chat_interval: Duration = timedelta(seconds=1)
-    max_attempts: int = Field(default=5, ge=1)
+    # How long a message meeting timeouts, server errors or network errors is tried again, from
+    # its first failure; then it is a dead letter (failed, or uncertain if it may have arrived).
+    retry_for: Duration = timedelta(hours=24)
+    # The longest pause between two tries (the pauses double from one second, with jitter).
+    max_backoff: Duration = timedelta(minutes=5)
     # How long a claimed message stays reserved for one sender process.
     lease: Duration = timedelta(seconds=60)
+    # Local time (bot.timezone) of the street office's daily delivery summary.
+    summary_at: str = "09:00"
+
+    @field_validator("summary_at")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        if not _CLOCK_TIME.match(value):
+            raise ValueError("a local time such as 09:00")
+        return value.strip()
+
+    @property
+    def summary_time(self) -> time:
+        hour, minute = (int(part) for part in self.summary_at.split(":"))
+        return time(hour, minute)
 
 
 class AssessmentSettings(AssessmentScheme):

@@ -7,11 +7,17 @@ on), is settled here without a request.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.outbox.failures import delivery_label
 from config.settings import Settings
 from handlers.outgoing import Outgoing, UnknownNotification, render_outbox
+from locales.i18n import gettext as _
 from locales.i18n import locale_for, use_locale
 from models.base import id_of, utcnow
+from models.cases.tables import Case
 from models.directory.tables import Person
 from models.outbox.delivery import mark_failed
 from models.outbox.queue import OutboxMessage, OutboxStatus
@@ -20,11 +26,25 @@ from storage.database import Database
 logger = logging.getLogger(__name__)
 
 
-async def render_row(
-    *, database: Database, settings: Settings, message: OutboxMessage
-) -> list[Outgoing] | None:
+@dataclass(frozen=True)
+class Rendered:
+    """A row's parts, the number of its case (for the log), and the line that says its photos
+    were left out, in the recipient's language (added if Telegram refuses them)."""
+
+    parts: list[Outgoing]
+    case_number: str | None
+    photos_left_out: str
+
+
+async def case_number(session: AsyncSession, message: OutboxMessage) -> str | None:
+    case = await session.get(Case, message.case_id) if message.case_id is not None else None
+    return case.number if case is not None else None
+
+
+async def render_row(*, database: Database, settings: Settings, message: OutboxMessage) -> Rendered | None:
     """The parts to send, or None when the row was settled without sending."""
     async with database.read() as session:
+        number = await case_number(session, message)
         recipient = await session.get(Person, message.recipient_id) if message.recipient_id else None
         if recipient is None or not recipient.reachable:
             status = OutboxStatus.BLOCKED if recipient is not None else OutboxStatus.FAILED
@@ -40,13 +60,16 @@ async def render_row(
                     parts = await render_outbox(
                         session=session, message=message, recipient=recipient, now=utcnow()
                     )
+                    note = _("(The photos could not be delivered and were left out.)")
             except UnknownNotification as problem:
                 status, error = OutboxStatus.FAILED, str(problem)
             else:
                 if parts:
-                    return parts
+                    return Rendered(parts, number, note)
                 status, error = OutboxStatus.SUPERSEDED, "nothing to say any more"
-    logger.warning("outbox: message %s (%s) not sent: %s", message.id, message.kind, error)
+    logger.warning("outbox: %s not sent: %s", delivery_label(message, "no call", number), error)
     async with database.write() as session:
-        await mark_failed(session=session, message_id=id_of(message), error=error, status=status)
+        await mark_failed(
+            session=session, message_id=id_of(message), error=error, now=utcnow(), status=status
+        )
     return None

@@ -9,9 +9,10 @@ each to a delivery task. Pacing is the sender's own:
 * per chat, the next send waits ``outbox.per_chat_interval`` after the previous one *finished*,
   and a chat that must wait never holds up the others.
 
-A row is marked ``sending`` in a committed transaction just before its request leaves, and is
-never sent again from that state: a process that dies mid-request leaves it to
-:func:`models.outbox.queue.abandon_interrupted`, which marks it ``uncertain``.
+A row is marked ``sending`` in a committed transaction just before each try, and is never sent
+again from that state: a process that dies mid-request leaves it to
+:func:`models.outbox.queue.abandon_interrupted`, which marks it ``uncertain``. A failed try is
+settled as bot/outbox/failures.py says: tried again later, or a dead letter.
 
 The sender uses its own :class:`telegram.Bot` without the application's ``AIORateLimiter``:
 that limiter retries 429 answers itself (``rate_limit_args=0`` falls back to its default
@@ -23,30 +24,24 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from datetime import timedelta
 from functools import partial
 from typing import Any
 
 from telegram import Bot
-from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, RetryAfter, TelegramError
 
+from bot.outbox.failures import Fault, delivery_label, fault_of, settle
 from bot.outbox.pacing import Pacer
-from bot.outbox.rendering import render_row
+from bot.outbox.rendering import Rendered, render_row
 from bot.outbox.sent_marks import SentMarks
-from bot.outbox.transport import send_part, worker_id
+from bot.outbox.transport import method_of, send_part, without_photos, worker_id
 from bot.ptb_compat import retry_seconds
 from config.settings import Settings
 from handlers.outgoing import Outgoing
 from models.base import id_of, utcnow
 from models.cases.unreachable import recipient_blocked
-from models.outbox.delivery import (
-    mark_failed,
-    put_back,
-    release_claims,
-    retry_later,
-    start_sending,
-)
-from models.outbox.queue import OutboxMessage, OutboxStatus, abandon_interrupted, claim_due
+from models.outbox.delivery import put_back, release_claims, start_sending
+from models.outbox.queue import OutboxMessage, abandon_interrupted, claim_due
 from storage.database import Database
 
 logger = logging.getLogger(__name__)
@@ -56,7 +51,6 @@ POLL_INTERVAL = 0.25  # seconds between looks at the outbox when nobody calls wa
 # sender after every commit, and a claim (a write transaction) per case cost the database
 # about as much as the reports themselves. A new row waits at most this long for its claim.
 CLAIM_GAP = 0.05
-MAX_BACKOFF = 300.0
 INVALID_TOKEN_PAUSE = 60.0
 STOP_GRACE = 10.0  # how long stop() lets requests already on the wire finish
 
@@ -84,7 +78,6 @@ class OutboxSender:
         options = settings.outbox
         self.lease = options.lease
         self.per_chat = options.per_chat_interval.total_seconds()
-        self.max_attempts = options.max_attempts
         self.pacer = Pacer(options.rate)
         self.clock = self.pacer.clock
         self.batch = batch or max(10, math.ceil(options.rate * 2))
@@ -263,41 +256,64 @@ class OutboxSender:
 
     async def _deliver(self, message: OutboxMessage) -> None:
         try:
-            parts = await render_row(database=self.database, settings=self.settings, message=message)
-            if parts is not None:
-                await self._send_parts(message, parts)
+            rendered = await render_row(database=self.database, settings=self.settings, message=message)
+            if rendered is not None:
+                await self._send_parts(message, rendered)
         except asyncio.CancelledError:
             raise
         except Exception:
             # Left as it is: a row already "sending" becomes "uncertain" later, never resent.
-            logger.exception("outbox: delivering message %s failed unexpectedly", message.id)
+            logger.exception("outbox: %s failed unexpectedly", delivery_label(message, "delivering", None))
 
-    async def _send_parts(self, message: OutboxMessage, parts: list[Outgoing]) -> None:
+    async def _send_parts(self, message: OutboxMessage, rendered: Rendered) -> None:
+        """Send the parts not out yet; each try of a row commits "sending" before its first request."""
         chat = message.chat_id
-        sent = 0
+        parts: list[Outgoing | None] = list(rendered.parts)
+        sent = min(message.parts_sent, len(parts))
         last_id: int | None = None
+        method = "no call"
+        note = ""  # the photos went missing: said in the next text
         while sent < len(parts):
+            part = parts[sent]
+            if part is None:
+                sent += 1
+                continue
+            if note and not part.photo_file_ids and part.document is None:
+                part = parts[sent] = without_photos(part, note)
+                note = ""
+            assert part is not None
             wait = self._chat_ready.get(chat, 0.0) - self.clock()
             if wait > 0:
                 await asyncio.sleep(wait)
-            first = sent == 0 and not self._is_committed()
+            first = not self._is_committed()
             if not await self.pacer.acquire(
                 partial(self._start_sending, message, asyncio.current_task()) if first else None
             ):
                 return  # the row is no longer ours to send
             error: TelegramError | None = None
             try:
-                last_id = await send_part(self.bot, chat, parts[sent])
+                last_id = await send_part(self.bot, chat, part)
             except TelegramError as problem:
                 error = problem
             finally:
                 self.pacer.release()
                 self._chat_ready[chat] = self.clock() + self.per_chat
+            method = method_of(part)
             if error is None:
                 sent += 1
-            elif not await self._failed(message, error, sent=sent, parts=len(parts)):
+                continue
+            what = delivery_label(message, method, rendered.case_number)
+            if isinstance(error, BadRequest) and part.photo_file_ids and part.document is None:
+                # Telegram refused the photos: the rest still goes, as text, so the case arrives.
+                logger.warning("outbox: %s: photos refused (%s); sent as text", what, self._scrub(error))
+                parts[sent] = without_photos(part, rendered.photos_left_out)
+                note = "" if parts[sent] is not None else rendered.photos_left_out
+            elif not await self._failed(message, error, sent=sent, parts=len(parts), what=what):
                 return
         self._sent.record(id_of(message), last_id)
+        if message.attempts:
+            what = delivery_label(message, method, rendered.case_number)
+            logger.info("outbox: %s delivered after %d failed tries", what, message.attempts)
 
     def _is_committed(self) -> bool:
         task = asyncio.current_task()
@@ -331,17 +347,19 @@ class OutboxSender:
         token = self.settings.telegram.token.get_secret_value()
         return text.replace(token, "[REDACTED]") if token else text
 
-    async def _failed(self, message: OutboxMessage, error: TelegramError, *, sent: int, parts: int) -> bool:
-        """Settle a failed send; True means try the same part again (the row is half sent)."""
+    async def _failed(
+        self, message: OutboxMessage, error: TelegramError, *, sent: int, parts: int, what: str
+    ) -> bool:
+        """Settle a failed send; True means try the same part again now (after a flood pause)."""
         row = id_of(message)
-        half_sent = sent > 0
         text = self._scrub(error)
-        if isinstance(error, RetryAfter | InvalidToken):
+        fault = fault_of(error)
+        if fault in (Fault.FLOOD, Fault.BAD_TOKEN):
             pause = retry_seconds(error) if isinstance(error, RetryAfter) else INVALID_TOKEN_PAUSE
             self.pacer.pause(pause)
-            logger.warning("outbox: message %s: %s; all sending paused %.0fs", row, text, pause)
-            if half_sent:
-                return True
+            logger.warning("outbox: %s: %s; all sending paused %.0fs", what, text, pause)
+            if sent > message.parts_sent:
+                return True  # half sent: the row stays "sending", the next part waits the pause out
             async with self.database.write() as session:
                 await put_back(
                     session=session, message_id=row, worker=self.worker, now=utcnow(), lease=self.lease
@@ -350,46 +368,27 @@ class OutboxSender:
             self._queue.append(message)
             self._queue.sort(key=lambda queued: (queued.not_before, id_of(queued)))
             return False
-        if isinstance(error, Forbidden):
+        if fault is Fault.BLOCKED:
             async with self.database.write() as session:
                 moved = await recipient_blocked(session=session, message=message, error=text, now=utcnow())
-            logger.warning(
-                "outbox: message %s: chat %s blocked the bot (%s); %d case(s) rerouted",
-                row,
-                message.chat_id,
-                text,
-                len(moved),
-            )
+            logger.warning("outbox: %s: blocked the bot (%s); %d case(s) rerouted", what, text, len(moved))
             self.wake()  # the new owners' cards are queued
             return False
-        if isinstance(error, NetworkError) and not isinstance(error, BadRequest):
-            message.attempts += 1
-            delay = min(self.backoff_base * 2 ** (message.attempts - 1), MAX_BACKOFF)
-            if message.attempts < self.max_attempts:
-                logger.warning(
-                    "outbox: message %s: %s; retry %d in %.1fs", row, text, message.attempts, delay
-                )
-            if half_sent and message.attempts < self.max_attempts:
-                await asyncio.sleep(delay)
-                return True
-            if not half_sent:
-                async with self.database.write() as session:
-                    status = await retry_later(
-                        session=session,
-                        message_id=row,
-                        attempts=message.attempts,
-                        max_attempts=self.max_attempts,
-                        not_before=utcnow() + timedelta(seconds=delay),
-                        error=text,
-                    )
-                if status == OutboxStatus.FAILED:
-                    logger.warning(
-                        "outbox: message %s failed after %d attempts: %s", row, message.attempts, text
-                    )
-                return False
-        if half_sent:
-            text = f"{text} (after {sent} of {parts} part(s) were sent)"
-        logger.warning("outbox: message %s failed: %s", row, text)
+        options = self.settings.outbox
         async with self.database.write() as session:
-            await mark_failed(session=session, message_id=row, error=text)
+            retrying = await settle(
+                session=session,
+                message=message,
+                fault=fault,
+                error=text,
+                sent=sent,
+                parts=parts,
+                backoff_base=self.backoff_base,
+                cap=options.max_backoff.total_seconds(),
+                retry_for=options.retry_for,
+                what=what,
+            )
+        if retrying:
+            return False
+        self.wake()  # the office's alert, and the new owner's card
         return False

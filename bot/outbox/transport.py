@@ -35,6 +35,22 @@ def sender_bot(settings: Settings, request: BaseRequest | None = None) -> Bot:
     )
 
 
+def method_of(part: Outgoing) -> str:
+    """The Bot API method :func:`send_part` calls for the part (for the log)."""
+    if part.document is not None:
+        return "sendDocument"
+    if part.photo_file_ids:
+        return "sendPhoto" if len(part.photo_file_ids) == 1 else "sendMediaGroup"
+    return "sendMessage"
+
+
+def without_photos(part: Outgoing, note: str) -> Outgoing | None:
+    """The part as text, its photos left out (None: it had nothing else), the note added."""
+    if not part.text:
+        return None
+    return Outgoing(text=f"{part.text}\n{note}" if note else part.text, reply_markup=part.reply_markup)
+
+
 async def send_part(bot: Bot, chat: int, part: Outgoing) -> int:
     """One API call; returns the id of the (first) message it created."""
     if part.document is not None:

@@ -25,6 +25,7 @@ from handlers.outgoing.assessment import (
     render_record_pending,
 )
 from handlers.outgoing.case_notices import render_card, render_status, render_work_done
+from handlers.outgoing.delivery import render_card_undelivered, render_delivery_summary
 from handlers.outgoing.drafts import render_draft_expired
 from handlers.outgoing.parts import Outgoing, Renderer, UnknownNotification
 from handlers.outgoing.surveys import render_survey
@@ -50,6 +51,8 @@ RENDERERS: dict[OutboxKind, Renderer] = {
     OutboxKind.FAILING_WARNING: render_failing_warning,
     OutboxKind.DISMISSAL_PROPOSED: render_dismissal_proposed,
     OutboxKind.DISMISSAL_CONFIRMED: render_dismissal_confirmed,
+    OutboxKind.CARD_UNDELIVERED: render_card_undelivered,
+    OutboxKind.DELIVERY_SUMMARY: render_delivery_summary,
 }
 
 

@@ -154,6 +154,7 @@ class DismissalProposal(SQLModel, table=True):
 class NoticeKind(StrEnum):
     PUBLISH_REMINDER = "publish_reminder"  # the quarter ended a while ago and is not published
     WARNING = "warning"  # one quarter short of the three-quarter rule
+    DELIVERY_SUMMARY = "delivery_summary"  # the office's daily outbox summary ("quarter" holds the day)
 
 
 class AssessmentNotice(SQLModel, table=True):

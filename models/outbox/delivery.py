@@ -1,9 +1,9 @@
 """Delivering outbox rows: the status changes the sender makes, each in the caller's transaction.
 
 A row goes ``pending`` → ``sending`` (committed before the request leaves) → ``sent``, or back
-to ``pending`` for a retry, or to ``failed`` / ``blocked``. Marking a row ``sending`` is
-conditional on this worker still holding its claim, so a row whose lease ran out and was
-claimed by another process is never sent by both.
+to ``pending`` for a retry, or to a dead letter (``failed`` / ``uncertain``), or ``blocked``.
+Marking a row ``sending`` is conditional on this worker still holding its claim, so a row
+whose lease ran out and was claimed by another process is never sent by both.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from sqlalchemy import CursorResult, update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from models.base import id_of
 from models.outbox.queue import OutboxMessage, OutboxStatus
 
 
@@ -69,21 +70,41 @@ async def put_back(
 async def retry_later(
     *,
     session: AsyncSession,
-    message_id: int,
-    attempts: int,
-    max_attempts: int,
+    message: OutboxMessage,
     not_before: datetime,
     error: str,
-) -> OutboxStatus:
-    """A temporary failure: pending again after ``not_before``, or failed after the last attempt."""
-    status = OutboxStatus.FAILED if attempts >= max_attempts else OutboxStatus.PENDING
+) -> None:
+    """A failure worth another try: ``pending`` again after ``not_before``, keeping the row's
+    count of tries, unanswered tries, parts already out and when it began failing."""
     await _update(
         session,
-        message_id,
-        status=status,
-        attempts=attempts,
+        id_of(message),
+        status=OutboxStatus.PENDING,
+        attempts=message.attempts,
+        unanswered=message.unanswered,
+        parts_sent=message.parts_sent,
+        failing_since=message.failing_since,
         not_before=not_before,
         claimed_by=None,
+        claimed_until=None,
+        error=error,
+    )
+
+
+async def dead_letter(
+    *, session: AsyncSession, message: OutboxMessage, error: str, now: datetime
+) -> OutboxStatus:
+    """Give up on the row: ``uncertain`` if a try went unanswered (it may have arrived), else ``failed``."""
+    status = OutboxStatus.UNCERTAIN if message.unanswered else OutboxStatus.FAILED
+    await _update(
+        session,
+        id_of(message),
+        status=status,
+        attempts=message.attempts,
+        unanswered=message.unanswered,
+        parts_sent=message.parts_sent,
+        failing_since=message.failing_since or now,
+        failed_at=now,
         claimed_until=None,
         error=error,
     )
@@ -91,9 +112,16 @@ async def retry_later(
 
 
 async def mark_failed(
-    *, session: AsyncSession, message_id: int, error: str, status: OutboxStatus = OutboxStatus.FAILED
+    *,
+    session: AsyncSession,
+    message_id: int,
+    error: str,
+    now: datetime,
+    status: OutboxStatus = OutboxStatus.FAILED,
 ) -> None:
-    await _update(session, message_id, status=status, claimed_until=None, error=error)
+    """Settle the row without sending it (a failure is a dead letter, and dated as one)."""
+    failed_at = now if status in (OutboxStatus.FAILED, OutboxStatus.UNCERTAIN) else None
+    await _update(session, message_id, status=status, claimed_until=None, error=error, failed_at=failed_at)
 
 
 async def block_chat(*, session: AsyncSession, message: OutboxMessage, error: str) -> None:

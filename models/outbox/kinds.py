@@ -25,3 +25,5 @@ class OutboxKind(StrEnum):
     FAILING_WARNING = "assessment.warning"  # one failing quarter short of a dismissal proposal
     DISMISSAL_PROPOSED = "dismissal.proposed"  # the office: confirm or reject, with the quarters
     DISMISSAL_CONFIRMED = "dismissal.confirmed"  # everyone concerned; the office also gets the report
+    CARD_UNDELIVERED = "outbox.card_failed"  # the office: a case card could not be delivered
+    DELIVERY_SUMMARY = "outbox.summary"  # the office, daily: what could not be delivered

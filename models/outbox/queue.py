@@ -27,9 +27,11 @@ class OutboxStatus(StrEnum):
     PENDING = "pending"
     SENDING = "sending"
     SENT = "sent"
-    FAILED = "failed"  # gave up: a permanent error, or too many attempts
+    FAILED = "failed"  # a dead letter: refused by Telegram, or failing for all of outbox.retry_for
     BLOCKED = "blocked"  # the recipient blocked the bot
-    UNCERTAIN = "uncertain"  # the process died mid-request: not resent, to never send twice
+    # A dead letter that may have arrived: the process died mid-request (never resent), or it
+    # failed for all of outbox.retry_for and some try went unanswered (docs/delivery.md)
+    UNCERTAIN = "uncertain"
     SUPERSEDED = "superseded"  # nothing left to say: the case moved on, or the survey was answered
 
 
@@ -53,6 +55,12 @@ class OutboxMessage(SQLModel, table=True):
     sent_at: datetime | None = timestamp_field()
     telegram_message_id: int | None = Field(default=None, sa_column=Column(BigInteger))
     error: str | None = Field(default=None, sa_column=Column(Text))
+    # Retries (docs/delivery.md): when the first failed try was, how many tries went unanswered
+    # (they may have arrived), how many of the row's parts are out, when it became a dead letter.
+    failing_since: datetime | None = timestamp_field()
+    unanswered: int = 0
+    parts_sent: int = 0
+    failed_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True, index=True)
 
     def parameters(self) -> dict[str, Any]:
         loaded: dict[str, Any] = json.loads(self.params)
@@ -120,6 +128,7 @@ async def abandon_interrupted(*, session: AsyncSession, now: datetime) -> int:
     for message in stuck:
         message.status = OutboxStatus.UNCERTAIN
         message.error = "interrupted while sending"
+        message.failed_at = now
         session.add(message)
         count += 1
     await session.flush()

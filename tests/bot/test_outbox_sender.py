@@ -180,36 +180,52 @@ async def test_server_errors_are_retried_with_growing_pauses(
     await wait_until(lambda: settled(db))
     calls = telegram.calls_of("sendMessage", world.instructor.telegram_id)
     assert [call.result is not None for call in calls] == [False, False, True]
-    assert calls[1].at - calls[0].at >= 0.1
-    assert calls[2].at - calls[1].at >= 0.2
+    # Doubling pauses, jittered within their upper half: 0.05-0.1 s, then 0.1-0.2 s.
+    assert calls[1].at - calls[0].at >= 0.05
+    assert calls[2].at - calls[1].at >= 0.1
     (row,) = await rows(db)
-    assert (row.status, row.attempts) == (OutboxStatus.SENT, 2)
+    assert (row.status, row.attempts, row.unanswered) == (OutboxStatus.SENT, 2, 0)
 
 
-async def test_giving_up_after_max_attempts(
+async def test_giving_up_once_retry_for_is_over(
     db: Database, world: World, make_sender: Any, telegram: FakeTelegram
 ) -> None:
-    telegram.fail("sendMessage", status=502, times=10)
+    telegram.fail("sendMessage", status=502, times=1000)
     await report(db, world.resident.id)
-    await make_sender(max_attempts=2)
+    await make_sender(retry_for=timedelta(seconds=1), max_backoff=timedelta(seconds=0.2))
     await wait_until(lambda: settled(db))
-    (row,) = await rows(db)
-    assert (row.status, row.attempts) == (OutboxStatus.FAILED, 2)
-    assert "Bad Gateway" in (row.error or "")
-    assert len(telegram.calls_of("sendMessage")) == 2
+    card = next(row for row in await rows(db) if row.kind == OutboxKind.CASE_CARD)
+    assert card.status == OutboxStatus.FAILED and card.failed_at is not None
+    assert "Bad Gateway" in (card.error or "")
+    tries = telegram.calls_of("sendMessage", world.instructor.telegram_id)
+    # Pauses of 0.05-0.1, 0.1-0.2, then at most 0.2 s each, for one second from the first failure.
+    assert 3 <= len(tries) <= 20 and card.attempts == len(tries)
+    assert card.failing_since is not None and card.failed_at >= card.failing_since
 
 
 async def test_a_bad_request_fails_the_row_at_once(
     db: Database, world: World, make_sender: Any, telegram: FakeTelegram
 ) -> None:
     telegram.fail("sendMessage", status=400, description="Bad Request: chat not found")
-    await report(db, world.resident.id)
+    case = await report(db, world.resident.id)
     await make_sender()
     await wait_until(lambda: settled(db))
-    (row,) = await rows(db)
-    assert row.status == OutboxStatus.FAILED
-    assert "chat not found" in (row.error or "").lower()
-    assert len(telegram.calls_of("sendMessage")) == 1
+    card, *others = await rows(db)
+    assert card.status == OutboxStatus.FAILED and card.failed_at is not None
+    assert "chat not found" in (card.error or "").lower()
+    assert len(telegram.calls_of("sendMessage", world.instructor.telegram_id)) == 1
+    # A dead letter of a card: the case moves up as for a blocked owner, and the office is told.
+    async with db.read() as session:
+        moved = await session.get(Case, case.id)
+        instructor = await session.get(Person, world.instructor.id)
+    assert moved is not None and moved.owner_id == world.committee.id
+    assert instructor is not None and instructor.reachable  # not blocked: other messages may reach them
+    assert {row.status for row in others} == {OutboxStatus.SENT}
+    (to_committee,) = delivered(telegram, world.committee.telegram_id)
+    assert to_committee.params["text"].startswith(f"Case {case.number}")
+    (alert,) = delivered(telegram, world.admin.telegram_id)
+    assert alert.params["text"].startswith(f"⚠️ The card of case {case.number} could not be delivered to")
+    assert "moved one level up" in alert.params["text"]
 
 
 async def test_a_blocked_owner_is_unreachable_and_the_case_moves_up(
@@ -278,7 +294,7 @@ async def test_rows_queued_after_the_server_closed_every_connection_go_out_witho
     postgres_url: str,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    case = await report(db, world)  # the instructor's card
+    case = await report(db, world.resident.id)  # the instructor's card
     sender = await make_sender(poll_interval=60.0)  # no claim under way when the sessions end
     await wait_until(lambda: settled(db))
     assert await end_other_sessions(postgres_url) >= 2  # the sender's pool and the test's

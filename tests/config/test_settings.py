@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from datetime import timedelta
+from datetime import time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -60,6 +60,9 @@ def test_defaults_without_file_env_or_overrides(in_empty_dir: Path) -> None:
     assert settings.bot.tzinfo.key == "Asia/Shanghai"
     assert settings.bot.default_locale == "zh_CN"
     assert settings.directory.invite_ttl == timedelta(days=14)
+    assert settings.outbox.retry_for == timedelta(hours=24)
+    assert settings.outbox.max_backoff == timedelta(minutes=5)
+    assert settings.outbox.summary_time == time(9, 0)
     assert settings.logging.level == "INFO"
 
 
@@ -250,6 +253,14 @@ def test_unknown_key_in_file_fails_naming_it(tmp_path: Path, in_empty_dir: Path)
 def test_unknown_section_in_file_fails_naming_it(tmp_path: Path, in_empty_dir: Path) -> None:
     config = write(tmp_path / "u.toml", '[telegarm]\ntoken = "x"\n')
     assert config_error(config_file=config) == "config: telegarm: unknown key"
+
+
+@pytest.mark.parametrize("at", ["9", "24:00", "09:60", "nine", "09:00-10:00"])
+def test_bad_summary_time_fails_naming_the_key(at: str, in_empty_dir: Path) -> None:
+    assert (
+        config_error(overrides={"outbox.summary_at": at})
+        == "config: outbox.summary_at: a local time such as 09:00"
+    )
 
 
 @pytest.mark.parametrize("zone", ["Mars/Olympus", "America", "", "../../etc/passwd", "UTC+8"])

@@ -33,6 +33,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
+from tests.fakes.outage import Outage
 from tests.fakes.telegram import Call, FakeTelegram
 
 T = TypeVar("T")
@@ -192,6 +193,7 @@ class FakeBotApiServer:
         self.telegram = telegram if telegram is not None else FakeTelegram()
         self.limiter = _Limiter(limits) if limits is not None else None
         self.throttled: list[Call] = []  # sends refused with 429 by the limiter
+        self.outage: Outage | None = None  # set to make sends fail for a while (tests/fakes/outage.py)
         # Notified whenever an update is queued (and on stop), so long polls answer at once.
         self.updates_changed = threading.Condition(self.telegram.lock)
         self.polls = 0  # getUpdates requests received, counted on arrival
@@ -346,21 +348,33 @@ class FakeBotApiServer:
     # --- serving ---------------------------------------------------------------------------
 
     def handle(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        """Answer one authorised call: long-poll getUpdates, apply the limiter, then the core."""
+        """Answer one authorised call: long-poll getUpdates, refuse a send in an outage or over the limits."""
         if method == "getUpdates":
             self._long_poll(params)
-        elif self.limiter is not None and method in SENDING_METHODS:
-            retry_after = self.limiter.admit(params.get("chat_id"), time.monotonic())
-            if retry_after is not None:
-                with self.telegram.lock:
-                    self.throttled.append(Call(method, params))
-                return 429, {
-                    "ok": False,
-                    "error_code": 429,
-                    "description": f"Too Many Requests: retry after {retry_after}",
-                    "parameters": {"retry_after": retry_after},
-                }
+        elif method in SENDING_METHODS:
+            refused = self._refuse_send(method, params)
+            if refused is not None:
+                return refused
         return self.telegram.answer(method, params)
+
+    def _refuse_send(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
+        if self.outage is not None:
+            struck = self.outage.strike()
+            if struck is not None:
+                return struck  # not recorded as a call: nothing was delivered
+        if self.limiter is None:
+            return None
+        retry_after = self.limiter.admit(params.get("chat_id"), time.monotonic())
+        if retry_after is None:
+            return None
+        with self.telegram.lock:
+            self.throttled.append(Call(method, params))
+        return 429, {
+            "ok": False,
+            "error_code": 429,
+            "description": f"Too Many Requests: retry after {retry_after}",
+            "parameters": {"retry_after": retry_after},
+        }
 
     def _long_poll(self, params: dict[str, Any]) -> None:
         offset = int(params.get("offset") or 0)

@@ -1,0 +1,46 @@
+"""A stretch of Bot API trouble for the loopback fake server: sends answered 500, or left hanging
+past the client's timeout, for a while, as in one of Telegram's bad minutes.
+
+Nothing sent during the outage is delivered: a hanging send is answered 500 only after the
+client gave up, as an overloaded API that never processed it would. So a message reaches its
+chat only once the outage is over, and any second copy would show as a duplicate.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Outage:
+    """Sends fail for ``seconds`` from now: in turn answered 500 at once, or after ``hang`` seconds."""
+
+    seconds: float
+    hang: float
+    started: float = field(default_factory=time.monotonic)
+    answered_500: int = 0
+    hung: int = 0
+    _turns: itertools.cycle[str] = field(default_factory=lambda: itertools.cycle(["500", "hang"]))
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def over(self) -> bool:
+        return time.monotonic() >= self.started + self.seconds
+
+    def strike(self) -> tuple[int, dict[str, Any]] | None:
+        """The answer to a send during the outage (after hanging, for a hang), or None once it is over."""
+        if self.over:
+            return None
+        with self._lock:
+            turn = next(self._turns)
+            if turn == "500":
+                self.answered_500 += 1
+            else:
+                self.hung += 1
+        if turn == "hang":
+            time.sleep(self.hang)
+        return 500, {"ok": False, "error_code": 500, "description": "Internal Server Error"}
