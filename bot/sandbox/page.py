@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta, tzinfo
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import WSMsgType, web
 
@@ -29,16 +30,24 @@ from models.periods import Quarter
 STATIC = Path(__file__).with_name("static")
 SENDS = frozenset({"sendMessage", "sendPhoto", "sendDocument", "sendLocation", "sendMediaGroup"})
 EDITS = frozenset({"editMessageText", "editMessageCaption", "editMessageReplyMarkup"})
-# The first bytes of the image formats Telegram takes as a photo.
-IMAGE_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a")
+# The first bytes of the image formats Telegram takes as a photo, and their types.
+IMAGE_SIGNATURES = {
+    b"\xff\xd8\xff": "image/jpeg",
+    b"\x89PNG\r\n\x1a\n": "image/png",
+    b"GIF87a": "image/gif",
+    b"GIF89a": "image/gif",
+}
 CLOCK_STEPS = {"hour": timedelta(hours=1), "day": timedelta(days=1), "week": timedelta(weeks=1)}
 QUARTER_MORNING = timedelta(hours=9)  # "to quarter end" lands at 09:00 on the next quarter's first day
 HISTORY_LIMIT = 10_000
 LOCATION = {"latitude": 35.9468, "longitude": 120.1805}  # Lingshanwei, for the location key
 
 
-def is_image(data: bytes) -> bool:
-    return data.startswith(IMAGE_SIGNATURES) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
+def image_type(data: bytes) -> str | None:
+    """The image's media type, or None for anything that is not a photo Telegram would take."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return next((kind for start, kind in IMAGE_SIGNATURES.items() if data.startswith(start)), None)
 
 
 @dataclass
@@ -191,9 +200,10 @@ def routes(sandbox: Sandbox) -> web.RouteTableDef:
             data, name = upload.file.read(), upload.filename
         else:
             data, name = (STATIC / "sample.jpg").read_bytes(), "sample.jpg"
-        if not is_image(data):
+        kind = image_type(data)
+        if kind is None:
             return web.json_response({"error": "not_image"}, status=400)
-        file_id = sandbox.telegram.store_file(data, name, "image/jpeg")
+        file_id = sandbox.telegram.store_file(data, name, kind)
         sizes = [
             {
                 "file_id": file_id,
@@ -211,8 +221,8 @@ def routes(sandbox: Sandbox) -> web.RouteTableDef:
         stored = sandbox.telegram.files.get(request.match_info["file_id"])
         if stored is None:
             raise web.HTTPNotFound()
-        kind = "inline" if is_image(stored.data) else "attachment"
-        headers = {"Content-Disposition": f'{kind}; filename="{stored.filename}"'}
+        shown = "inline" if image_type(stored.data) else "attachment"
+        headers = {"Content-Disposition": f"{shown}; filename*=UTF-8''{quote(stored.filename)}"}
         return web.Response(
             body=stored.data, content_type=stored.content_type or "application/octet-stream", headers=headers
         )

@@ -126,7 +126,10 @@ def test_the_seeds_story_through_the_page(browser: Any, sandbox: RunningSandbox)
     assert resident.locator(".msg.mine").count() == mine
     resident.get_by_role("button", name="Sample photo").click()
     resident.locator(".msg.mine img").first.wait_for(timeout=WAIT)
-    page.wait_for_timeout(1500)  # the bot's answer to the photo, with its own Done button
+    # The bot's answer to the photo comes with its own Done button (the prompt's is stale now).
+    playwright.expect(resident.locator(".log").get_by_role("button", name=zh("Done"))).to_have_count(
+        2, timeout=WAIT
+    )
     tap(resident, zh("Done"))
     location_key = resident.locator(".reply-keyboard").get_by_role("button", name=zh("📍 Send my location"))
     location_key.click(timeout=WAIT)
@@ -153,7 +156,8 @@ def test_the_seeds_story_through_the_page(browser: Any, sandbox: RunningSandbox)
     tap(resident, zh("Solved"))
     tap(resident, "5★")
     tap(resident, zh("Yes"))
-    tap(resident, zh("Skip"))
+    see(resident, zh("Any comment? Type it, or tap Skip."))
+    say(resident, "谢谢，很快就建好了")
     see(
         resident, zh("Thank you for your answers! Case {number} is now closed.").format(number=number.group())
     )

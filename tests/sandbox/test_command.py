@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import socket
 from pathlib import Path
+from typing import Any
 
+import aiohttp
 import httpx
 
 from tests.sandbox.conftest import RunningSandbox, run_sandbox
@@ -48,3 +52,35 @@ def test_the_page_its_people_and_a_refused_upload(sandbox: RunningSandbox) -> No
     assert refused.status_code == 400 and refused.json() == {"error": "not_image"}
     sent = httpx.post(sandbox.url + "api/photo", data={"user": user}).json()  # the bundled sample
     assert httpx.get(sandbox.url + f"files/{sent['file_id']}").content[:3] == b"\xff\xd8\xff"
+
+
+async def next_event(ws: aiohttp.ClientWebSocketResponse, chat_id: int, kind: str) -> dict[str, Any]:
+    """The next event of ``kind`` for the chat on the page's socket (what the page renders)."""
+    async with asyncio.timeout(60):
+        async for message in ws:
+            event: dict[str, Any] = json.loads(message.data)
+            if event["kind"] == kind and event.get("chat_id") == chat_id:
+                return event
+    raise AssertionError(f"the socket closed before a {kind} event")
+
+
+async def test_buttons_edits_and_answers_reach_the_page(sandbox: RunningSandbox) -> None:
+    user = {"id": 990000600, "first_name": "Fei", "language_code": "en"}
+    async with aiohttp.ClientSession(sandbox.url) as http, http.ws_connect("/ws") as ws:
+        await http.post("/api/act", json={"action": "send", "user": user, "text": "/language"})
+        asked = (await next_event(ws, user["id"], "message"))["messages"][0]
+        assert asked["text"] == "Choose your language:"
+
+        # A tap on the keyboard edits that very message: the page changes it in place.
+        await http.post("/api/act", json={"action": "tap", "user": user, "data": "lang:en", "message": asked})
+        edited = await next_event(ws, user["id"], "edit")
+        assert (edited["message"]["message_id"], edited["message"]["text"]) == (
+            asked["message_id"],
+            "Language set to English.",
+        )
+        assert "reply_markup" not in edited["message"]  # the buttons are gone
+
+        # A forged press is answered (a toast or an alert on the page) and changes nothing.
+        await http.post("/api/act", json={"action": "tap", "user": user, "data": "lang:xx", "message": asked})
+        answer = await next_event(ws, user["id"], "answer")
+        assert answer["text"]
