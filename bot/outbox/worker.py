@@ -157,8 +157,14 @@ async def serve(settings: Settings, *, parent_pipe: bool) -> int:
     for number in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(number, done.set)
     if parent_pipe:
-        sys.stdout.buffer.write(READY)
-        sys.stdout.buffer.flush()
+        try:
+            sys.stdout.buffer.write(READY)
+            sys.stdout.buffer.flush()
+        except BrokenPipeError:
+            # The bot died while this worker was still starting (SIGKILL on a loaded machine);
+            # the next bot starts its own worker, and this one has nothing claimed yet.
+            logger.info("outbox worker: the bot is gone before the worker was ready; stopping")
+            return 0
     database = Database(
         settings.database.url,
         busy_timeout_seconds=settings.database.busy_timeout.total_seconds(),
