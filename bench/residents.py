@@ -19,9 +19,9 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from bot.sandbox.telegram import BOT_USER
+from bot.sandbox.updates import TelegramUser, callback_update, message_update
 from tests.fakes.server import FakeBotApiServer
-from tests.fakes.telegram import BOT_USER
-from tests.fakes.updates import TelegramUser, callback_update, message_update
 
 TOKEN = "123456789:AAHbenchTokenNotARealOne_abcdefghijklmno"
 FLOODER = 6999  # a Telegram account the bot does not know, sending /help as fast as it can

@@ -132,6 +132,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     assess.add_argument("--reason", help="finalise: why a final quarter is run again (a new revision)")
     assess.set_defaults(action=assess_quarter)
+
+    sandbox = commands.add_parser(
+        "sandbox", help="try the bot without Telegram: its people side by side in a browser page"
+    )
+    sandbox.add_argument("--port", type=int, default=8080, help="the page's port (default 8080)")
+    sandbox.add_argument(
+        "--directory", type=Path, metavar="FILE", help="directory file (default: examples/lingshanwei.toml)"
+    )
+    sandbox.add_argument("--open", action="store_true", help="open the page in the default browser")
+    sandbox.add_argument(
+        "--host", default="127.0.0.1", help="address of the page (default 127.0.0.1; another one warns)"
+    )
+    sandbox.set_defaults(action=run_sandbox)
     return parser
 
 
@@ -195,6 +208,13 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         return 1
     logger.info("stopped")
     return 0
+
+
+def run_sandbox(settings: Settings, args: argparse.Namespace) -> int:
+    """The bot against the Bot API stand-in, with its people in a browser page."""
+    from bot.sandbox.command import sandbox
+
+    return sandbox(settings, args)
 
 
 def spare_the_collector() -> None:

@@ -13,11 +13,11 @@ from telegram import Update
 
 from bot.app import build_application
 from bot.logs import REDACTED, RedactingFormatter, setup_logging
+from bot.sandbox.telegram import FakeTelegram
+from bot.sandbox.updates import TelegramUser, message_update
 from config.settings import load_settings
 from tests.factories.ids import stranger
 from tests.fakes.request import FakeRequest
-from tests.fakes.telegram import FakeTelegram
-from tests.fakes.updates import TelegramUser, message_update
 
 TOKEN = "123456789:AAHconfiguredTokenForLogTests_abcde"  # 35 characters after the colon
 OTHER_TOKEN = "7000000001:AAGsomeOtherBotsTokenLooksLike-x1yz"  # token-shaped, not configured

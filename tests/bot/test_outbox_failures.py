@@ -11,11 +11,11 @@ from telegram import Bot
 from telegram.error import TelegramError
 
 from bot.outbox.failures import Fault, backoff, fault_of
+from bot.sandbox.telegram import FakeTelegram
 from bot.telegram_http import AiohttpRequest
 from tests.fakes.outage import Outage
 from tests.fakes.request import FakeRequest
 from tests.fakes.server import FakeBotApiServer
-from tests.fakes.telegram import FakeTelegram
 
 TOKEN = "123456789:AAHfakeTokenForTestsOnly_abcdefghijklm"
 

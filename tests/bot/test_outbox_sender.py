@@ -15,6 +15,7 @@ from bot.app import build_application
 from bot.outbox import sender as outbox_sender
 from bot.outbox.sender import OutboxSender
 from bot.outbox.transport import sender_bot
+from bot.sandbox.telegram import Call, FakeTelegram
 from config.settings import Settings, load_settings
 from handlers.context import OUTBOX_KEY, wake_outbox
 from models.base import id_of, utcnow
@@ -30,7 +31,6 @@ from tests.factories.directory import Someone, add_person, add_role
 from tests.factories.ids import INSTRUCTOR_TG, RESIDENT_TG, Kind
 from tests.factories.world import World, make_world
 from tests.fakes.request import FakeRequest
-from tests.fakes.telegram import Call, FakeTelegram
 from tests.server_restart import end_other_sessions
 
 TOKEN = "123456789:AAHfakeTokenForTestsOnly_abcdefghijklm"

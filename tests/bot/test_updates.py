@@ -6,9 +6,9 @@ import asyncio
 
 from telegram import Update
 
+from bot.sandbox.updates import TelegramUser, message_update
 from bot.updates import MAX_WAITING_PER_USER, PerUserUpdates
 from tests.factories.ids import stranger
-from tests.fakes.updates import TelegramUser, message_update
 
 ALICE = TelegramUser(stranger(1), "Alice", "en")
 BOB = TelegramUser(stranger(2), "Bob", "en")

@@ -17,10 +17,10 @@ from typing import Any
 
 from sqlmodel import col, select
 
+from bot.sandbox.command import load_directory
 from models.base import id_of, utcnow
 from models.cases.routing import SharedProperty
 from models.cases.tables import Case, CaseEvent, CasePhoto
-from models.directory.file import import_directory
 from models.directory.parsing import parse_directory
 from models.directory.tables import Community, Enterprise, Person
 from storage.database import Database
@@ -34,17 +34,7 @@ CASE_NUMBER = re.compile(r"[A-Z]+-\d{4}-\d{6}")
 def import_street(database_url: str) -> None:
     """Import the world's directory in-process: the same import ``redprop directory import`` runs."""
 
-    document = parse_directory(world_directory())
-
-    async def go() -> None:
-        database = Database(database_url)
-        try:
-            async with database.write() as session:
-                await import_directory(session=session, document=document)
-        finally:
-            await database.dispose()
-
-    asyncio.run(go())
+    asyncio.run(load_directory(parse_directory(world_directory()), database_url))
 
 
 def share_community(database_url: str, community_code: str, enterprise_code: str) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlmodel import select
 
+from bot.sandbox.updates import TelegramUser
 from models.base import id_of
 from models.cases.tables import Case, CaseStatus, OwnerLevel
 from models.clock import move_clock
@@ -30,7 +31,6 @@ from tests.e2e.conftest import BotRunner
 from tests.factories.ids import ADMIN_TG, INSTRUCTOR_TG, STAFF_TG, new_resident
 from tests.fakes.chat import Chatter
 from tests.fakes.server import FakeBotApiServer
-from tests.fakes.updates import TelegramUser
 
 OWNER_TG = new_resident(7)  # 东方华庭's owners' committee member
 SHANGHAI_OFFSET = timedelta(hours=8)

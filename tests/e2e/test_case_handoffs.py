@@ -3,12 +3,12 @@ to the street office as not our responsibility, and closed as a duplicate of ano
 
 from __future__ import annotations
 
+from bot.sandbox.updates import TelegramUser
 from tests.e2e.case_loop import cases_reported_by, import_street, join, report, stop_cleanly
 from tests.e2e.conftest import BotProcess, BotRunner
 from tests.factories.ids import ADMIN_TG, INSTRUCTOR_TG, STAFF_TG, stranger
 from tests.fakes.chat import Chatter, buttons_of
 from tests.fakes.server import FakeBotApiServer
-from tests.fakes.updates import TelegramUser
 
 
 def open_street(bot: BotRunner, server: FakeBotApiServer, database_url: str, *staff: Chatter) -> BotProcess:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.sandbox.updates import TelegramUser
 from tests.e2e.case_loop import cases_reported_by, import_street, join, report, share_community, stop_cleanly
 from tests.e2e.conftest import BotRunner
 from tests.factories.ids import BARE_COMMITTEE_TG, INSTRUCTOR_TG, stranger
 from tests.factories.world import world_directory
 from tests.fakes.chat import Chatter, buttons_of, labels_of
 from tests.fakes.server import FakeBotApiServer
-from tests.fakes.updates import TelegramUser
 
 LEAK = "Water comes through the ceiling of flat 1202 in building 3 whenever it rains."
 

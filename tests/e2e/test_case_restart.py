@@ -11,6 +11,8 @@ from __future__ import annotations
 import signal
 import time
 
+from bot.sandbox.telegram import Call
+from bot.sandbox.updates import TelegramUser
 from tests.e2e.case_loop import (
     cases_reported_by,
     confirm,
@@ -30,8 +32,6 @@ from tests.e2e.conftest import BotProcess, BotRunner
 from tests.factories.ids import INSTRUCTOR_TG, stranger
 from tests.fakes.chat import WAIT, Chatter
 from tests.fakes.server import FakeBotApiServer
-from tests.fakes.telegram import Call
-from tests.fakes.updates import TelegramUser
 
 SETTLE = 2.0  # seconds between the last reply and the SIGKILL
 

@@ -7,13 +7,13 @@ from typing import Any
 
 from sqlmodel import select
 
+from bot.sandbox.telegram import Call
+from bot.sandbox.updates import TelegramUser, callback_update, message_update
 from models.directory.tables import Person
 from storage.database import Database
 from tests.e2e.conftest import SESSION_STDERR, TOKEN, TOKEN_SECRET, BotRunner, token_leaks
 from tests.factories.ids import stranger
 from tests.fakes.server import FakeBotApiServer
-from tests.fakes.telegram import Call
-from tests.fakes.updates import TelegramUser, callback_update, message_update
 
 
 def stored_locale(database_url: str, telegram_id: int) -> str | None:

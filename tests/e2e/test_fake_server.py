@@ -10,9 +10,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from bot.sandbox.updates import TelegramUser, message_update
 from tests.factories.ids import stranger
 from tests.fakes.server import FakeBotApiServer, RateLimits
-from tests.fakes.updates import TelegramUser, message_update
 
 TOKEN = "7012345678:AAF3kq9Zx_d8vYbT2mN4pLr6sW1cH0eJuQo"
 

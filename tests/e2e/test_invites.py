@@ -9,13 +9,13 @@ from pathlib import Path
 
 from sqlmodel import select
 
+from bot.sandbox.updates import TelegramUser, message_update
 from models.base import utcnow
 from models.directory.invites import INVITE_PREFIX, issue_invite
 from models.directory.tables import Enterprise, Person, Role, RoleKind
 from storage.database import Database
 from tests.e2e.conftest import BotRunner
 from tests.fakes.server import FakeBotApiServer
-from tests.fakes.updates import TelegramUser, message_update
 
 DIRECTORY = """\
 [[street]]

@@ -13,13 +13,13 @@ import signal
 import time
 from datetime import timedelta
 
+from bot.sandbox.updates import TelegramUser
 from tests.e2e.case_loop import import_street
 from tests.e2e.conftest import BotProcess, BotRunner
 from tests.e2e.survey_setup import QUESTION, ask_rows, resolve_cases, survey_of, surveys_delivered
 from tests.factories.ids import INSTRUCTOR_TG, new_resident
 from tests.fakes.chat import Chatter
 from tests.fakes.server import FakeBotApiServer
-from tests.fakes.updates import TelegramUser
 
 SHORT = {
     "REDPROP_SURVEYS__DELAY": "2s",

@@ -20,10 +20,10 @@ from typing import Any, TypeVar
 
 from telegram import Update
 
+from bot.sandbox.telegram import Call, FakeTelegram
+from bot.sandbox.updates import TelegramUser, callback_update, message_update
 from handlers.context import RedPropApplication
 from tests.fakes.server import FakeBotApiServer
-from tests.fakes.telegram import Call, FakeTelegram
-from tests.fakes.updates import TelegramUser, callback_update, message_update
 
 T = TypeVar("T")
 

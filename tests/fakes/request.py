@@ -7,9 +7,9 @@ from typing import Any
 
 from telegram.request import BaseRequest, RequestData
 
+from bot.sandbox.telegram import FakeTelegram
 from bot.telegram_http import PLAIN_TRUE
 from handlers.replies import answer_is_unused
-from tests.fakes.telegram import FakeTelegram
 
 
 class FakeRequest(BaseRequest):

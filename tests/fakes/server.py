@@ -1,10 +1,9 @@
-"""The fake Bot API on loopback HTTP, for end-to-end tests of the real ``redprop run`` process.
+"""The Bot API stand-in (bot/sandbox/bot_api.py) on loopback, for end-to-end tests of the real bot.
 
-A :class:`FakeBotApiServer` serves ``/bot<token>/<method>`` on 127.0.0.1 from a background
-thread of the test process and hands every call to the same :class:`FakeTelegram` core the
-in-process handler tests use, so it records calls, injects failures and queues updates the
-same way. ``getUpdates`` long-polls like Telegram: it waits up to ``timeout`` seconds for an
-update to be pushed.
+A :class:`FakeBotApiServer` serves the package's one stand-in on 127.0.0.1 from an event loop
+on a background thread of the test process, and adds what blocking tests need: pushing updates
+and waiting for what the bot sent. It records calls, injects failures and queues updates in
+the same :class:`FakeTelegram` core the in-process handler tests use.
 
     server = FakeBotApiServer(TOKEN).start()
     # run the bot with REDPROP_TELEGRAM__BASE_URL=server.base_url
@@ -12,175 +11,28 @@ update to be pushed.
     server.push(message_update(user, "/start"))
     text = server.wait_for_text(user.id, "欢迎")
     server.stop()
-
-With ``limits=RateLimits()`` it answers 429 (with ``retry_after``) to sends beyond Telegram's
-broadcast limits; throttled calls are kept in :attr:`FakeBotApiServer.throttled`, not in
-``telegram.calls``, which stays the list of what was delivered.
 """
 
 from __future__ import annotations
 
-import email.parser
-import email.policy
-import json
-import math
+import asyncio
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TypeVar
-from urllib.parse import parse_qsl, urlsplit
 
-from tests.fakes.outage import Outage
-from tests.fakes.telegram import Call, FakeTelegram
+from aiohttp import web
+
+from bot.sandbox.bot_api import BotApi, Outage, RateLimits
+from bot.sandbox.telegram import Call, FakeTelegram
+
+__all__ = ["FakeBotApiServer", "RateLimits"]
 
 T = TypeVar("T")
 
-# Form fields that are text even when they look like JSON ("123", "[urgent] ...", "true").
-# python-telegram-bot sends str values as they are and everything else JSON-encoded, so the
-# other fields are decoded when they hold JSON.
-TEXT_FIELDS = frozenset(
-    {
-        "text",
-        "caption",
-        "title",
-        "description",
-        "short_description",
-        "name",
-        "first_name",
-        "last_name",
-        "address",
-        "question",
-        "explanation",
-        "query",
-        "custom_title",
-        "phone_number",
-        "vcard",
-        "url",
-        "emoji",
-        "data",
-        "payload",
-        "parse_mode",
-        "action",
-        "sticker",
-        "callback_query_id",
-        "inline_query_id",
-        "shipping_query_id",
-        "pre_checkout_query_id",
-        "inline_message_id",
-        "business_connection_id",
-        "message_effect_id",
-        "file_id",
-    }
-)
-
-# Methods that deliver a message into a chat, which Telegram's flood limits count.
-SENDING_METHODS = frozenset(
-    {
-        "sendMessage",
-        "sendPhoto",
-        "sendDocument",
-        "sendLocation",
-        "sendMediaGroup",
-        "sendVideo",
-        "sendAudio",
-        "sendVoice",
-        "sendSticker",
-        "sendContact",
-        "sendPoll",
-        "copyMessage",
-        "forwardMessage",
-    }
-)
-
-UNAUTHORIZED: dict[str, Any] = {"ok": False, "error_code": 401, "description": "Unauthorized"}
-NOT_FOUND: dict[str, Any] = {"ok": False, "error_code": 404, "description": "Not Found"}
-
-
-def decode_field(name: str, value: str) -> Any:
-    """A form field as the bot meant it: JSON for structured values, text for text."""
-    if name in TEXT_FIELDS:
-        return value
-    try:
-        decoded = json.loads(value)
-    except ValueError:
-        return value
-    # A bare JSON string would mean the bot double-encoded it; keep the raw text then.
-    return value if isinstance(decoded, str) or decoded is None else decoded
-
-
-def _decode_form(pairs: list[tuple[str, str]]) -> dict[str, Any]:
-    return {name: decode_field(name, value) for name, value in pairs}
-
-
-def _parse_multipart(content_type: str, body: bytes) -> dict[str, Any]:
-    """Form fields decoded like urlencoded ones; files as {"filename", "content_type", "data"}."""
-    head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode()
-    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
-    params: dict[str, Any] = {}
-    for part in message.iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        if not name:
-            continue
-        decoded = part.get_payload(decode=True)
-        payload = decoded if isinstance(decoded, bytes) else b""
-        filename = part.get_filename()
-        if filename is not None:
-            params[str(name)] = {
-                "filename": filename,
-                "content_type": part.get_content_type(),
-                "data": payload,
-            }
-        else:
-            charset = part.get_content_charset() or "utf-8"
-            params[str(name)] = decode_field(str(name), payload.decode(charset))
-    return params
-
-
-@dataclass
-class RateLimits:
-    """Telegram's broadcast limits: so many messages a second overall, and per chat."""
-
-    overall_per_second: int = 30
-    per_chat_per_second: int = 1
-
-
-class _Limiter:
-    """Sliding one-second windows; a send that would exceed one is refused with retry_after."""
-
-    def __init__(self, limits: RateLimits) -> None:
-        self.limits = limits
-        self._overall: deque[float] = deque()
-        self._per_chat: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def admit(self, chat_id: object, now: float) -> int | None:
-        """None if the send may go now, else the whole seconds to wait (at least 1)."""
-        with self._lock:
-            overall = self._window(self._overall, now)
-            chat = self._window(self._per_chat.setdefault(str(chat_id), deque()), now)
-            waits = []
-            if len(overall) >= self.limits.overall_per_second:
-                waits.append(overall[0] + 1.0 - now)
-            if len(chat) >= self.limits.per_chat_per_second:
-                waits.append(chat[0] + 1.0 - now)
-            if waits:
-                return max(1, math.ceil(max(waits)))
-            overall.append(now)
-            chat.append(now)
-            return None
-
-    @staticmethod
-    def _window(times: deque[float], now: float) -> deque[float]:
-        while times and times[0] <= now - 1.0:
-            times.popleft()
-        return times
-
 
 class FakeBotApiServer:
-    """A :class:`FakeTelegram` served over HTTP on 127.0.0.1, on a free port."""
+    """The stand-in served over HTTP on 127.0.0.1, on a free port, from a thread of its own."""
 
     def __init__(
         self,
@@ -189,34 +41,38 @@ class FakeBotApiServer:
         *,
         limits: RateLimits | None = None,
     ) -> None:
+        self.api = BotApi(token, telegram, limits=limits)
         self.token = token
-        self.telegram = telegram if telegram is not None else FakeTelegram()
-        self.limiter = _Limiter(limits) if limits is not None else None
-        self.throttled: list[Call] = []  # sends refused with 429 by the limiter
-        self.outage: Outage | None = None  # set to make sends fail for a while (tests/fakes/outage.py)
-        # Notified whenever an update is queued (and on stop), so long polls answer at once.
-        self.updates_changed = threading.Condition(self.telegram.lock)
-        self.polls = 0  # getUpdates requests received, counted on arrival
-        self._stopping = False
-        core_push = self.telegram.push_update
-
-        def push_update(update: dict[str, Any]) -> dict[str, Any]:
-            with self.updates_changed:
-                queued = core_push(update)
-                self.updates_changed.notify_all()
-            return queued
-
-        self.telegram.push_update = push_update  # type: ignore[method-assign]
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._httpd.daemon_threads = True
-        self._httpd.block_on_close = False
+        self.telegram = self.api.telegram
+        self._loop = asyncio.new_event_loop()
+        self._runner = web.AppRunner(self.api.application(), handle_signals=False, access_log=None)
+        self._port = 0
         self._thread: threading.Thread | None = None
 
     # --- life cycle ------------------------------------------------------------------------
 
     @property
     def port(self) -> int:
-        return int(self._httpd.server_address[1])
+        return self._port
+
+    @property
+    def polls(self) -> int:
+        """getUpdates requests received, counted on arrival."""
+        return self.api.polls
+
+    @property
+    def throttled(self) -> list[Call]:
+        """Sends refused with 429 by the limiter."""
+        return self.api.throttled
+
+    @property
+    def outage(self) -> Outage | None:
+        """Set to make sends fail for a while (tests/fakes/outage.py)."""
+        return self.api.outage
+
+    @outage.setter
+    def outage(self, outage: Outage | None) -> None:
+        self.api.outage = outage
 
     @property
     def base_url(self) -> str:
@@ -228,22 +84,34 @@ class FakeBotApiServer:
         return f"http://127.0.0.1:{self.port}/file/bot"
 
     def start(self) -> FakeBotApiServer:
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.name = f"fake-bot-api:{self.port}"
+        started = threading.Event()
+
+        async def serve() -> None:
+            await self._runner.setup()
+            site = web.TCPSite(self._runner, "127.0.0.1", 0)
+            await site.start()
+            self._port = int(self._runner.addresses[0][1])
+
+        def run() -> None:
+            asyncio.set_event_loop(self._loop)
+            self._loop.run_until_complete(serve())
+            started.set()
+            self._loop.run_forever()
+
+        self._thread = threading.Thread(target=run, daemon=True, name="fake-bot-api")
         self._thread.start()
+        started.wait(10)
         return self
 
     def stop(self) -> None:
         """Answer any waiting long poll, stop serving and free the port."""
-        with self.updates_changed:
-            self._stopping = True
-            self.updates_changed.notify_all()
-        self._httpd.shutdown()
-        self._httpd.server_close()
+        self.api.stop_polls()
+        future = asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop)
+        future.result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
         if self._thread is not None:
             self._thread.join(timeout=5)
+        self._loop.close()
 
     def __enter__(self) -> FakeBotApiServer:
         return self.start()
@@ -344,119 +212,3 @@ class FakeBotApiServer:
                 if call.method != "getUpdates"
             ]
         return "\n".join(shown[-last:]) or "none"
-
-    # --- serving ---------------------------------------------------------------------------
-
-    def handle(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        """Answer one authorised call: long-poll getUpdates, refuse a send in an outage or over the limits."""
-        if method == "getUpdates":
-            self._long_poll(params)
-        elif method in SENDING_METHODS:
-            refused = self._refuse_send(method, params)
-            if refused is not None:
-                return refused
-        return self.telegram.answer(method, params)
-
-    def _refuse_send(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
-        if self.outage is not None:
-            struck = self.outage.strike()
-            if struck is not None:
-                return struck  # not recorded as a call: nothing was delivered
-        if self.limiter is None:
-            return None
-        retry_after = self.limiter.admit(params.get("chat_id"), time.monotonic())
-        if retry_after is None:
-            return None
-        with self.telegram.lock:
-            self.throttled.append(Call(method, params))
-        return 429, {
-            "ok": False,
-            "error_code": 429,
-            "description": f"Too Many Requests: retry after {retry_after}",
-            "parameters": {"retry_after": retry_after},
-        }
-
-    def _long_poll(self, params: dict[str, Any]) -> None:
-        offset = int(params.get("offset") or 0)
-        try:
-            timeout = max(0.0, float(params.get("timeout") or 0))
-        except (TypeError, ValueError):
-            timeout = 0.0
-        deadline = time.monotonic() + timeout
-        with self.updates_changed:
-            self.polls += 1
-            while not self._stopping:
-                if any(update["update_id"] >= offset for update in self.telegram.updates):
-                    return
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return
-                self.updates_changed.wait(remaining)
-
-
-def _handler_for(server: FakeBotApiServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"  # keep-alive, as httpx would have with Telegram
-        # One write per response and no Nagle delay: otherwise each keep-alive reply waits ~40 ms.
-        wbufsize = 64 * 1024
-        disable_nagle_algorithm = True
-
-        def do_GET(self) -> None:
-            self._serve()
-
-        def do_POST(self) -> None:
-            self._serve()
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass  # request lines carry the token; the test output need not
-
-        def _serve(self) -> None:
-            url = urlsplit(self.path)
-            body = self._read_body()
-            parts = url.path.strip("/").split("/")
-            if len(parts) != 2 or not parts[0].startswith("bot"):
-                self._reply(404, NOT_FOUND)
-                return
-            if parts[0].removeprefix("bot") != server.token:
-                self._reply(401, UNAUTHORIZED)
-                return
-            try:
-                params = _decode_form(parse_qsl(url.query, keep_blank_values=True))
-                params.update(self._body_params(body))
-            except ValueError as error:
-                self._reply(400, {"ok": False, "error_code": 400, "description": f"Bad Request: {error}"})
-                return
-            status, answer = server.handle(parts[1], params)
-            self._reply(status, answer)
-
-        def _read_body(self) -> bytes:
-            length = int(self.headers.get("Content-Length") or 0)
-            return self.rfile.read(length) if length else b""
-
-        def _body_params(self, body: bytes) -> dict[str, Any]:
-            if not body:
-                return {}
-            content_type = self.headers.get("Content-Type", "")
-            kind = content_type.split(";")[0].strip().lower()
-            if kind == "application/json":
-                decoded = json.loads(body)
-                if not isinstance(decoded, dict):
-                    raise ValueError("the JSON body must be an object")
-                return decoded
-            if kind == "multipart/form-data":
-                return _parse_multipart(content_type, body)
-            return _decode_form(parse_qsl(body.decode(), keep_blank_values=True))
-
-        def _reply(self, status: int, answer: dict[str, Any]) -> None:
-            payload = json.dumps(answer, ensure_ascii=False).encode()
-            try:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-                self.wfile.flush()
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the bot gave up waiting, e.g. it was stopped during a long poll
-
-    return Handler

@@ -9,13 +9,13 @@ from typing import Any
 
 from sqlmodel import col, select
 
+from bot.sandbox.telegram import FakeTelegram
+from bot.sandbox.updates import TelegramUser, callback_update
 from models.assessment.scheme import AssessmentScheme
 from models.assessment.tables import Appeal, Assessment, GovernanceRecord
 from models.base import id_of
 from models.directory.tables import Community, Person, Role, RoleKind
 from storage.database import Database
-from tests.fakes.telegram import FakeTelegram
-from tests.fakes.updates import TelegramUser, callback_update
 from tests.models.assessment.golden_street import (
     ADMIN_TG,
     INSTRUCTOR_TG,

@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 
 from bot.app import build_application
+from bot.sandbox.telegram import FakeTelegram
+from bot.sandbox.updates import TelegramUser
 from config.settings import Settings, load_settings
 from handlers.context import RedPropApplication
 from models import clock
 from storage.database import Database
 from tests.fakes.chat import ChatDriver
 from tests.fakes.request import FakeRequest
-from tests.fakes.telegram import FakeTelegram
-from tests.fakes.updates import TelegramUser
 
 TOKEN = "123456789:AAHfakeTokenForTestsOnly_abcdefghijklm"
 

@@ -11,11 +11,11 @@ from sqlmodel import select
 
 from bot.app import build_application
 from bot.persistence.chat_state import ChatState
+from bot.sandbox.telegram import FakeTelegram
 from config.settings import Settings
 from handlers.context import RedPropApplication
 from storage.database import Database
 from tests.fakes.request import FakeRequest
-from tests.fakes.telegram import FakeTelegram
 
 STICKER = {
     "file_id": "sticker-1",

@@ -13,14 +13,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.sandbox.telegram import FakeTelegram
+from bot.sandbox.updates import TelegramUser
 from handlers.callback_data import MAX_ID, a_page, an_id, fields, number
 from handlers.context import RedPropApplication
 from storage.database import Database
 from tests.factories.cases import report
 from tests.factories.ids import RESIDENT_TG
 from tests.factories.world import World, make_world
-from tests.fakes.telegram import FakeTelegram
-from tests.fakes.updates import TelegramUser
 
 PREFIXES = ("c", "v", "m", "p", "r", "s", "st", "lang", "g", "a", "d", "rec", "rl", "rk", "sc")
 RESIDENT = TelegramUser(RESIDENT_TG, "Li", "en")

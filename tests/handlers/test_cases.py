@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 from sqlmodel import col, select
 
+from bot.sandbox.telegram import FakeTelegram
+from bot.sandbox.updates import TelegramUser, callback_update
 from handlers.context import RedPropApplication
 from models.base import utcnow
 from models.cases.opening import Deadlines
@@ -19,8 +21,6 @@ from storage.database import Database
 from tests.factories.cases import report
 from tests.factories.ids import ADMIN_TG, INSTRUCTOR_TG, OTHER_INSTRUCTOR_TG, RESIDENT_TG, STAFF_TG, stranger
 from tests.factories.world import World, make_world
-from tests.fakes.telegram import FakeTelegram
-from tests.fakes.updates import TelegramUser, callback_update
 
 INSTRUCTOR = TelegramUser(INSTRUCTOR_TG, "Wang", "en")
 STAFF = TelegramUser(STAFF_TG, "Liu", "en")

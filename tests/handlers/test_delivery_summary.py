@@ -11,6 +11,7 @@ from sqlmodel import col, select
 
 from bot.cli import main
 from bot.outbox_status import status_lines
+from bot.sandbox.telegram import FakeTelegram
 from handlers.context import RedPropApplication
 from handlers.delivery_summary import DELIVERY_SUMMARY_JOB
 from locales.i18n import use_locale
@@ -23,7 +24,6 @@ from storage.database import Database
 from tests.factories.cases import report
 from tests.factories.world import World, make_world
 from tests.fakes.outbox import deliver_outbox
-from tests.fakes.telegram import FakeTelegram
 
 
 async def troubled_world(db: Database) -> tuple[World, list[Case]]:

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
+from bot.sandbox.telegram import FakeTelegram
 from handlers.context import RedPropApplication
 from models.assessment.compute import assess_street, to_snapshot
 from models.assessment.lifecycle import finalise_assessment, publish_assessment
@@ -15,7 +16,6 @@ from models.assessment.tables import Assessment, AssessmentStatus, DismissalProp
 from models.base import utcnow
 from storage.database import Database
 from tests.fakes.outbox import deliver_outbox
-from tests.fakes.telegram import FakeTelegram
 from tests.handlers.assessment_world import ADMIN, COMMITTEE, NOT_OFFICE, SCHEME, forge, make_assessment_world
 from tests.models.assessment.golden_street import Q3, SHANGHAI, GoldenStreet
 

@@ -7,11 +7,11 @@ import logging
 import pytest
 from sqlmodel import select
 
+from bot.sandbox.telegram import FakeTelegram
+from bot.sandbox.updates import TelegramUser
 from models.directory.tables import Person
 from storage.database import Database
 from tests.factories.ids import stranger
-from tests.fakes.telegram import FakeTelegram
-from tests.fakes.updates import TelegramUser
 
 
 async def test_a_failing_reply_is_logged_and_apologised_for_in_the_users_language(

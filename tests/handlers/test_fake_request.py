@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from bot.sandbox.telegram import FakeTelegram
 from handlers.context import RedPropApplication
 from handlers.replies import answer_unused
-from tests.fakes.telegram import FakeTelegram
 
 
 async def test_an_answer_marked_unused_is_plain_true_here_too(

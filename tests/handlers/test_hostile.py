@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
+from bot.sandbox.telegram import FakeTelegram
+from bot.sandbox.updates import TelegramUser, callback_update, group_chat, message_update
 from handlers.context import RedPropApplication
 from models.base import utcnow
 from models.cases.handover import hand_on_uncovered_cases
@@ -19,8 +21,6 @@ from tests.factories.cases import report
 from tests.factories.ids import INSTRUCTOR_TG, OTHER_INSTRUCTOR_TG, RESIDENT_TG, stranger
 from tests.factories.world import World, make_world
 from tests.fakes.chat import ChatDriver
-from tests.fakes.telegram import FakeTelegram
-from tests.fakes.updates import TelegramUser, callback_update, group_chat, message_update
 
 INSTRUCTOR = TelegramUser(INSTRUCTOR_TG, "Wang", "en")
 RESIDENT = TelegramUser(RESIDENT_TG, "Li", "en")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from sqlmodel import select
 
+from bot.sandbox.telegram import FakeTelegram
+from bot.sandbox.updates import TelegramUser
 from models.directory.tables import Person
 from storage.database import Database
 from tests.factories.directory import add_resident
 from tests.factories.ids import INSTRUCTOR_TG, stranger
 from tests.factories.world import make_world
-from tests.fakes.telegram import FakeTelegram
-from tests.fakes.updates import TelegramUser
 
 
 async def _person(db: Database, telegram_id: int) -> Person | None:

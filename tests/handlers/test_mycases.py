@@ -6,6 +6,8 @@ from datetime import timedelta
 
 from sqlmodel import col, func, select
 
+from bot.sandbox.telegram import FakeTelegram
+from bot.sandbox.updates import TelegramUser, callback_update
 from models.base import utcnow
 from models.cases.actions import add_note
 from models.cases.tables import Case, CaseEvent, CaseStatus, EventKind
@@ -16,8 +18,6 @@ from tests.factories.cases import report
 from tests.factories.directory import add_resident
 from tests.factories.ids import INSTRUCTOR_TG, stranger
 from tests.factories.world import make_world
-from tests.fakes.telegram import FakeTelegram
-from tests.fakes.updates import TelegramUser, callback_update
 
 INVALID = "This button is no longer valid."
 

@@ -6,6 +6,7 @@ import pytest
 from sqlmodel import col, select
 
 from bot.app import build_application
+from bot.sandbox.telegram import FakeTelegram
 from config.settings import Settings
 from handlers.context import RedPropApplication
 from handlers.outgoing import RENDERERS, Outgoing, UnknownNotification, check_renderers, render_outbox
@@ -31,7 +32,6 @@ from tests.factories.directory import Someone
 from tests.factories.world import World, make_world
 from tests.fakes.outbox import deliver_outbox
 from tests.fakes.request import FakeRequest
-from tests.fakes.telegram import FakeTelegram
 
 
 async def rows_to(db: Database, person: Someone, kind: str | None = None) -> list[OutboxMessage]:

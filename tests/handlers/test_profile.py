@@ -6,6 +6,8 @@ import json
 
 from sqlmodel import select
 
+from bot.sandbox.telegram import FakeTelegram
+from bot.sandbox.updates import TelegramUser
 from handlers.outgoing.cards import case_card
 from locales.i18n import use_locale
 from models.base import utcnow
@@ -16,8 +18,6 @@ from tests.factories.cases import report
 from tests.factories.directory import add_resident
 from tests.factories.ids import stranger
 from tests.factories.world import make_world
-from tests.fakes.telegram import FakeTelegram
-from tests.fakes.updates import TelegramUser
 
 INVALID = "This button is no longer valid."
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlmodel import select
 
+from bot.sandbox.telegram import FakeTelegram
 from handlers.context import RedPropApplication
 from handlers.publish_reminders import CHECK_INTERVAL, PUBLISH_REMINDERS_JOB
 from models.assessment.tables import AssessmentNotice
@@ -14,7 +15,6 @@ from models.base import utcnow
 from models.periods import Quarter
 from storage.database import Database
 from tests.fakes.outbox import deliver_outbox
-from tests.fakes.telegram import FakeTelegram
 from tests.handlers.assessment_world import ADMIN, make_assessment_world
 from tests.models.assessment.golden_street import SHANGHAI
 

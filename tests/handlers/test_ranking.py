@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from bot.sandbox.telegram import FakeTelegram
 from handlers.context import RedPropApplication
 from handlers.ranking_view import Ranking, ranking_pages
 from locales.i18n import use_locale
@@ -20,7 +21,6 @@ from models.outbox.kinds import OutboxKind
 from models.periods import Quarter
 from storage.database import Database
 from tests.fakes.outbox import deliver_outbox
-from tests.fakes.telegram import FakeTelegram
 from tests.handlers.assessment_world import (
     ADMIN,
     COMMITTEE,

@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
+from bot.sandbox.telegram import FakeTelegram
 from handlers.context import RedPropApplication
 from models.assessment.tables import RecordKind, RecordStatus
 from models.base import utcnow
 from models.periods import Quarter
 from storage.database import Database
 from tests.fakes.outbox import deliver_outbox
-from tests.fakes.telegram import FakeTelegram
 from tests.handlers.assessment_world import (
     ADMIN,
     INSTRUCTOR,

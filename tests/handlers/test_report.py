@@ -11,6 +11,8 @@ import pytest
 from sqlmodel import col, select, update
 from telegram import Update
 
+from bot.sandbox.telegram import FakeTelegram
+from bot.sandbox.updates import TelegramUser, callback_update
 from config.settings import Settings, load_settings
 from handlers.context import Context, RedPropApplication
 from handlers.draft_expiry import expire_drafts
@@ -25,8 +27,6 @@ from tests.factories.ids import INSTRUCTOR_TG, NEIGHBOUR_TG, RESIDENT_TG, strang
 from tests.factories.world import World, make_world
 from tests.fakes.chat import ChatDriver
 from tests.fakes.outbox import deliver_outbox
-from tests.fakes.telegram import FakeTelegram
-from tests.fakes.updates import TelegramUser, callback_update
 from tests.handlers.conftest import TOKEN
 from tests.handlers.resident_chat import (
     DOCUMENT,

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from bot.sandbox.telegram import FakeTelegram
 from handlers.context import RedPropApplication
 from models.assessment.lifecycle import publish_assessment
 from models.assessment.tables import AppealStatus, Assessment
@@ -16,7 +17,6 @@ from models.base import utcnow
 from models.clock import move_clock
 from storage.database import Database
 from tests.fakes.outbox import deliver_outbox
-from tests.fakes.telegram import FakeTelegram
 from tests.handlers.assessment_world import (
     ADMIN,
     INSTRUCTOR,

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from sqlmodel import select
 
+from bot.sandbox.telegram import FakeTelegram
+from bot.sandbox.updates import TelegramUser, group_chat
 from config.settings import Settings
 from models.directory.tables import Person
 from storage.database import Database
 from tests.factories.ids import INSTRUCTOR_TG, RESIDENT_TG, stranger
 from tests.factories.world import make_world
-from tests.fakes.telegram import FakeTelegram
-from tests.fakes.updates import TelegramUser, group_chat
 
 
 async def test_start_greets_in_chinese_for_zh_hans_and_registers_a_resident(chat, app_db: Database) -> None:  # type: ignore[no-untyped-def]

@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
+from bot.sandbox.telegram import FakeTelegram
+from bot.sandbox.updates import TelegramUser, callback_update
 from handlers.context import RedPropApplication
 from storage.database import Database
 from tests.factories.ids import ADMIN_TG, BARE_COMMITTEE_TG, RESIDENT_TG
 from tests.factories.world import World, make_world
-from tests.fakes.telegram import FakeTelegram
-from tests.fakes.updates import TelegramUser, callback_update
 from tests.stats_data import load_stats_data
 
 ADMIN = TelegramUser(ADMIN_TG, "Zhou", "en")

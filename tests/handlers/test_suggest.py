@@ -7,6 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
+from bot.sandbox.telegram import FakeTelegram
+from bot.sandbox.updates import TelegramUser
 from config.settings import Settings
 from handlers.context import RedPropApplication
 from models.base import utcnow
@@ -16,8 +18,6 @@ from storage.database import Database
 from tests.factories.ids import RESIDENT_TG, stranger
 from tests.factories.world import World, make_world
 from tests.fakes.chat import ChatDriver
-from tests.fakes.telegram import FakeTelegram
-from tests.fakes.updates import TelegramUser
 from tests.handlers.resident_chat import STICKER, VOICE, second_app, stored_state
 
 IDEA = "Could we put two benches by the east gate?"

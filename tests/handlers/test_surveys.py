@@ -10,6 +10,8 @@ import pytest
 from sqlmodel import select
 
 from bot.jobs import check_surveys
+from bot.sandbox.telegram import FakeTelegram
+from bot.sandbox.updates import TelegramUser, callback_update
 from config.settings import Settings
 from handlers.context import RedPropApplication
 from models.base import utcnow
@@ -24,8 +26,6 @@ from tests.factories.ids import INSTRUCTOR_TG, NEIGHBOUR_TG, RESIDENT_TG
 from tests.factories.world import World, make_world
 from tests.fakes.chat import ChatDriver
 from tests.fakes.outbox import deliver_outbox
-from tests.fakes.telegram import FakeTelegram
-from tests.fakes.updates import TelegramUser, callback_update
 from tests.handlers.resident_chat import STICKER
 
 RESIDENT = TelegramUser(RESIDENT_TG, "Li", "en")

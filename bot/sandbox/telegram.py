@@ -1,7 +1,12 @@
-"""A fake Telegram Bot API: answers the methods the bot uses, records every call, injects failures.
+"""The Bot API stand-in's core: answers the methods the bot uses, records every call, injects failures.
 
-The same core serves the in-process ``FakeRequest`` (handler tests) and the loopback HTTP
-server (end-to-end tests), so both see identical behaviour.
+The same core serves the in-process ``FakeRequest`` (handler tests), the loopback HTTP server
+(:mod:`bot.sandbox.bot_api`: end-to-end tests and ``redprop sandbox``), so all see identical
+behaviour. A call Telegram would refuse (:mod:`bot.sandbox.checks`) is answered 400 with
+Telegram's wording. Files the bot uploads are kept (:attr:`FakeTelegram.files`) under the
+file id the answer gives them, so a later call can send them again by id and the sandbox's
+page can show them. ``listeners`` hear every answered call and ``update_listeners`` every
+queued update, from the thread that made it.
 """
 
 from __future__ import annotations
@@ -11,8 +16,11 @@ import json
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from bot.sandbox.checks import refusal
 
 BOT_USER: dict[str, Any] = {
     "id": 7000000001,
@@ -38,6 +46,15 @@ class Call:
         return int(value) if value is not None else None
 
 
+@dataclass(frozen=True)
+class StoredFile:
+    """A file the bot uploaded or a user sent."""
+
+    data: bytes
+    filename: str
+    content_type: str
+
+
 @dataclass
 class Failure:
     status: int
@@ -57,6 +74,17 @@ class FakeTelegram:
         self.updates: deque[dict[str, Any]] = deque()
         self.lock = threading.RLock()
         self.commands: dict[str, list[dict[str, Any]]] = {}
+        self.files: dict[str, StoredFile] = {}
+        self._file_ids = itertools.count(1)
+        self.listeners: list[Callable[[Call], None]] = []
+        self.update_listeners: list[Callable[[dict[str, Any]], None]] = []
+
+    def store_file(self, data: bytes, filename: str, content_type: str) -> str:
+        """Keep a file and return the file id it goes by."""
+        with self.lock:
+            file_id = f"file-{next(self._file_ids)}"
+            self.files[file_id] = StoredFile(data, filename, content_type)
+            return file_id
 
     # --- what tests arrange ---------------------------------------------------------------
 
@@ -87,6 +115,8 @@ class FakeTelegram:
         with self.lock:
             update = {"update_id": next(self._update_ids), **update}
             self.updates.append(update)
+            for listener in self.update_listeners:
+                listener(update)
             return update
 
     def next_update_id(self) -> int:
@@ -123,6 +153,8 @@ class FakeTelegram:
             call = Call(method, params)
             self.calls.append(call)
             failure = self._take_failure(method, params)
+            if failure is None and (problem := refusal(method, params)) is not None:
+                failure = Failure(400, problem)
             if failure is not None:
                 body: dict[str, Any] = {
                     "ok": False,
@@ -133,6 +165,8 @@ class FakeTelegram:
                     body["parameters"] = {"retry_after": failure.retry_after}
                 return failure.status, body
             call.result = self._result(method, params)
+            for listener in self.listeners:
+                listener(call)
             return 200, {"ok": True, "result": call.result}
 
     def _take_failure(self, method: str, params: dict[str, Any]) -> Failure | None:
@@ -163,6 +197,15 @@ class FakeTelegram:
             return True
         if method == "getMyCommands":
             return self.commands.get(self._menu_key(params), [])
+        if method == "getFile":
+            stored = self.files.get(str(params.get("file_id")))
+            size = len(stored.data) if stored else 0
+            return {
+                "file_id": params.get("file_id"),
+                "file_unique_id": params.get("file_id"),
+                "file_size": size,
+                "file_path": str(params.get("file_id")),
+            }
         if method == "getChat":
             return {"id": int(params["chat_id"]), "type": "private", "first_name": "User"}
         return True
@@ -182,6 +225,18 @@ class FakeTelegram:
         limit = int(params.get("limit") or 100)
         return list(itertools.islice(self.updates, limit))
 
+    def _file(self, params: dict[str, Any], value: Any) -> str:
+        """The file id of a file parameter: an upload is kept, ``attach://name`` names an upload."""
+        if isinstance(value, str) and value.startswith("attach://"):
+            value = params.get(value.removeprefix("attach://"), value)
+        if isinstance(value, dict) and "data" in value:
+            return self.store_file(
+                bytes(value["data"]),
+                str(value.get("filename") or "file"),
+                str(value.get("content_type") or ""),
+            )
+        return str(value)
+
     def _media_group(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         """One photo message per item of ``media`` (a list, or its JSON over HTTP)."""
         media = params.get("media") or []
@@ -189,7 +244,8 @@ class FakeTelegram:
             media = json.loads(media)
         messages = []
         for item in media:
-            message = self._message({"chat_id": params["chat_id"], "photo": item.get("media")})
+            photo = self._file(params, item.get("media"))
+            message = self._message({"chat_id": params["chat_id"], "photo": photo})
             if "caption" in item:
                 message["caption"] = item["caption"]
             messages.append(message)
@@ -203,13 +259,22 @@ class FakeTelegram:
             "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group", "title": "chat"},
             "from": BOT_USER,
         }
-        if "text" in params:
-            message["text"] = params["text"]
-        if "caption" in params:
-            message["caption"] = params["caption"]
+        for key in ("text", "caption", "location"):
+            if key in params:
+                message[key] = params[key]
         # Telegram echoes only inline keyboards in a Message; reply keyboards stay with the client.
         if isinstance(params.get("reply_markup"), dict) and "inline_keyboard" in params["reply_markup"]:
             message["reply_markup"] = params["reply_markup"]
         if "photo" in params:
-            message["photo"] = [{"file_id": "sent-photo", "file_unique_id": "u1", "width": 1, "height": 1}]
+            file_id = self._file(params, params["photo"])
+            message["photo"] = [{"file_id": file_id, "file_unique_id": file_id, "width": 1, "height": 1}]
+        if "document" in params:
+            file_id = self._file(params, params["document"])
+            stored = self.files.get(file_id)
+            message["document"] = {
+                "file_id": file_id,
+                "file_unique_id": file_id,
+                "file_name": stored.filename if stored else "file",
+                "mime_type": stored.content_type if stored else "application/octet-stream",
+            }
         return message

@@ -1,0 +1,1 @@
+"""The sandbox: the Bot API stand-in (the tests' one fake) and ``redprop sandbox``'s page."""
