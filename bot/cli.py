@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import logging
 import sys
 from collections.abc import Awaitable, Callable
@@ -18,7 +17,6 @@ from locales.i18n import set_locale, set_timezone
 from models.clock import use_clock_file
 
 logger = logging.getLogger("redprop")
-YOUNG_OBJECTS_BEFORE_COLLECTING = 20_000  # Python's default is 700
 
 Action = Callable[[Settings, argparse.Namespace], int]
 
@@ -171,39 +169,16 @@ def _token_missing(settings: Settings) -> bool:
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
-    """Start long polling until SIGINT or SIGTERM."""
-    from telegram import Update
-    from telegram.error import InvalidToken, NetworkError
-
-    from bot.app import build_application
+    """Start long polling until SIGINT or SIGTERM (bot/run.py); a failed start is one line."""
+    from bot.run import StartFailed, run_bot
 
     if _token_missing(settings):
         return 2
-    _upgrade(settings)
-    application = build_application(settings, outbox_worker=outbox_worker_command(args))
-    spare_the_collector()
     try:
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
-    except InvalidToken:
-        print(_("Telegram refused the bot token. Check it with @BotFather."), file=sys.stderr)
-        return 2
-    except NetworkError as error:
-        print(_("Could not reach the Telegram Bot API: {error}").format(error=error), file=sys.stderr)
-        return 1
-    logger.info("stopped")
-    return 0
-
-
-def spare_the_collector() -> None:
-    """Leave what start-up made out of garbage collections, and collect young objects less often.
-
-    Modules and the application live as long as the process; every update allocates in a burst
-    (Telegram objects, ORM rows) that mostly dies with it, so collecting the young generation
-    less often spends less time collecting.
-    """
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(YOUNG_OBJECTS_BEFORE_COLLECTING, 10, 10)
+        return run_bot(settings, outbox_worker=outbox_worker_command(args))
+    except StartFailed as failure:
+        print(failure.line, file=sys.stderr)
+        return failure.code
 
 
 def outbox_worker_command(args: argparse.Namespace) -> list[str]:

@@ -43,3 +43,7 @@ def setup_logging(level: str, *, secrets: list[str]) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(max(logging.INFO, logging.getLevelName(level)))
+    # Alembic names its dialect and DDL mode at every start; only worth reading when debugging.
+    logging.getLogger("alembic").setLevel(
+        max(logging.WARNING, logging.getLevelName(level)) if level != "DEBUG" else logging.DEBUG
+    )

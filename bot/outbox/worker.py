@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import sys
 from typing import Protocol
@@ -149,6 +150,18 @@ class _ParentPipe(asyncio.Protocol):
         self.closed.set()
 
 
+def _say_ready() -> bool:
+    """Tell the bot this worker handles SIGTERM; False if the bot is already gone (killed meanwhile)."""
+    try:
+        sys.stdout.buffer.write(READY)
+        sys.stdout.buffer.flush()
+        return True
+    except BrokenPipeError:
+        # As Python's documentation advises: else the flush at exit fails again, with a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return False
+
+
 async def serve(settings: Settings, *, parent_pipe: bool) -> int:
     """Deliver the outbox until SIGTERM or SIGINT, or (with ``parent_pipe``) until standard input closes."""
     check_renderers()
@@ -156,9 +169,9 @@ async def serve(settings: Settings, *, parent_pipe: bool) -> int:
     done = asyncio.Event()
     for number in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(number, done.set)
-    if parent_pipe:
-        sys.stdout.buffer.write(READY)
-        sys.stdout.buffer.flush()
+    if parent_pipe and not _say_ready():
+        logger.info("the bot stopped before its outbox worker started; nothing to send from here")
+        return 0
     database = Database(
         settings.database.url,
         busy_timeout_seconds=settings.database.busy_timeout.total_seconds(),
