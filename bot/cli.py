@@ -143,7 +143,11 @@ def main(argv: list[str] | None = None) -> int:
     set_locale(settings.bot.default_locale)
     set_timezone(settings.bot.tzinfo)
     use_clock_file(settings.bot.clock_file)
-    setup_logging(settings.logging.level, secrets=[settings.telegram.token.get_secret_value()])
+    setup_logging(
+        settings.logging.level,
+        secrets=[settings.telegram.token.get_secret_value()],
+        fmt=settings.logging.format,
+    )
     action: Action = args.action
     return action(settings, args)
 

@@ -258,6 +258,8 @@ class AssessmentSettings(AssessmentScheme):
 
 class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # "text": one readable line per event; "json": one JSON object per line, for a log collector.
+    format: Literal["text", "json"] = "text"
 
     @field_validator("level", mode="before")
     @classmethod

@@ -6,6 +6,7 @@ that cannot be reached or migrated; at INFO (the default) nothing but that line 
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -84,3 +85,19 @@ def test_a_second_instance_on_one_sqlite_file_is_refused(bot: BotRunner, sqlite_
     assert "PostgreSQL" in line
     assert first.process.poll() is None
     assert first.stop() == 0
+
+
+def test_json_logs_are_one_json_object_a_line_from_the_bot_and_its_worker(
+    bot: BotRunner, fake_api: FakeBotApiServer
+) -> None:
+    process = bot.start(log_level="DEBUG", REDPROP_LOGGING__FORMAT="json")
+    user = TelegramUser(stranger(1), "Alice", "en")
+    fake_api.push(message_update(user, "/start"))
+    fake_api.wait_for_text(user.id, "Welcome")
+    fake_api.wait_for(lambda: "outbox worker" in process.stderr and "sending" in process.stderr)
+    assert process.stop() == 0
+    entries = [json.loads(line) for line in process.stderr.splitlines()]
+    assert len(entries) > 10
+    assert {"time", "level", "logger", "message"} <= set(entries[0])
+    assert any(entry["logger"] == "bot.outbox.worker" for entry in entries)  # the worker's own lines
+    assert entries[-1]["message"] == "stopped"
