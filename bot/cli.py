@@ -57,10 +57,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     outbox.set_defaults(action=run_outbox)
 
-    db = commands.add_parser("db", help="database schema: db upgrade").add_subparsers(
-        dest="db_command", required=True
-    )
+    db = commands.add_parser(
+        "db", help="the database: db upgrade, db backup FILE, db restore FILE"
+    ).add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="apply every pending migration").set_defaults(action=db_upgrade)
+    backing_up = db.add_parser(
+        "backup", help="SQLite: copy the database to FILE, safely while the bot runs (PostgreSQL: pg_dump)"
+    )
+    backing_up.add_argument("file", type=Path)
+    backing_up.set_defaults(action=db_backup)
+    restoring = db.add_parser(
+        "restore",
+        help="SQLite: replace the database with the backup FILE, the bot stopped (PostgreSQL: pg_restore)",
+    )
+    restoring.add_argument("file", type=Path)
+    restoring.set_defaults(action=db_restore)
 
     directory = commands.add_parser(
         "directory",
@@ -210,6 +221,18 @@ def db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
     _upgrade(settings)
     print(_("The database is up to date."))
     return 0
+
+
+def db_backup(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.db_backup import backup
+
+    return backup(settings.database.url, args.file)
+
+
+def db_restore(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.db_backup import restore
+
+    return restore(settings.database.url, args.file)
 
 
 def _with_database(settings: Settings, work: Callable[[Any], Awaitable[int]]) -> int:
