@@ -4,9 +4,11 @@ stops when it has lost it to another (after its connection was cut), or takes it
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import asyncpg  # type: ignore[import-untyped]
+import pytest
 
 from bot.instances import Leadership
 
@@ -23,26 +25,28 @@ async def cut_connections(leadership: Leadership) -> None:
         await admin.close()
 
 
-async def test_a_standby_waits_until_the_active_one_releases(postgres_url: str) -> None:
-    active, standby = (
-        Leadership(postgres_url, takeover_after=TAKEOVER),
-        Leadership(postgres_url, takeover_after=TAKEOVER),
-    )
+@pytest.fixture
+async def two(postgres_url: str) -> AsyncIterator[tuple[Leadership, Leadership]]:
+    """Two instances on one database, the first of them active; both let go at the end."""
+    active = Leadership(postgres_url, takeover_after=TAKEOVER)
+    standby = Leadership(postgres_url, takeover_after=TAKEOVER)
     await active.acquire()
+    yield active, standby
+    await active.release()
+    await standby.release()
+
+
+async def test_a_standby_waits_until_the_active_one_releases(two: tuple[Leadership, Leadership]) -> None:
+    active, standby = two
     waiting = asyncio.create_task(standby.acquire())
     await asyncio.sleep(1.0)
     assert not waiting.done()
     await active.release()
     await asyncio.wait_for(waiting, 5)
-    await standby.release()
 
 
-async def test_the_active_one_stops_when_another_took_the_lock(postgres_url: str) -> None:
-    active, standby = (
-        Leadership(postgres_url, takeover_after=TAKEOVER),
-        Leadership(postgres_url, takeover_after=TAKEOVER),
-    )
-    await active.acquire()
+async def test_the_active_one_stops_when_another_took_the_lock(two: tuple[Leadership, Leadership]) -> None:
+    active, standby = two
     active.check_every = 2.0  # the standby (every 0.25 s) asks first once the connection is cut
     stopped = asyncio.Event()
     active.watch(stopped.set)
@@ -51,8 +55,6 @@ async def test_the_active_one_stops_when_another_took_the_lock(postgres_url: str
     await asyncio.wait_for(waiting, 5)  # the standby took over...
     await asyncio.wait_for(stopped.wait(), 5)  # ...and the old active one stops
     assert active.lost
-    await active.release()
-    await standby.release()
 
 
 async def test_the_active_one_takes_its_lock_again_when_nobody_else_did(postgres_url: str) -> None:
