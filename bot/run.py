@@ -72,12 +72,15 @@ def run_bot(settings: Settings, *, outbox_worker: list[str]) -> int:
     asyncio.set_event_loop(loop)
     instance = instance_for(url, takeover_after=settings.bot.takeover_after)
     try:
-        if not _become_active(loop, instance):
+        with step(Step.DATABASE, database_url=url):
+            active = _become_active(loop, instance)
+        if not active:
             logger.info("stopped while on standby")
             return 0
         _upgrade(url)  # asyncio.run inside: it leaves no current loop behind
         asyncio.set_event_loop(loop)
-        application = build_application(settings, outbox_worker=outbox_worker)
+        with step(Step.START, database_url=url):
+            application = build_application(settings, outbox_worker=outbox_worker)
         instance.watch(application.stop_running)
         QuietBootstrap.install()
         spare_the_collector()
