@@ -15,6 +15,7 @@ from tests.factories.ids import stranger
 from tests.fakes.server import FakeBotApiServer
 from tests.fakes.updates import TelegramUser, message_update
 
+ENGLISH = {"REDPROP_BOT__DEFAULT_LOCALE": "en"}  # the lines in English; 中文 is the default
 WRONG_TOKEN = "7012345678:AAGwrongwrongwrongwrongwrongwrongwro"
 
 
@@ -41,16 +42,19 @@ def test_a_500_from_set_my_commands_is_a_warning_and_the_bot_runs_on(
 
 
 def test_a_401_says_the_token_is_wrong(bot: BotRunner) -> None:
-    result = bot.cli("run", env=bot.env(REDPROP_TELEGRAM__TOKEN=WRONG_TOKEN))
+    result = bot.cli("run", env=bot.env(REDPROP_TELEGRAM__TOKEN=WRONG_TOKEN, **ENGLISH))
     assert result.returncode == 2
     line = one_line(result.stderr)
     assert "token" in line and "401" in line and "BotFather" in line
     assert WRONG_TOKEN.split(":")[1] not in result.stderr
+    # In the default language, 中文.
+    result = bot.cli("run", env=bot.env(REDPROP_TELEGRAM__TOKEN=WRONG_TOKEN))
+    assert one_line(result.stderr).startswith("启动失败：Telegram 拒绝了机器人令牌（401 Unauthorized）")
 
 
 def test_a_getme_that_fails_is_named(bot: BotRunner, fake_api: FakeBotApiServer) -> None:
     fake_api.telegram.fail("getMe", status=500, times=5)
-    result = bot.cli("run")
+    result = bot.cli("run", env=bot.env(**ENGLISH))
     assert result.returncode == 1
     line = one_line(result.stderr)
     assert line.startswith("Start failed: getMe:") and "Internal Server Error" in line
@@ -58,7 +62,7 @@ def test_a_getme_that_fails_is_named(bot: BotRunner, fake_api: FakeBotApiServer)
 
 def test_an_unreachable_database_is_one_line(bot: BotRunner) -> None:
     url = "postgresql+asyncpg://redprop:secret-password@127.0.0.1:1/redprop"
-    result = bot.cli("run", env=bot.env(REDPROP_DATABASE__URL=url))
+    result = bot.cli("run", env=bot.env(REDPROP_DATABASE__URL=url, **ENGLISH))
     assert result.returncode == 1
     line = one_line(result.stderr)
     assert "the database postgresql+asyncpg://redprop:***@127.0.0.1:1/redprop cannot be reached" in line
@@ -70,7 +74,7 @@ def test_a_failed_migration_is_one_line(bot: BotRunner, workdir: Path) -> None:
     with sqlite3.connect(path) as connection:
         connection.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)")
         connection.execute("INSERT INTO alembic_version VALUES ('9999')")
-    result = bot.cli("run", env=bot.env(REDPROP_DATABASE__URL=f"sqlite+aiosqlite:///{path}"))
+    result = bot.cli("run", env=bot.env(REDPROP_DATABASE__URL=f"sqlite+aiosqlite:///{path}", **ENGLISH))
     assert result.returncode == 1
     line = one_line(result.stderr)
     assert line.startswith("Start failed: a database migration failed:") and "9999" in line
@@ -78,7 +82,7 @@ def test_a_failed_migration_is_one_line(bot: BotRunner, workdir: Path) -> None:
 
 def test_a_second_instance_on_one_sqlite_file_is_refused(bot: BotRunner, sqlite_path: str) -> None:
     first = bot.start(log_level="INFO")
-    result = bot.cli("run")
+    result = bot.cli("run", env=bot.env(**ENGLISH))
     assert result.returncode == 1
     line = one_line(result.stderr)
     assert f"another redprop run (pid {first.process.pid})" in line and sqlite_path in line
