@@ -192,7 +192,10 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     try:
         return run_bot(settings, outbox_worker=outbox_worker_command(args))
     except StartFailed as failure:
-        print(failure.line, file=sys.stderr)
+        if settings.logging.format == "json":
+            logger.error("%s", failure.line)  # a JSON line like every other the collector reads
+        else:
+            print(failure.line, file=sys.stderr)
         return failure.code
 
 

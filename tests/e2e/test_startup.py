@@ -69,6 +69,18 @@ def test_an_unreachable_database_is_one_line(bot: BotRunner) -> None:
     assert "secret-password" not in result.stderr
 
 
+def test_with_json_logs_the_line_is_json_too(bot: BotRunner) -> None:
+    url = "postgresql+asyncpg://redprop@127.0.0.1:1/redprop"
+    env = bot.env(REDPROP_DATABASE__URL=url, REDPROP_LOGGING__FORMAT="json", **ENGLISH)
+    result = bot.cli("run", env=env)
+    assert result.returncode == 1
+    entry = json.loads(one_line(result.stderr))
+    assert entry["level"] == "ERROR"
+    assert entry["message"].startswith(
+        "Start failed: the database postgresql+asyncpg://redprop@127.0.0.1:1/redprop"
+    )
+
+
 def test_a_failed_migration_is_one_line(bot: BotRunner, workdir: Path) -> None:
     path = workdir / "from-the-future.db"
     with sqlite3.connect(path) as connection:
