@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import BotCommand
+from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
@@ -32,6 +33,10 @@ logger = logging.getLogger(__name__)
 MAX_CALLS_AT_ONCE = 32
 # Telegram shows a command menu by the user's language code.
 MENU_LANGUAGE_CODES = {"zh_CN": "zh", "en": "en"}
+# Set in bot_data once PTB's initialize (getMe, the persistence) is over: a failure after it is not getMe's.
+INITIALISED_KEY = "redprop_initialised"
+# The Bot API clients, closed by hand when PTB's initialize fails (PTB then shuts nothing down).
+REQUESTS_KEY = "redprop_requests"
 
 
 def _menu() -> list[BotCommand]:
@@ -49,7 +54,12 @@ async def publish_commands(application: RedPropApplication) -> None:
 
 
 async def post_init(application: RedPropApplication) -> None:
-    await publish_commands(application)
+    application.bot_data[INITIALISED_KEY] = True  # getMe and the persistence are done
+    try:
+        await publish_commands(application)
+    except TelegramError as error:
+        # The menus are a convenience: a bot that works must not stay down for them.
+        logger.warning("could not publish the command menus (setMyCommands): %s; running without them", error)
     outbox: Outbox | None = application.bot_data.get(OUTBOX_KEY)
     if outbox is not None:
         await outbox.start()
@@ -99,11 +109,15 @@ def build_application(
     )
     if request is None:
         client = settings.telegram.http_client
-        builder = builder.request(bot_api_request(client, connection_pool_size=MAX_CALLS_AT_ONCE))
-        builder = builder.get_updates_request(bot_api_request(client, connection_pool_size=1))
+        requests = (
+            bot_api_request(client, connection_pool_size=MAX_CALLS_AT_ONCE),
+            bot_api_request(client, connection_pool_size=1),
+        )
     else:
-        builder = builder.request(request).get_updates_request(request)
+        requests = (request, request)
+    builder = builder.request(requests[0]).get_updates_request(requests[1])
     application: RedPropApplication = builder.build()  # type: ignore[assignment]
+    application.bot_data[REQUESTS_KEY] = requests
     application.bot_data[SETTINGS_KEY] = settings
     application.bot_data[DB_KEY] = database
     if settings.outbox.enabled and outbox_worker:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import logging
 import sys
 from collections.abc import Awaitable, Callable
@@ -18,7 +17,6 @@ from locales.i18n import set_locale, set_timezone
 from models.clock import use_clock_file
 
 logger = logging.getLogger("redprop")
-YOUNG_OBJECTS_BEFORE_COLLECTING = 20_000  # Python's default is 700
 
 Action = Callable[[Settings, argparse.Namespace], int]
 
@@ -62,10 +60,21 @@ def build_parser() -> argparse.ArgumentParser:
         "status", help="what is pending, retrying, failed or uncertain, by kind, with the case numbers"
     ).set_defaults(action=outbox_status)
 
-    db = commands.add_parser("db", help="database schema: db upgrade").add_subparsers(
-        dest="db_command", required=True
-    )
+    db = commands.add_parser(
+        "db", help="the database: db upgrade, db backup FILE, db restore FILE"
+    ).add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="apply every pending migration").set_defaults(action=db_upgrade)
+    backing_up = db.add_parser(
+        "backup", help="SQLite: copy the database to FILE, safely while the bot runs (PostgreSQL: pg_dump)"
+    )
+    backing_up.add_argument("file", type=Path)
+    backing_up.set_defaults(action=db_backup)
+    restoring = db.add_parser(
+        "restore",
+        help="SQLite: replace the database with the backup FILE, the bot stopped (PostgreSQL: pg_restore)",
+    )
+    restoring.add_argument("file", type=Path)
+    restoring.set_defaults(action=db_restore)
 
     directory = commands.add_parser(
         "directory",
@@ -161,7 +170,11 @@ def main(argv: list[str] | None = None) -> int:
     set_locale(settings.bot.default_locale)
     set_timezone(settings.bot.tzinfo)
     use_clock_file(settings.bot.clock_file)
-    setup_logging(settings.logging.level, secrets=[settings.telegram.token.get_secret_value()])
+    setup_logging(
+        settings.logging.level,
+        secrets=[settings.telegram.token.get_secret_value()],
+        fmt=settings.logging.format,
+    )
     action: Action = args.action
     return action(settings, args)
 
@@ -187,27 +200,19 @@ def _token_missing(settings: Settings) -> bool:
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
-    """Start long polling until SIGINT or SIGTERM."""
-    from telegram import Update
-    from telegram.error import InvalidToken, NetworkError
-
-    from bot.app import build_application
+    """Start long polling until SIGINT or SIGTERM (bot/run.py); a failed start is one line."""
+    from bot.run import StartFailed, run_bot
 
     if _token_missing(settings):
         return 2
-    _upgrade(settings)
-    application = build_application(settings, outbox_worker=outbox_worker_command(args))
-    spare_the_collector()
     try:
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
-    except InvalidToken:
-        print(_("Telegram refused the bot token. Check it with @BotFather."), file=sys.stderr)
-        return 2
-    except NetworkError as error:
-        print(_("Could not reach the Telegram Bot API: {error}").format(error=error), file=sys.stderr)
-        return 1
-    logger.info("stopped")
-    return 0
+        return run_bot(settings, outbox_worker=outbox_worker_command(args))
+    except StartFailed as failure:
+        if settings.logging.format == "json":
+            logger.error("%s", failure.line)  # a JSON line like every other the collector reads
+        else:
+            print(failure.line, file=sys.stderr)
+        return failure.code
 
 
 def run_sandbox(settings: Settings, args: argparse.Namespace) -> int:
@@ -215,18 +220,6 @@ def run_sandbox(settings: Settings, args: argparse.Namespace) -> int:
     from bot.sandbox.command import sandbox
 
     return sandbox(settings, args)
-
-
-def spare_the_collector() -> None:
-    """Leave what start-up made out of garbage collections, and collect young objects less often.
-
-    Modules and the application live as long as the process; every update allocates in a burst
-    (Telegram objects, ORM rows) that mostly dies with it, so collecting the young generation
-    less often spends less time collecting.
-    """
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(YOUNG_OBJECTS_BEFORE_COLLECTING, 10, 10)
 
 
 def outbox_worker_command(args: argparse.Namespace) -> list[str]:
@@ -261,6 +254,18 @@ def db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
     _upgrade(settings)
     print(_("The database is up to date."))
     return 0
+
+
+def db_backup(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.db_backup import backup
+
+    return backup(settings.database.url, args.file)
+
+
+def db_restore(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.db_backup import restore
+
+    return restore(settings.database.url, args.file)
 
 
 def _with_database(settings: Settings, work: Callable[[Any], Awaitable[int]]) -> int:

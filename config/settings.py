@@ -111,6 +111,8 @@ class BotSettings(_Section):
     default_locale: Literal["zh_CN", "en"] = "zh_CN"
     # For the sandbox and end-to-end tests: a file of seconds to add to the clock (models/clock.py).
     clock_file: str = ""
+    # PostgreSQL: a standby instance takes over within about this long of the active one's end.
+    takeover_after: Duration = Field(default=timedelta(seconds=15), ge=timedelta(seconds=1))
 
     @field_validator("timezone")
     @classmethod
@@ -275,6 +277,8 @@ class AssessmentSettings(AssessmentScheme):
 
 class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # "text": one readable line per event; "json": one JSON object per line, for a log collector.
+    format: Literal["text", "json"] = "text"
 
     @field_validator("level", mode="before")
     @classmethod

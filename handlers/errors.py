@@ -1,4 +1,9 @@
-"""The global error handler: log the traceback, apologise to the user, keep serving."""
+"""The global error handler: log the traceback, apologise to the user if nothing was done, keep serving.
+
+An update that committed its write transaction before failing (the case was accepted, only the
+card's edit was refused) did what the user asked: an apology would make them try again, so the
+error is logged and the user told nothing; the next message they get shows the new state.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +12,23 @@ import logging
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import Forbidden, TelegramError
-from telegram.ext import CallbackQueryHandler
+from telegram.ext import CallbackQueryHandler, TypeHandler
 
 from handlers.context import Context, RedPropApplication
 from handlers.replies import refuse_button
 from locales.i18n import gettext as _
 from models.directory.people import mark_unreachable
+from storage.commits import committed_since_start, start_counting
 
 logger = logging.getLogger(__name__)
+
+# Before every other handler: each update starts counting its own commits.
+FIRST_GROUP = -(10**6)
+
+
+async def begin_update(update: Update, context: Context) -> None:
+    """Count this update's committed writes, for :func:`on_error`."""
+    start_counting()
 
 
 async def on_error(update: object, context: Context) -> None:
@@ -27,6 +41,13 @@ async def on_error(update: object, context: Context) -> None:
             await mark_unreachable(session=session, telegram_id=chat.id)
         return
     update_id = update.update_id if isinstance(update, Update) else None
+    if committed_since_start():
+        logger.error(
+            "error while handling update %s, after its change was saved: the user is not told",
+            update_id,
+            exc_info=context.error,
+        )
+        return
     logger.error("error while handling update %s", update_id, exc_info=context.error)
     if chat is None or chat.type != ChatType.PRIVATE:
         return
@@ -40,5 +61,6 @@ async def on_error(update: object, context: Context) -> None:
 
 def register(application: RedPropApplication) -> None:
     application.add_error_handler(on_error)
+    application.add_handler(TypeHandler(Update, begin_update), group=FIRST_GROUP)
     # Registered last in the default group: a button no feature claimed is stale or forged.
     application.add_handler(CallbackQueryHandler(refuse_button))

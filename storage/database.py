@@ -25,6 +25,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.commits import note_commit
 from storage.dead_connections import refuse_dead_connections
 from storage.sqlite_inline import inline_connector
 from storage.wal_checkpoints import NO_AUTOMATIC_CHECKPOINTS, Checkpointer
@@ -162,6 +163,7 @@ class Database:
         async with self.writer_turn():
             async with AsyncSession(self._writer, expire_on_commit=False) as session, session.begin():
                 yield session
+        note_commit()  # reached only when the commit went through
 
     async def driver_connection(self) -> Any:
         """A connection of the driver itself, outside the pool, for the caller to keep and close.

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import json
 import logging
 import sys
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -98,7 +100,7 @@ def restore_logging() -> Iterator[None]:
     """setup_logging replaces the root handlers (pytest's own among them): put everything back."""
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
-    names = ("httpx", "httpcore", "apscheduler")
+    names = ("httpx", "httpcore", "apscheduler", "alembic")
     levels = {name: logging.getLogger(name).level for name in names}
     yield
     for handler in list(root.handlers):
@@ -136,6 +138,38 @@ def test_setup_logging_keeps_apscheduler_at_info_or_above(restore_logging: None)
     assert logging.getLogger("apscheduler").level == logging.INFO
     setup_logging("ERROR", secrets=[])
     assert logging.getLogger("apscheduler").level == logging.ERROR
+
+
+def test_json_lines_hold_the_fields_and_never_the_token(
+    restore_logging: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    setup_logging("INFO", secrets=[TOKEN], fmt="json")
+    logging.getLogger("redprop.test").warning('calling bot%s with "quotes"\nand 中文', TOKEN)
+    try:
+        _raise_with_token()
+    except ValueError:
+        logging.getLogger("redprop.test").exception("update %d failed", 7)
+    err = capsys.readouterr().err
+    lines = err.splitlines()
+    assert len(lines) == 2, err
+    first, second = (json.loads(line) for line in lines)
+    assert first["level"] == "WARNING" and first["logger"] == "redprop.test"
+    assert first["message"] == f'calling bot{REDACTED} with "quotes"\nand 中文'
+    assert datetime.fromisoformat(first["time"]).tzinfo is not None
+    assert second["message"] == "update 7 failed" and second["level"] == "ERROR"
+    assert second["exception"].startswith("Traceback (most recent call last):")
+    assert f"bot{REDACTED}/getMe" in second["exception"] and "_raise_with_token" in second["exception"]
+    assert TOKEN not in err and TOKEN.split(":")[1] not in err
+
+
+def test_json_lines_redact_a_secret_that_json_would_escape(
+    restore_logging: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    secret = 'pass"word\\x'
+    setup_logging("INFO", secrets=[secret], fmt="json")
+    logging.getLogger("redprop.test").warning("password=%s", secret)
+    entry = json.loads(capsys.readouterr().err)
+    assert entry["message"] == f"password={REDACTED}"
 
 
 # --- the real application at DEBUG --------------------------------------------------------------

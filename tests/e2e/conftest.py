@@ -123,12 +123,11 @@ class BotRunner:
         env.update(extra)
         return env
 
-    def start(self, *, log_level: str = "DEBUG", **extra_env: str) -> BotProcess:
-        """Start ``python -m bot run`` and wait until it polls for updates."""
+    def _spawn(self, log_level: str, extra_env: dict[str, str]) -> BotProcess:
+        """Launch ``python -m bot run`` in its own session, its stderr to a file of its own."""
         number = len(self.processes) + 1
         stderr_path = self.workdir / f"bot-{number}.stderr"
         SESSION_STDERR.append(stderr_path)
-        polls_before = self.server.polls
         with stderr_path.open("wb") as stderr:
             process = subprocess.Popen(
                 [sys.executable, "-m", "bot", "--log-level", log_level, "run"],
@@ -141,6 +140,13 @@ class BotRunner:
             )
         bot = BotProcess(process, stderr_path)
         self.processes.append(bot)
+        return bot
+
+    def start(self, *, log_level: str = "DEBUG", **extra_env: str) -> BotProcess:
+        """Start ``python -m bot run`` and wait until it polls for updates."""
+        polls_before = self.server.polls
+        bot = self._spawn(log_level, extra_env)
+        process = bot.process
         deadline = time.monotonic() + START_TIMEOUT
         while self.server.polls <= polls_before:
             if process.poll() is not None:
@@ -151,6 +157,18 @@ class BotRunner:
                 bot.kill()
                 raise AssertionError(f"the bot did not poll within {START_TIMEOUT}s:\n{bot.stderr[-3000:]}")
             time.sleep(0.02)
+        return bot
+
+    def start_standby(self, *, log_level: str = "DEBUG", **extra_env: str) -> BotProcess:
+        """Start ``python -m bot run`` while another is active and wait until it says it is the standby."""
+        bot = self._spawn(log_level, extra_env)
+        process = bot.process
+        deadline = time.monotonic() + START_TIMEOUT
+        while "standby: another redprop run is active" not in bot.stderr:
+            if process.poll() is not None or time.monotonic() > deadline:
+                bot.kill()
+                raise AssertionError(f"the bot did not wait as the standby:\n{bot.stderr[-3000:]}")
+            time.sleep(0.05)
         return bot
 
     def cli(self, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

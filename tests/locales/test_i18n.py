@@ -263,7 +263,7 @@ def test_extraction_sees_gettext_and_the_n_marker(code_messages: Catalog) -> Non
     assert "Commands:" in found  # _() in handlers/
     assert "List the commands you can use" in found  # N_() in handlers/commands.py
     assert "Hello, {name}! Welcome to Red Property." in found
-    assert "Could not reach the Telegram Bot API: {error}" in found  # bot/cli.py
+    assert "Start failed: the Telegram Bot API: {reason}" in found  # bot/startup.py
 
 
 @pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
