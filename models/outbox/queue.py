@@ -39,7 +39,7 @@ class OutboxStatus(StrEnum):
 class OutboxMessage(SQLModel, table=True):
     __tablename__ = "outbox"
     # A chat's rows by status: a claim skips rows behind a retrying one of the same chat.
-    __table_args__ = (Index("ix_outbox_chat_status", "chat_id", "status"),)
+    __table_args__ = (Index("ix_outbox_chat_retrying", "chat_id", "status", "attempts"),)
 
     id: int | None = Field(default=None, primary_key=True)
     recipient_id: int | None = Field(default=None, foreign_key="person.id", index=True)
