@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import sys
 from typing import Protocol
@@ -149,6 +150,15 @@ class _ParentPipe(asyncio.Protocol):
         self.closed.set()
 
 
+def _say_ready() -> bool:
+    """Tell the parent the worker is ready; False when the parent is already gone (its pipe is closed)."""
+    try:
+        os.write(sys.stdout.fileno(), READY)  # unbuffered: nothing left to flush at exit
+    except BrokenPipeError:
+        return False
+    return True
+
+
 async def serve(settings: Settings, *, parent_pipe: bool) -> int:
     """Deliver the outbox until SIGTERM or SIGINT, or (with ``parent_pipe``) until standard input closes."""
     check_renderers()
@@ -156,9 +166,9 @@ async def serve(settings: Settings, *, parent_pipe: bool) -> int:
     done = asyncio.Event()
     for number in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(number, done.set)
-    if parent_pipe:
-        sys.stdout.buffer.write(READY)
-        sys.stdout.buffer.flush()
+    if parent_pipe and not _say_ready():
+        logger.info("outbox worker: the bot is gone before its worker was ready; stopping")
+        return 0
     database = Database(
         settings.database.url,
         busy_timeout_seconds=settings.database.busy_timeout.total_seconds(),
@@ -166,9 +176,9 @@ async def serve(settings: Settings, *, parent_pipe: bool) -> int:
     )
     sender = OutboxSender(database=database, bot=sender_bot(settings), settings=settings)
     try:
-        await sender.start()
-        if parent_pipe:
+        if parent_pipe:  # before the start, so a bot that dies meanwhile is seen at once
             await loop.connect_read_pipe(lambda: _ParentPipe(sender, done), sys.stdin)
+        await sender.start()
         logger.info("outbox worker %s sending", sender.worker)
         await done.wait()
         logger.info("outbox worker %s stopping", sender.worker)
