@@ -389,6 +389,8 @@ class OutboxSender:
                 what=what,
             )
         if retrying:
+            # Its chat's later rows were given back: they wait for it, to keep the chat's order.
+            self._queue = [m for m in self._queue if m.chat_id != message.chat_id or id_of(m) < row]
             return False
         self.wake()  # the office's alert, and the new owner's card
         return False

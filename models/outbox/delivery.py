@@ -75,7 +75,16 @@ async def retry_later(
     error: str,
 ) -> None:
     """A failure worth another try: ``pending`` again after ``not_before``, keeping the row's
-    count of tries, unanswered tries, parts already out and when it began failing."""
+    count of tries, unanswered tries, parts already out and when it began failing. The later rows
+    of its chat claimed by the same worker are given back: they wait for it (see claim_due)."""
+    await session.exec(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.chat_id) == message.chat_id)
+        .where(col(OutboxMessage.id) > id_of(message))
+        .where(col(OutboxMessage.status) == OutboxStatus.PENDING)
+        .where(col(OutboxMessage.claimed_by) == message.claimed_by)
+        .values(claimed_by=None, claimed_until=None)
+    )
     await _update(
         session,
         id_of(message),

@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, String, Text
+from sqlalchemy import BigInteger, Column, Index, String, Text
+from sqlalchemy.orm import aliased
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -37,6 +38,8 @@ class OutboxStatus(StrEnum):
 
 class OutboxMessage(SQLModel, table=True):
     __tablename__ = "outbox"
+    # A chat's rows by status: a claim skips rows behind a retrying one of the same chat.
+    __table_args__ = (Index("ix_outbox_chat_retrying", "chat_id", "status", "attempts"),)
 
     id: int | None = Field(default=None, primary_key=True)
     recipient_id: int | None = Field(default=None, foreign_key="person.id", index=True)
@@ -99,10 +102,22 @@ async def claim_due(
     *, session: AsyncSession, worker: str, now: datetime, lease: timedelta, limit: int
 ) -> list[OutboxMessage]:
     """Take up to ``limit`` due messages for this worker, oldest first, leasing them."""
+    # A message waiting for its next try holds back the later ones to its chat, so an outage does
+    # not make them arrive out of order.
+    earlier = aliased(OutboxMessage)
+    retrying_before = (
+        select(col(earlier.id))
+        .where(col(earlier.chat_id) == col(OutboxMessage.chat_id))
+        .where(col(earlier.status) == OutboxStatus.PENDING)
+        .where(col(earlier.attempts) > 0)
+        .where(col(earlier.id) < col(OutboxMessage.id))
+        .exists()
+    )
     due = (
         select(OutboxMessage)
         .where(OutboxMessage.status == OutboxStatus.PENDING)
         .where(col(OutboxMessage.not_before) <= now)
+        .where(~retrying_before)
         .where((col(OutboxMessage.claimed_until).is_(None)) | (col(OutboxMessage.claimed_until) < now))
         .order_by(col(OutboxMessage.not_before), col(OutboxMessage.id))
         .limit(limit)

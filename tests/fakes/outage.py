@@ -17,25 +17,28 @@ from typing import Any
 
 @dataclass
 class Outage:
-    """Sends fail for ``seconds`` from now: in turn answered 500 at once, or after ``hang`` seconds."""
+    """Sends fail for ``seconds`` from the first: in turn answered 500 at once, or after ``hang`` seconds."""
 
     seconds: float
     hang: float
-    started: float = field(default_factory=time.monotonic)
+    started: float | None = None  # the first send's arrival (a slow start does not shorten the outage)
     answered_500: int = 0
     hung: int = 0
     _turns: itertools.cycle[str] = field(default_factory=lambda: itertools.cycle(["500", "hang"]))
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
-    def over(self) -> bool:
-        return time.monotonic() >= self.started + self.seconds
+    def ends(self) -> float:
+        """When the outage is (or will be) over, on the monotonic clock."""
+        return (self.started if self.started is not None else time.monotonic()) + self.seconds
 
     def strike(self) -> tuple[int, dict[str, Any]] | None:
         """The answer to a send during the outage (after hanging, for a hang), or None once it is over."""
-        if self.over:
-            return None
         with self._lock:
+            if self.started is None:
+                self.started = time.monotonic()
+            if time.monotonic() >= self.ends:
+                return None
             turn = next(self._turns)
             if turn == "500":
                 self.answered_500 += 1
