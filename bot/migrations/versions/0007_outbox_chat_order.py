@@ -1,7 +1,7 @@
 """outbox chat order: a chat's rows by status and tries, so a claim cheaply skips the rows behind
 a retrying one of the same chat
 
-Revision ID: 0006b
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-01 20:10:00.000000
 """
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = '0006b'
+revision: str = '0007'
 down_revision: str | None = '0006'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
