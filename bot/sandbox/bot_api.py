@@ -99,9 +99,9 @@ class _Limiter:
 
 
 class Outage(Protocol):
-    """A stretch of trouble: the answer to a send while it lasts (blocking, as a hang), else None."""
+    """A stretch of trouble: the answer to a send while it lasts (after a hang, maybe), else None."""
 
-    def strike(self) -> tuple[int, dict[str, Any]] | None: ...
+    async def strike(self) -> tuple[int, dict[str, Any]] | None: ...
 
 
 class BotApi:
@@ -197,8 +197,7 @@ class BotApi:
         if method == "getUpdates":
             await self._long_poll(params)
         elif self.outage is not None and method in SENDING_METHODS:
-            # A thread: a hanging answer must not hold up the other calls.
-            struck = await asyncio.to_thread(self.outage.strike)
+            struck = await self.outage.strike()
             if struck is not None:
                 return struck  # not recorded as a call: nothing was delivered
         if self.limiter is not None and method in SENDING_METHODS:

@@ -8,6 +8,7 @@ chat only once the outage is over, and any second copy would show as a duplicate
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import threading
 import time
@@ -32,8 +33,12 @@ class Outage:
         """When the outage is (or will be) over, on the monotonic clock."""
         return (self.started if self.started is not None else time.monotonic()) + self.seconds
 
-    def strike(self) -> tuple[int, dict[str, Any]] | None:
-        """The answer to a send during the outage (after hanging, for a hang), or None once it is over."""
+    async def strike(self) -> tuple[int, dict[str, Any]] | None:
+        """The answer to a send during the outage (after hanging, for a hang), or None once it is over.
+
+        Decided on arrival: a send that arrived in the outage is never delivered, however late
+        its hang ends.
+        """
         with self._lock:
             if self.started is None:
                 self.started = time.monotonic()
@@ -45,5 +50,5 @@ class Outage:
             else:
                 self.hung += 1
         if turn == "hang":
-            time.sleep(self.hang)
+            await asyncio.sleep(self.hang)
         return 500, {"ok": False, "error_code": 500, "description": "Internal Server Error"}
