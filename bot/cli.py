@@ -47,9 +47,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="logging.level")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    commands.add_parser("run", help="apply pending migrations and start the bot (long polling)").set_defaults(
-        action=run
+    running = commands.add_parser(
+        "run", help="apply pending migrations and start the bot (long polling, or --webhook)"
     )
+    running.add_argument(
+        "--webhook",
+        action="store_true",
+        help="receive updates on a webhook (telegram.webhook_url and the other webhook_* keys)",
+    )
+    running.add_argument(
+        "--delete-webhook-on-stop",
+        action="store_true",
+        help="with --webhook: remove the webhook when stopping (by default Telegram keeps the updates "
+        "that arrive while the bot is down, for the next start)",
+    )
+    running.set_defaults(action=run)
 
     outbox = commands.add_parser(
         "outbox", help="send the outbox until stopped (redprop run starts this itself)"
@@ -145,7 +157,9 @@ def main(argv: list[str] | None = None) -> int:
     set_locale(settings.bot.default_locale)
     set_timezone(settings.bot.tzinfo)
     use_clock_file(settings.bot.clock_file)
-    setup_logging(settings.logging.level, secrets=[settings.telegram.token.get_secret_value()])
+    telegram = settings.telegram
+    secrets = [telegram.token.get_secret_value(), telegram.webhook_secret_token.get_secret_value()]
+    setup_logging(settings.logging.level, secrets=secrets)
     action: Action = args.action
     return action(settings, args)
 
@@ -170,20 +184,49 @@ def _token_missing(settings: Settings) -> bool:
     return True
 
 
+def _webhook_incomplete(settings: Settings) -> bool:
+    """Say which webhook setting is missing, if one is."""
+    telegram = settings.telegram
+    if not telegram.webhook_url:
+        print(
+            _("Webhook mode needs telegram.webhook_url: the HTTPS address Telegram posts updates to."),
+            file=sys.stderr,
+        )
+        return True
+    if not telegram.webhook_secret_token.get_secret_value():
+        print(
+            _(
+                "Webhook mode needs telegram.webhook_secret_token (letters, digits, _ and -), best set "
+                "as REDPROP_TELEGRAM__WEBHOOK_SECRET_TOKEN."
+            ),
+            file=sys.stderr,
+        )
+        return True
+    return False
+
+
 def run(settings: Settings, args: argparse.Namespace) -> int:
-    """Start long polling until SIGINT or SIGTERM."""
+    """Start long polling, or the webhook, until SIGINT or SIGTERM."""
     from telegram import Update
     from telegram.error import InvalidToken, NetworkError
 
     from bot.app import build_application
+    from bot.web import ListenError
+    from bot.webhook import serve_webhook
 
-    if _token_missing(settings):
+    if _token_missing(settings) or (args.webhook and _webhook_incomplete(settings)):
         return 2
     _upgrade(settings)
-    application = build_application(settings, outbox_worker=outbox_worker_command(args))
+    application = build_application(settings, outbox_worker=outbox_worker_command(args), webhook=args.webhook)
     spare_the_collector()
     try:
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
+        if args.webhook:
+            asyncio.run(serve_webhook(application, settings, delete_on_stop=args.delete_webhook_on_stop))
+        else:
+            application.run_polling(allowed_updates=Update.ALL_TYPES)
+    except ListenError as error:
+        print(_("Could not listen for HTTP requests: {error}").format(error=error), file=sys.stderr)
+        return 1
     except InvalidToken:
         print(_("Telegram refused the bot token. Check it with @BotFather."), file=sys.stderr)
         return 2

@@ -16,6 +16,10 @@ update to be pushed.
 With ``limits=RateLimits()`` it answers 429 (with ``retry_after``) to sends beyond Telegram's
 broadcast limits; throttled calls are kept in :attr:`FakeBotApiServer.throttled`, not in
 ``telegram.calls``, which stays the list of what was delivered.
+
+Once the bot calls ``setWebhook``, pushed updates (and those still queued) are posted to its
+webhook instead (tests/fakes/webhook.py), and getUpdates is refused with 409 as Telegram does,
+until ``deleteWebhook``.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
 from tests.fakes.telegram import Call, FakeTelegram
+from tests.fakes.webhook import WebhookDelivery
 
 T = TypeVar("T")
 
@@ -195,6 +200,7 @@ class FakeBotApiServer:
         # Notified whenever an update is queued (and on stop), so long polls answer at once.
         self.updates_changed = threading.Condition(self.telegram.lock)
         self.polls = 0  # getUpdates requests received, counted on arrival
+        self.webhook: WebhookDelivery | None = None  # set by the bot's setWebhook
         self._stopping = False
         core_push = self.telegram.push_update
 
@@ -238,6 +244,8 @@ class FakeBotApiServer:
         with self.updates_changed:
             self._stopping = True
             self.updates_changed.notify_all()
+        if self.webhook is not None:
+            self.webhook.close()
         self._httpd.shutdown()
         self._httpd.server_close()
         if self._thread is not None:
@@ -252,8 +260,16 @@ class FakeBotApiServer:
     # --- what tests arrange ----------------------------------------------------------------
 
     def push(self, update: dict[str, Any]) -> dict[str, Any]:
-        """Queue an update for the bot's next getUpdates, waking a waiting long poll."""
-        return self.telegram.push_update(update)
+        """Queue an update for the bot's next getUpdates, waking a waiting long poll; or post it
+        to the bot's webhook, if it set one."""
+        with self.telegram.lock:
+            webhook = self.webhook
+            if webhook is not None:
+                numbered = {"update_id": self.telegram.next_update_id(), **update}
+        if webhook is None:
+            return self.telegram.push_update(update)
+        webhook.deliver(numbered)
+        return numbered
 
     # --- what tests read -------------------------------------------------------------------
 
@@ -347,7 +363,12 @@ class FakeBotApiServer:
 
     def handle(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         """Answer one authorised call: long-poll getUpdates, apply the limiter, then the core."""
-        if method == "getUpdates":
+        if method in ("setWebhook", "deleteWebhook"):
+            self._switch_webhook(params if method == "setWebhook" else None)
+        elif method == "getUpdates" and self.webhook is not None:
+            conflict = "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook"
+            return 409, {"ok": False, "error_code": 409, "description": conflict}
+        elif method == "getUpdates":
             self._long_poll(params)
         elif self.limiter is not None and method in SENDING_METHODS:
             retry_after = self.limiter.admit(params.get("chat_id"), time.monotonic())
@@ -361,6 +382,17 @@ class FakeBotApiServer:
                     "parameters": {"retry_after": retry_after},
                 }
         return self.telegram.answer(method, params)
+
+    def _switch_webhook(self, params: dict[str, Any] | None) -> None:
+        """Start posting updates to the URL set, the ones still queued first; or stop."""
+        with self.telegram.lock:
+            old, self.webhook = self.webhook, None
+            if params is not None and params.get("url"):
+                self.webhook = WebhookDelivery(str(params["url"]), str(params.get("secret_token", "")))
+                while self.telegram.updates:
+                    self.webhook.deliver(self.telegram.updates.popleft())
+        if old is not None:
+            old.close()
 
     def _long_poll(self, params: dict[str, Any]) -> None:
         offset = int(params.get("offset") or 0)
