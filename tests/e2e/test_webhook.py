@@ -125,4 +125,8 @@ def test_a_webhook_without_a_secret_token_does_not_start(bot: BotRunner) -> None
         "run", "--webhook", env=bot.env(REDPROP_TELEGRAM__WEBHOOK_URL="https://bot.example.org/t")
     )
     assert result.returncode == 2
-    assert result.stderr.strip().startswith("Webhook mode needs telegram.webhook_secret_token")
+    # One line, in the default language (bot.default_locale, zh_CN).
+    assert result.stderr.splitlines() == [
+        "Webhook 模式需要设置 telegram.webhook_secret_token（字母、数字、_ 和 -），"
+        "最好通过环境变量 REDPROP_TELEGRAM__WEBHOOK_SECRET_TOKEN 设置。"
+    ]
