@@ -13,7 +13,9 @@ Two sources, each right for what it counts:
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import logging
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
@@ -23,10 +25,13 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 from telegram.ext import BaseHandler, ConversationHandler
 
+from bot.health import DATABASE_TIMEOUT
 from handlers.context import RedPropApplication
 from models.monitoring import Totals, totals
 from models.outbox.queue import OutboxStatus
 from storage.database import Database
+
+logger = logging.getLogger(__name__)
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 # The feature handlers; the locale, the guard (below 0) and the state flush (after) see every update.
@@ -76,9 +81,14 @@ class Metrics:
         return timed
 
     async def render(self, database: Database) -> bytes:
-        """The text a scrape gets: this process's metrics, then the database's counts."""
-        async with database.read() as session:
-            counted = await totals(session=session)
+        """The text a scrape gets: this process's metrics, then the database's counts (without
+        them while the database does not answer: ``redprop_database_up`` is 0 then)."""
+        counted: Totals | None = None
+        try:
+            async with asyncio.timeout(DATABASE_TIMEOUT), database.read() as session:
+                counted = await totals(session=session)
+        except Exception as error:  # the scrape still shows this process, and that the database is down
+            logger.warning("metrics: the database did not answer: %s", type(error).__name__)
         snapshot = CollectorRegistry()
         snapshot.register(_DatabaseCounts(counted))
         return generate_latest(self.registry) + generate_latest(snapshot)
@@ -97,11 +107,16 @@ def _callbacks_of(handler: BaseHandler[Any, Any, Any]) -> Iterator[BaseHandler[A
 class _DatabaseCounts(Collector):
     """The counts of one scrape, read from the database just before."""
 
-    def __init__(self, counted: Totals) -> None:
+    def __init__(self, counted: Totals | None) -> None:
         self.counted = counted
 
     def collect(self) -> Iterator[Metric]:
         counted = self.counted
+        up = GaugeMetricFamily("redprop_database_up", "Whether the database answered this scrape.")
+        up.add_metric([], 0 if counted is None else 1)
+        yield up
+        if counted is None:
+            return
         messages = GaugeMetricFamily(
             "redprop_outbox_messages", "Outbox messages by kind and status, now.", labels=["kind", "status"]
         )

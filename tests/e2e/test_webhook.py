@@ -12,6 +12,8 @@ import urllib.error
 import urllib.request
 from typing import Any
 
+from prometheus_client.parser import text_string_to_metric_families
+
 from tests.e2e.conftest import BotProcess, BotRunner
 from tests.factories.ids import stranger
 from tests.fakes.server import FakeBotApiServer
@@ -53,6 +55,24 @@ def post(url: str, body: dict[str, Any], headers: dict[str, str]) -> int:
         return int(error.code)
 
 
+def get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return int(response.status), response.read().decode()
+    except urllib.error.HTTPError as error:
+        return int(error.code), error.read().decode()
+
+
+def handled(page: str) -> dict[str, float]:
+    """Updates handled by handler, from a /metrics page (every handler is listed, from 0)."""
+    return {
+        sample.labels["handler"]: sample.value
+        for family in text_string_to_metric_families(page)
+        for sample in family.samples
+        if sample.name == "redprop_updates_handled_total"
+    }
+
+
 def test_webhook_is_set_with_the_secret_and_refuses_requests_without_it(
     bot: BotRunner, fake_api: FakeBotApiServer
 ) -> None:
@@ -77,6 +97,17 @@ def test_webhook_is_set_with_the_secret_and_refuses_requests_without_it(
     fake_api.push(message_update(alice, "/start"))
     assert fake_api.wait_for_text(alice.id, "Welcome", since=mark).startswith("Hello, Alice!")
     assert fake_api.webhook is not None and set(fake_api.webhook.statuses) == {200}
+
+    # The same port serves /healthz and /metrics.
+    status, body = get(base + "/healthz")
+    health = json.loads(body)
+    assert status == 200 and health["status"] == "ok" and health["database"] == {"reachable": True}
+    assert health["bot_api"]["last_success_at"] is not None  # the answers just sent
+    status, page = get(base + "/metrics")
+    assert status == 200
+    counts = handled(page)
+    assert (counts["start.help_command"], counts["start.start"]) == (1, 1)
+    assert "redprop_cases_opened_total 0.0" in page
 
     assert process.stop() == 0
     # The webhook stays: Telegram keeps the updates of a restart for the next start.
@@ -130,3 +161,20 @@ def test_a_webhook_without_a_secret_token_does_not_start(bot: BotRunner) -> None
         "Webhook 模式需要设置 telegram.webhook_secret_token（字母、数字、_ 和 -），"
         "最好通过环境变量 REDPROP_TELEGRAM__WEBHOOK_SECRET_TOKEN 设置。"
     ]
+
+
+def test_polling_serves_health_and_metrics_on_the_port_asked_for(
+    bot: BotRunner, fake_api: FakeBotApiServer
+) -> None:
+    port = free_port()
+    process = bot.start(REDPROP_HEALTH__PORT=str(port))
+    alice = TelegramUser(stranger(1), "Alice", "en")
+    fake_api.push(message_update(alice, "/help"))
+    fake_api.wait_for_text(alice.id, "Commands:")
+    status, body = get(f"http://127.0.0.1:{port}/healthz")
+    assert status == 200 and json.loads(body)["database"] == {"reachable": True}
+    assert json.loads(body)["bot_api"]["last_success_at"] is not None  # getUpdates answered
+    counts = handled(get(f"http://127.0.0.1:{port}/metrics")[1])
+    assert {name: count for name, count in counts.items() if count} == {"start.help_command": 1}
+    assert counts["report.start_report"] == 0
+    assert process.stop() == 0
