@@ -103,8 +103,10 @@ class WebServer:
             return web.Response(status=403)
         try:
             data = await request.json()
+            if not isinstance(data, dict) or "update_id" not in data:
+                raise ValueError("not a JSON object with an update_id")
             update = Update.de_json(data, self.application.bot)
-        except (ValueError, TypeError, KeyError) as error:
+        except (ValueError, TypeError, KeyError, AttributeError) as error:
             logger.warning("webhook request with a body that is not an update: %s", error)
             return web.Response(status=400)
         await self.application.update_queue.put(update)

@@ -87,6 +87,7 @@ def test_webhook_is_set_with_the_secret_and_refuses_requests_without_it(
     wrong = {SECRET_HEADER: "not-the-secret"}
     assert post(base + PATH, {"update_id": 900002, **message_update(alice, "/start")}, wrong) == 403
     right = {SECRET_HEADER: SECRET}
+    assert post(base + PATH, {"not": "an update"}, right) == 400
     assert post(base + PATH, {"update_id": 900003, **message_update(alice, "/help")}, right) == 200
     # Only the update with the secret was handled: one answer, to /help.
     assert fake_api.wait_for_text(alice.id, "Commands:", since=mark)
