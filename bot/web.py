@@ -4,9 +4,10 @@ In webhook mode (``redprop run --webhook``, bot/webhook.py) Telegram posts each 
 path of ``telegram.webhook_url``; a request without the secret token set with the webhook is
 refused with 403 and its body is not read. An update is put on the application's update queue,
 in the order the requests arrive, and only then answered with 200, so Telegram resends what the
-bot never took. Telegram sends one chat's updates one at a time (the next after the answer to
-the one before), so the queue holds them in the chat's order, and the update processor
-(bot/updates.py) handles each user's updates in queue order, as it does those of getUpdates.
+bot never took; one posted again after its answer was lost is taken once. Telegram sends one
+chat's updates one at a time (the next after the answer to the one before), so the queue holds
+them in the chat's order, and the update processor (bot/updates.py) handles each user's
+updates in queue order, as it does those of getUpdates.
 
 In polling mode the server runs only when ``health.port`` is set, for /healthz and /metrics.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+from collections import deque
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -31,6 +33,8 @@ logger = logging.getLogger(__name__)
 WEB_KEY = "redprop.web"  # the application's WebServer, in bot_data
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_UPDATE_BYTES = 1024 * 1024  # an update is a few kilobytes; Telegram sends nothing near this
+# Update ids remembered, to take an update Telegram posts again (its answer lost) only once.
+REMEMBERED_UPDATES = 10_000
 
 
 class ListenError(Exception):
@@ -65,6 +69,8 @@ class WebServer:
         self.port = port
         self.webhook = webhook
         self._runner: web.AppRunner | None = None
+        self._seen: set[int] = set()
+        self._seen_order: deque[int] = deque()
 
     def _routes(self) -> web.Application:
         app = web.Application(client_max_size=MAX_UPDATE_BYTES)
@@ -109,8 +115,20 @@ class WebServer:
         except (ValueError, TypeError, KeyError, AttributeError) as error:
             logger.warning("webhook request with a body that is not an update: %s", error)
             return web.Response(status=400)
-        await self.application.update_queue.put(update)
+        if self._first_time(update.update_id):
+            await self.application.update_queue.put(update)
         return web.Response(status=200)
+
+    def _first_time(self, update_id: int) -> bool:
+        """Whether this update is new (not one of the last :data:`REMEMBERED_UPDATES` taken)."""
+        if update_id in self._seen:
+            logger.info("update %d was posted again; it was taken already", update_id)
+            return False
+        self._seen.add(update_id)
+        self._seen_order.append(update_id)
+        if len(self._seen_order) > REMEMBERED_UPDATES:
+            self._seen.discard(self._seen_order.popleft())
+        return True
 
     async def healthz(self, request: web.Request) -> web.Response:
         status, body = await health(self.database, self.watch)
