@@ -63,13 +63,13 @@ def get(url: str) -> tuple[int, str]:
         return int(error.code), error.read().decode()
 
 
-def handled(page: str) -> dict[str, float]:
+def handled(page: str, metric: str = "redprop_updates_handled_total") -> dict[str, float]:
     """Updates handled by handler, from a /metrics page (every handler is listed, from 0)."""
     return {
         sample.labels["handler"]: sample.value
         for family in text_string_to_metric_families(page)
         for sample in family.samples
-        if sample.name == "redprop_updates_handled_total"
+        if sample.name == metric
     }
 
 
@@ -114,6 +114,9 @@ def test_webhook_is_set_with_the_secret_and_refuses_requests_without_it(
     assert status == 200
     counts = handled(page)
     assert (counts["start.help_command"], counts["start.start"]) == (1, 1)
+    timed = handled(page, "redprop_handler_seconds_count")
+    assert (timed["start.help_command"], timed["start.start"]) == (1, 1)
+    assert handled(page, "redprop_handler_seconds_sum")["start.start"] > 0
     assert "redprop_cases_opened_total 0.0" in page
 
     assert process.stop() == 0
