@@ -17,15 +17,12 @@ With ``limits=RateLimits()`` it answers 429 (with ``retry_after``) to sends beyo
 broadcast limits; throttled calls are kept in :attr:`FakeBotApiServer.throttled`, not in
 ``telegram.calls``, which stays the list of what was delivered.
 
-Once the bot calls ``setWebhook``, pushed updates (and those still queued) are posted to its
-webhook instead (tests/fakes/webhook.py), and getUpdates is refused with 409 as Telegram does,
-until ``deleteWebhook``.
+Once the bot calls ``setWebhook``, updates are posted to its webhook (tests/fakes/webhook.py)
+and getUpdates is refused with 409, as Telegram does, until ``deleteWebhook``.
 """
 
 from __future__ import annotations
 
-import email.parser
-import email.policy
 import json
 import math
 import threading
@@ -37,48 +34,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
+from tests.fakes.forms import decode_form, parse_multipart
 from tests.fakes.telegram import Call, FakeTelegram
 from tests.fakes.webhook import WebhookDelivery
 
 T = TypeVar("T")
-
-# Form fields that are text even when they look like JSON ("123", "[urgent] ...", "true").
-# python-telegram-bot sends str values as they are and everything else JSON-encoded, so the
-# other fields are decoded when they hold JSON.
-TEXT_FIELDS = frozenset(
-    {
-        "text",
-        "caption",
-        "title",
-        "description",
-        "short_description",
-        "name",
-        "first_name",
-        "last_name",
-        "address",
-        "question",
-        "explanation",
-        "query",
-        "custom_title",
-        "phone_number",
-        "vcard",
-        "url",
-        "emoji",
-        "data",
-        "payload",
-        "parse_mode",
-        "action",
-        "sticker",
-        "callback_query_id",
-        "inline_query_id",
-        "shipping_query_id",
-        "pre_checkout_query_id",
-        "inline_message_id",
-        "business_connection_id",
-        "message_effect_id",
-        "file_id",
-    }
-)
 
 # Methods that deliver a message into a chat, which Telegram's flood limits count.
 SENDING_METHODS = frozenset(
@@ -101,46 +61,6 @@ SENDING_METHODS = frozenset(
 
 UNAUTHORIZED: dict[str, Any] = {"ok": False, "error_code": 401, "description": "Unauthorized"}
 NOT_FOUND: dict[str, Any] = {"ok": False, "error_code": 404, "description": "Not Found"}
-
-
-def decode_field(name: str, value: str) -> Any:
-    """A form field as the bot meant it: JSON for structured values, text for text."""
-    if name in TEXT_FIELDS:
-        return value
-    try:
-        decoded = json.loads(value)
-    except ValueError:
-        return value
-    # A bare JSON string would mean the bot double-encoded it; keep the raw text then.
-    return value if isinstance(decoded, str) or decoded is None else decoded
-
-
-def _decode_form(pairs: list[tuple[str, str]]) -> dict[str, Any]:
-    return {name: decode_field(name, value) for name, value in pairs}
-
-
-def _parse_multipart(content_type: str, body: bytes) -> dict[str, Any]:
-    """Form fields decoded like urlencoded ones; files as {"filename", "content_type", "data"}."""
-    head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode()
-    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
-    params: dict[str, Any] = {}
-    for part in message.iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        if not name:
-            continue
-        decoded = part.get_payload(decode=True)
-        payload = decoded if isinstance(decoded, bytes) else b""
-        filename = part.get_filename()
-        if filename is not None:
-            params[str(name)] = {
-                "filename": filename,
-                "content_type": part.get_content_type(),
-                "data": payload,
-            }
-        else:
-            charset = part.get_content_charset() or "utf-8"
-            params[str(name)] = decode_field(str(name), payload.decode(charset))
-    return params
 
 
 @dataclass
@@ -262,12 +182,10 @@ class FakeBotApiServer:
     def push(self, update: dict[str, Any]) -> dict[str, Any]:
         """Queue an update for the bot's next getUpdates, waking a waiting long poll; or post it
         to the bot's webhook, if it set one."""
-        with self.telegram.lock:
-            webhook = self.webhook
-            if webhook is not None:
-                numbered = {"update_id": self.telegram.next_update_id(), **update}
+        webhook = self.webhook
         if webhook is None:
             return self.telegram.push_update(update)
+        numbered = {"update_id": self.telegram.next_update_id(), **update}
         webhook.deliver(numbered)
         return numbered
 
@@ -439,7 +357,7 @@ def _handler_for(server: FakeBotApiServer) -> type[BaseHTTPRequestHandler]:
                 self._reply(401, UNAUTHORIZED)
                 return
             try:
-                params = _decode_form(parse_qsl(url.query, keep_blank_values=True))
+                params = decode_form(parse_qsl(url.query, keep_blank_values=True))
                 params.update(self._body_params(body))
             except ValueError as error:
                 self._reply(400, {"ok": False, "error_code": 400, "description": f"Bad Request: {error}"})
@@ -462,8 +380,8 @@ def _handler_for(server: FakeBotApiServer) -> type[BaseHTTPRequestHandler]:
                     raise ValueError("the JSON body must be an object")
                 return decoded
             if kind == "multipart/form-data":
-                return _parse_multipart(content_type, body)
-            return _decode_form(parse_qsl(body.decode(), keep_blank_values=True))
+                return parse_multipart(content_type, body)
+            return decode_form(parse_qsl(body.decode(), keep_blank_values=True))
 
         def _reply(self, status: int, answer: dict[str, Any]) -> None:
             payload = json.dumps(answer, ensure_ascii=False).encode()
