@@ -14,6 +14,11 @@ same per-user order, and so does that echo bot again with the bot's own HTTP cli
 second for each and the bot's ratio to both echo runs; the 0.9 target is against the bare echo
 bot, judged on the median of ``--rounds`` rounds (default 5).
 
+Each round also runs the bot in webhook mode (``redprop run --webhook``) on a database of its
+own, right after the polling run: the fake Bot API then posts each update to the bot's webhook
+as Telegram does (bot/sandbox/webhook.py), and the script prints the webhook's rate as a share
+of polling's.
+
     python bench/report_throughput.py                      # SQLite in a temporary folder
     python bench/report_throughput.py --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/test
 
@@ -26,15 +31,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import multiprocessing
 import os
 import re
 import signal
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,6 +60,7 @@ from storage.database import Database  # noqa: E402
 from tests.factories.world import make_world  # noqa: E402
 
 FIRST_RESIDENT = 2_000_000
+WEBHOOK_SECRET = "bench-webhook-secret"
 WARM_UP = 3  # residents who report before the clock starts (imports, first queries)
 TARGET = 0.9
 # `redprop run` starts its outbox worker, a second Python process, as it starts polling; that
@@ -68,6 +77,11 @@ class Result:
     @property
     def rate(self) -> float:
         return self.outcome.updates / self.outcome.seconds if self.outcome.seconds else 0.0
+
+    @property
+    def cpu_per_update(self) -> float:
+        """The bot's CPU seconds per update (never 0, so it can divide)."""
+        return self.outcome.bot_cpu / self.outcome.updates if self.outcome.bot_cpu else 1e-9
 
     def row(self) -> str:
         outcome = self.outcome
@@ -200,20 +214,49 @@ def run_bot(
     py_spy: Path | None,
     wait_for_worker: bool = True,
     flood: int = 0,
+    webhook: bool = False,
 ) -> Result:
     ids = asyncio.run(_populate(url, residents))
     plan = Plan("report", ids[:WARM_UP], ids[WARM_UP:], timeout, flood=flood)
     command = [sys.executable, "-m", "bot", "run"]
     env = _environment(REDPROP_TELEGRAM__TOKEN=TOKEN, REDPROP_DATABASE__URL=url)
+    if webhook:
+        port = _free_port()
+        command.append("--webhook")
+        env.update(
+            REDPROP_TELEGRAM__WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram",
+            REDPROP_TELEGRAM__WEBHOOK_PORT=str(port),
+            REDPROP_TELEGRAM__WEBHOOK_SECRET_TOKEN=WEBHOOK_SECRET,
+        )
     with tempfile.TemporaryDirectory() as folder:
-        spy = py_spy / f"bot-{backend}.txt" if py_spy is not None else None
+        mode = "webhook-" if webhook else ""
+        spy = py_spy / f"bot-{mode}{backend}.txt" if py_spy is not None else None
         ready = WORKER_READY if wait_for_worker else None
         outcome = _measure("bot", command, env, plan, Path(folder), spy, ready=ready)
     counts = asyncio.run(_cases_per_resident(url, ids))
     wrong = {telegram_id: counts.get(telegram_id, 0) for telegram_id in ids if counts.get(telegram_id) != 1}
     if wrong and not outcome.error:
         outcome.error = f"{len(wrong)} residents do not have exactly one case: {list(wrong.items())[:5]}"
-    return Result(f"bot, {backend}", outcome)
+    return Result(f"{'webhook' if webhook else 'bot'}, {backend}", outcome)
+
+
+@contextlib.contextmanager
+def _fresh_database(backend: str, server_url: str) -> Iterator[str]:
+    """A migrated database of its own: a SQLite file, or a scratch database next to ``server_url``."""
+    if backend == "PostgreSQL":
+        with scratch_postgres(server_url) as scratch:
+            yield scratch
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
+        upgrade(url)
+        yield url
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def run_echo(residents: int, timeout: float, transport: str = "httpx") -> Result:
@@ -227,15 +270,28 @@ def run_echo(residents: int, timeout: float, transport: str = "httpx") -> Result
     return Result("echo bot" if transport == "httpx" else "echo, bot's HTTP", outcome)
 
 
-def _report(runs: list[tuple[str, Result, Result, Result]]) -> bool:
+Run = tuple[str, Result, Result, Result, Result]  # backend; echo, echo on aiohttp, bot, bot on a webhook
+
+
+def _report_webhook(pairs: list[tuple[Result, Result]], backend: str) -> None:
+    """The webhook against polling, round by round: the rate, and the CPU per update (which a
+    busy machine moves less than the rate)."""
+    rates = [hook.rate / bot.rate if bot.rate else 0.0 for bot, hook in pairs]
+    cpu = [hook.cpu_per_update / bot.cpu_per_update for bot, hook in pairs]
+    for what, ratios in (("the bot's rate when polling", rates), ("polling's CPU per update", cpu)):
+        listed = ", ".join(f"{ratio:.2f}" for ratio in ratios)
+        print(f"webhook, {backend}: {statistics.median(ratios):.2f} of {what}")
+        print(f"  each round: {listed}")
+
+
+def _report(runs: list[Run]) -> bool:
     print(HEADER)
-    for _backend, echo, lean_echo, bot in runs:
-        print(echo.row())
-        print(lean_echo.row())
-        print(bot.row())
+    for _backend, *results in runs:
+        for result in results:
+            print(result.row())
     ok = True
     for backend in dict.fromkeys(backend for backend, *_ in runs):
-        rounds = [(echo, lean, bot) for name, echo, lean, bot in runs if name == backend]
+        rounds = [(echo, lean, bot) for name, echo, lean, bot, _hook in runs if name == backend]
         ratios = [bot.rate / echo.rate if echo.rate else 0.0 for echo, _lean, bot in rounds]
         same = [bot.rate / lean.rate if lean.rate else 0.0 for _echo, lean, bot in rounds]
         median = statistics.median(ratios)
@@ -245,9 +301,10 @@ def _report(runs: list[tuple[str, Result, Result, Result]]) -> bool:
         print(f"  each round: {listed}")
         same_median = statistics.median(same)
         print(f"bot, {backend}: {same_median:.2f} of the rate of an echo bot on the bot's own HTTP client")
+        _report_webhook([(bot, hook) for name, _echo, _lean, bot, hook in runs if name == backend], backend)
         ok = ok and median >= TARGET
-        for round_ in rounds:
-            for result in round_:
+        for name, *results in runs:
+            for result in results if name == backend else []:
                 if result.outcome.error:
                     ok = False
                     print(f"{result.label}: FAILED: {result.outcome.error}")
@@ -279,27 +336,27 @@ def main() -> int:
 
     # Each bot run right after an echo run, so both see the machine equally busy; several rounds,
     # since a shared machine's speed drifts between runs. Each round uses a fresh database.
-    runs: list[tuple[str, Result, Result, Result]] = []
+    runs: list[Run] = []
     wait_for_worker = not options.include_startup
-    for _round in range(options.rounds):
-        if not options.no_sqlite:
-            with tempfile.TemporaryDirectory() as folder:
-                url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
-                upgrade(url)
-                echo = run_echo(options.residents, options.timeout)
-                lean = run_echo(options.residents, options.timeout, "aiohttp")
-                bot = run_bot(
-                    url, "SQLite", options.residents, options.timeout, options.py_spy, wait_for_worker
-                )
-                runs.append(("SQLite", echo, lean, bot))
-        if options.database_url:
-            with scratch_postgres(options.database_url) as scratch:
-                echo = run_echo(options.residents, options.timeout)
-                lean = run_echo(options.residents, options.timeout, "aiohttp")
-                bot = run_bot(
-                    scratch, "PostgreSQL", options.residents, options.timeout, options.py_spy, wait_for_worker
-                )
-                runs.append(("PostgreSQL", echo, lean, bot))
+    backends = [*([] if options.no_sqlite else ["SQLite"]), *(["PostgreSQL"] if options.database_url else [])]
+    for number in range(options.rounds):
+        for backend in backends:
+            echo = run_echo(options.residents, options.timeout)
+            lean = run_echo(options.residents, options.timeout, "aiohttp")
+            results: dict[bool, Result] = {}
+            # Polling and webhook take turns going first, so neither always meets the other's leftovers.
+            for webhook in (True, False) if number % 2 else (False, True):
+                with _fresh_database(backend, options.database_url) as url:
+                    results[webhook] = run_bot(
+                        url,
+                        backend,
+                        options.residents,
+                        options.timeout,
+                        options.py_spy,
+                        wait_for_worker,
+                        webhook=webhook,
+                    )
+            runs.append((backend, echo, lean, results[False], results[True]))
     return 0 if _report(runs) else 1
 
 

@@ -266,7 +266,12 @@ def serve(connection: Connection) -> None:
         plan: Plan = connection.recv()
         steps = REPORT if plan.shape == "report" else ECHO
         try:
-            server.wait_until_polling(timeout=30)
+            # Polling, or (redprop run --webhook) the webhook set: updates are then posted to it.
+            server.wait_for(
+                lambda: server.polls > 0 or server.webhook is not None,
+                timeout=30,
+                what="the bot to poll or set its webhook",
+            )
         except AssertionError as error:
             connection.send(Outcome(error=str(error)))
         else:

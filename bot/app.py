@@ -9,7 +9,9 @@ from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
+from bot.health import ApiWatch
 from bot.jobs import start_jobs
+from bot.metrics import Metrics
 from bot.outbox.sender import OutboxSender
 from bot.outbox.transport import sender_bot
 from bot.outbox.worker import Outbox, OutboxWorker
@@ -18,6 +20,8 @@ from bot.persistence.ptb import DatabasePersistence
 from bot.ptb_compat import use_timedelta_periods
 from bot.telegram_http import bot_api_request
 from bot.updates import PerUserUpdates
+from bot.web import WEB_KEY, WebServer
+from bot.webhook import webhook_route
 from config.settings import SUPPORTED_LOCALES, Settings
 from handlers.commands import commands_for
 from handlers.context import DB_KEY, OUTBOX_KEY, SETTINGS_KEY, Context, RedPropApplication
@@ -64,10 +68,16 @@ async def post_init(application: RedPropApplication) -> None:
     if outbox is not None:
         await outbox.start()
     start_jobs(application)
+    web: WebServer | None = application.bot_data.get(WEB_KEY)
+    if web is not None:
+        await web.start()
     logger.info("bot @%s ready", application.bot.username)
 
 
 async def post_shutdown(application: RedPropApplication) -> None:
+    web: WebServer | None = application.bot_data.get(WEB_KEY)
+    if web is not None:
+        await web.stop()
     outbox: Outbox | None = application.bot_data.get(OUTBOX_KEY)
     if outbox is not None:
         await outbox.stop()
@@ -76,9 +86,16 @@ async def post_shutdown(application: RedPropApplication) -> None:
 
 
 def build_application(
-    settings: Settings, *, request: BaseRequest | None = None, outbox_worker: list[str] | None = None
+    settings: Settings,
+    *,
+    request: BaseRequest | None = None,
+    outbox_worker: list[str] | None = None,
+    webhook: bool = False,
 ) -> RedPropApplication:
     """Assemble the bot. Tests pass ``request`` to talk to a fake Bot API instead of Telegram.
+
+    With ``webhook`` the updates come to the bot's own web server (bot/webhook.py runs it);
+    that server, or in polling mode the one ``health.port`` asks for, serves /healthz and /metrics.
 
     With ``outbox_worker`` (the command of ``redprop outbox --parent-pipe``) the outbox is sent
     by that worker process (bot/outbox/worker.py); without it, by a sender in this process.
@@ -107,14 +124,15 @@ def build_application(
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
+    watch = ApiWatch()
     if request is None:
         client = settings.telegram.http_client
         requests = (
-            bot_api_request(client, connection_pool_size=MAX_CALLS_AT_ONCE),
-            bot_api_request(client, connection_pool_size=1),
+            watch.watching(bot_api_request(client, connection_pool_size=MAX_CALLS_AT_ONCE)),
+            watch.watching(bot_api_request(client, connection_pool_size=1)),
         )
     else:
-        requests = (request, request)
+        requests = (watch.watching(request), watch.watching(request))
     builder = builder.request(requests[0]).get_updates_request(requests[1])
     application: RedPropApplication = builder.build()  # type: ignore[assignment]
     application.bot_data[REQUESTS_KEY] = requests
@@ -127,5 +145,20 @@ def build_application(
         bot = sender_bot(settings, request)
         application.bot_data[OUTBOX_KEY] = OutboxSender(database=database, bot=bot, settings=settings)
     register_all(application)
+    metrics = Metrics()
+    metrics.instrument(application)
     persistence.register(application)
+    listen, port = settings.health.listen, settings.health.port
+    if webhook:
+        listen, port = settings.telegram.webhook_listen, settings.telegram.webhook_port
+    if port:
+        application.bot_data[WEB_KEY] = WebServer(
+            application,
+            database=database,
+            watch=watch,
+            metrics=metrics,
+            listen=listen,
+            port=port,
+            webhook=webhook_route(settings) if webhook else None,
+        )
     return application

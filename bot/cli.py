@@ -45,9 +45,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="logging.level")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    commands.add_parser("run", help="apply pending migrations and start the bot (long polling)").set_defaults(
-        action=run
+    running = commands.add_parser(
+        "run", help="apply pending migrations and start the bot (long polling, or --webhook)"
     )
+    running.add_argument(
+        "--webhook",
+        action="store_true",
+        help="receive updates on a webhook (telegram.webhook_url and the other webhook_* keys)",
+    )
+    running.add_argument(
+        "--delete-webhook-on-stop",
+        action="store_true",
+        help="with --webhook: remove the webhook when stopping (by default Telegram keeps the updates "
+        "that arrive while the bot is down, for the next start)",
+    )
+    running.set_defaults(action=run)
 
     outbox = commands.add_parser(
         "outbox", help="send the outbox until stopped (redprop run starts this itself)"
@@ -170,9 +182,10 @@ def main(argv: list[str] | None = None) -> int:
     set_locale(settings.bot.default_locale)
     set_timezone(settings.bot.tzinfo)
     use_clock_file(settings.bot.clock_file)
+    telegram = settings.telegram
     setup_logging(
         settings.logging.level,
-        secrets=[settings.telegram.token.get_secret_value()],
+        secrets=[telegram.token.get_secret_value(), telegram.webhook_secret_token.get_secret_value()],
         fmt=settings.logging.format,
     )
     action: Action = args.action
@@ -199,14 +212,40 @@ def _token_missing(settings: Settings) -> bool:
     return True
 
 
+def _webhook_incomplete(settings: Settings) -> bool:
+    """Say which webhook setting is missing, if one is."""
+    telegram = settings.telegram
+    if not telegram.webhook_url:
+        print(
+            _("Webhook mode needs telegram.webhook_url: the HTTPS address Telegram posts updates to."),
+            file=sys.stderr,
+        )
+        return True
+    if not telegram.webhook_secret_token.get_secret_value():
+        print(
+            _(
+                "Webhook mode needs telegram.webhook_secret_token (letters, digits, _ and -), best set "
+                "as REDPROP_TELEGRAM__WEBHOOK_SECRET_TOKEN."
+            ),
+            file=sys.stderr,
+        )
+        return True
+    return False
+
+
 def run(settings: Settings, args: argparse.Namespace) -> int:
-    """Start long polling until SIGINT or SIGTERM (bot/run.py); a failed start is one line."""
+    """Poll, or serve the webhook, until SIGINT or SIGTERM (bot/run.py); a failed start is one line."""
     from bot.run import StartFailed, run_bot
 
-    if _token_missing(settings):
+    if _token_missing(settings) or (args.webhook and _webhook_incomplete(settings)):
         return 2
     try:
-        return run_bot(settings, outbox_worker=outbox_worker_command(args))
+        return run_bot(
+            settings,
+            outbox_worker=outbox_worker_command(args),
+            webhook=args.webhook,
+            delete_webhook_on_stop=args.delete_webhook_on_stop,
+        )
     except StartFailed as failure:
         if settings.logging.format == "json":
             logger.error("%s", failure.line)  # a JSON line like every other the collector reads

@@ -2,10 +2,11 @@
 
 1. reach the database (bot/startup.py says which and why not);
 2. become the active instance: on SQLite refuse a second one, on PostgreSQL wait as the hot
-   standby while another is active (bot/instances.py);
+   standby while another is active (bot/instances.py); a standby neither polls nor sets the webhook;
 3. apply pending migrations;
 4. getMe and the conversations (PTB's initialize), the command menus (a failure is a WARNING),
-   the outbox worker and the jobs (bot/app.py's post_init), then poll.
+   the outbox worker and the jobs (bot/app.py's post_init), then poll, or with ``--webhook``
+   listen and set the webhook (bot/webhook.py).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from telegram import Update
 from bot.app import INITIALISED_KEY, REQUESTS_KEY, build_application
 from bot.instances import Instance, instance_for
 from bot.startup import QuietBootstrap, StartFailed, Step, check_database, describe, step
+from bot.web import ListenError
+from bot.webhook import serve_webhook
 from config.settings import Settings
 
 logger = logging.getLogger("redprop")
@@ -63,8 +66,14 @@ def _become_active(loop: asyncio.AbstractEventLoop, instance: Instance) -> bool:
             loop.remove_signal_handler(sig)
 
 
-def run_bot(settings: Settings, *, outbox_worker: list[str]) -> int:
-    """Run the bot until SIGINT or SIGTERM; the exit code. Raises :class:`StartFailed`."""
+def run_bot(
+    settings: Settings,
+    *,
+    outbox_worker: list[str],
+    webhook: bool = False,
+    delete_webhook_on_stop: bool = False,
+) -> int:
+    """Run the bot (polling or on the webhook) until SIGINT or SIGTERM; the exit code. Raises StartFailed."""
     url = settings.database.url
     check_database(url)
     # PTB's run_polling runs on the current event loop: the lock's connection must live on it too.
@@ -80,12 +89,23 @@ def run_bot(settings: Settings, *, outbox_worker: list[str]) -> int:
         _upgrade(url)  # asyncio.run inside: it leaves no current loop behind
         asyncio.set_event_loop(loop)
         with step(Step.START, database_url=url):
-            application = build_application(settings, outbox_worker=outbox_worker)
-        instance.watch(application.stop_running)
+            application = build_application(settings, outbox_worker=outbox_worker, webhook=webhook)
         QuietBootstrap.install()
         spare_the_collector()
         try:
-            application.run_polling(allowed_updates=Update.ALL_TYPES, close_loop=False)
+            if webhook:
+                stopping = asyncio.Event()
+                instance.watch(stopping.set)
+                loop.run_until_complete(
+                    serve_webhook(
+                        application, settings, delete_on_stop=delete_webhook_on_stop, stopping=stopping
+                    )
+                )
+            else:
+                instance.watch(application.stop_running)
+                application.run_polling(allowed_updates=Update.ALL_TYPES, close_loop=False)
+        except ListenError as error:
+            raise describe(Step.PORT, error) from error
         except Exception as error:
             what = Step.START if application.bot_data.get(INITIALISED_KEY) else Step.GET_ME
             logger.debug("start: %s failed", what.value, exc_info=error)

@@ -41,6 +41,8 @@ from models.cases.reporting import ReportRules
 DEFAULT_CONFIG_FILE = Path("config.toml")
 SUPPORTED_LOCALES = ("zh_CN", "en")
 
+# What Telegram allows as a webhook's secret token.
+_SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
@@ -85,12 +87,30 @@ class TelegramSettings(_Section):
     base_file_url: str = "https://api.telegram.org/file/bot"
     username: str = ""
     http_client: HttpClient = "aiohttp"
+    # `redprop run --webhook` (bot/webhook.py): the public URL Telegram posts updates to, where
+    # this process listens for them, and the secret Telegram sends with each.
+    webhook_url: str = ""
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    webhook_secret_token: SecretStr = SecretStr("")
 
     @field_validator("base_url", "base_file_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
             raise ValueError("a URL starting with http:// or https://")
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str) -> str:
+        return cls._http_url(value) if value else value
+
+    @field_validator("webhook_secret_token")
+    @classmethod
+    def _secret_token(cls, value: SecretStr) -> SecretStr:
+        if value.get_secret_value() and not _SECRET_TOKEN.match(value.get_secret_value()):
+            raise ValueError("1 to 256 characters: letters, digits, _ and -")
         return value
 
 
@@ -275,6 +295,13 @@ class AssessmentSettings(AssessmentScheme):
             raise ValueError(f"file {self.file}: {error}") from None
 
 
+class HealthSettings(_Section):
+    # In polling mode, /healthz and /metrics on a port of their own (0: not served); in
+    # webhook mode they share the webhook's port.
+    listen: str = "127.0.0.1"
+    port: int = Field(default=0, ge=0, le=65535)
+
+
 class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # "text": one readable line per event; "json": one JSON object per line, for a log collector.
@@ -304,6 +331,7 @@ class Settings(BaseSettings):
     surveys: SurveySettings = Field(default_factory=SurveySettings)
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
     assessment: AssessmentSettings = Field(default_factory=AssessmentSettings)
+    health: HealthSettings = Field(default_factory=HealthSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
 
     @classmethod

@@ -24,6 +24,7 @@ from typing import Any, Protocol
 from aiohttp import web
 
 from bot.sandbox.telegram import Call, FakeTelegram
+from bot.sandbox.webhook import WebhookDelivery
 
 MAX_UPLOAD = 64 * 1024 * 1024
 
@@ -114,6 +115,7 @@ class BotApi:
         self.telegram = telegram if telegram is not None else FakeTelegram()
         self.limiter = _Limiter(limits) if limits is not None else None
         self.throttled: list[Call] = []  # sends refused with 429 by the limiter
+        self.webhook: WebhookDelivery | None = None  # set by the bot's setWebhook
         self.outage: Outage | None = None  # set to make sends fail for a while (tests' fault injection)
         self.polls = 0  # getUpdates requests received, counted on arrival
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -146,6 +148,28 @@ class BotApi:
     def stop_polls(self) -> None:
         self._stopping = True
         self.wake()
+        if self.webhook is not None:
+            self.webhook.close()
+
+    def push(self, update: dict[str, Any]) -> dict[str, Any]:
+        """Queue an update for the bot's next getUpdates; or post it to the bot's webhook, if it set one."""
+        webhook = self.webhook
+        if webhook is None:
+            return self.telegram.push_update(update)
+        numbered = {"update_id": self.telegram.next_update_id(), **update}
+        webhook.deliver(numbered)
+        return numbered
+
+    def _switch_webhook(self, params: dict[str, Any] | None) -> None:
+        """Start posting updates to the URL set, the ones still queued first; or stop."""
+        with self.telegram.lock:
+            old, self.webhook = self.webhook, None
+            if params is not None and params.get("url"):
+                self.webhook = WebhookDelivery(str(params["url"]), str(params.get("secret_token", "")))
+                while self.telegram.updates:
+                    self.webhook.deliver(self.telegram.updates.popleft())
+        if old is not None:
+            old.close()
 
     # --- serving ---------------------------------------------------------------------------
 
@@ -194,7 +218,12 @@ class BotApi:
 
     async def handle(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         """Answer one authorised call: long-poll getUpdates, an outage or the limiter, then the core."""
-        if method == "getUpdates":
+        if method in ("setWebhook", "deleteWebhook"):
+            self._switch_webhook(params if method == "setWebhook" else None)
+        elif method == "getUpdates" and self.webhook is not None:
+            conflict = "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook"
+            return 409, {"ok": False, "error_code": 409, "description": conflict}
+        elif method == "getUpdates":
             await self._long_poll(params)
         elif self.outage is not None and method in SENDING_METHODS:
             struck = await self.outage.strike()

@@ -123,14 +123,14 @@ class BotRunner:
         env.update(extra)
         return env
 
-    def _spawn(self, log_level: str, extra_env: dict[str, str]) -> BotProcess:
-        """Launch ``python -m bot run`` in its own session, its stderr to a file of its own."""
+    def _spawn(self, log_level: str, extra_env: dict[str, str], run_args: tuple[str, ...] = ()) -> BotProcess:
+        """Launch ``python -m bot run RUN_ARGS`` in its own session, its stderr to a file of its own."""
         number = len(self.processes) + 1
         stderr_path = self.workdir / f"bot-{number}.stderr"
         SESSION_STDERR.append(stderr_path)
         with stderr_path.open("wb") as stderr:
             process = subprocess.Popen(
-                [sys.executable, "-m", "bot", "--log-level", log_level, "run"],
+                [sys.executable, "-m", "bot", "--log-level", log_level, "run", *run_args],
                 cwd=self.workdir,
                 env=self.env(**extra_env),
                 stdin=subprocess.DEVNULL,
@@ -142,13 +142,23 @@ class BotRunner:
         self.processes.append(bot)
         return bot
 
-    def start(self, *, log_level: str = "DEBUG", **extra_env: str) -> BotProcess:
-        """Start ``python -m bot run`` and wait until it polls for updates."""
+    def start(
+        self, *, log_level: str = "DEBUG", run_args: tuple[str, ...] = (), **extra_env: str
+    ) -> BotProcess:
+        """Start ``python -m bot run RUN_ARGS`` and wait until it polls for updates (or, with
+        ``--webhook``, has set its webhook)."""
         polls_before = self.server.polls
-        bot = self._spawn(log_level, extra_env)
+        webhooks_before = len(self.server.telegram.calls_of("setWebhook"))
+
+        def started() -> bool:
+            if "--webhook" in run_args:
+                return len(self.server.telegram.calls_of("setWebhook")) > webhooks_before
+            return self.server.polls > polls_before
+
+        bot = self._spawn(log_level, extra_env, run_args)
         process = bot.process
         deadline = time.monotonic() + START_TIMEOUT
-        while self.server.polls <= polls_before:
+        while not started():
             if process.poll() is not None:
                 raise AssertionError(
                     f"the bot exited with {process.returncode} before polling; stderr:\n{bot.stderr[-3000:]}"

@@ -25,6 +25,7 @@ from aiohttp import web
 
 from bot.sandbox.bot_api import BotApi, Outage, RateLimits
 from bot.sandbox.telegram import Call, FakeTelegram
+from bot.sandbox.webhook import WebhookDelivery
 
 __all__ = ["FakeBotApiServer", "RateLimits"]
 
@@ -122,8 +123,13 @@ class FakeBotApiServer:
     # --- what tests arrange ----------------------------------------------------------------
 
     def push(self, update: dict[str, Any]) -> dict[str, Any]:
-        """Queue an update for the bot's next getUpdates, waking a waiting long poll."""
-        return self.telegram.push_update(update)
+        """Queue an update for the bot's next getUpdates, waking a waiting long poll; or post it
+        to the bot's webhook, if it set one (bot/sandbox/webhook.py)."""
+        return self.api.push(update)
+
+    @property
+    def webhook(self) -> WebhookDelivery | None:
+        return self.api.webhook
 
     # --- what tests read -------------------------------------------------------------------
 
