@@ -22,12 +22,14 @@ from handlers.context import SETTINGS_KEY, Context, RedPropApplication, wake_out
 from handlers.draft_expiry import start_draft_expiry
 from handlers.publish_reminders import start_publish_reminders
 from models.base import utcnow
+from models.escalation.job import run_escalations
 from models.surveys.scheduling import QuietHours, due_reminders, due_surveys, expire_surveys
 from storage.database import Database
 
 logger = logging.getLogger(__name__)
 
 SURVEYS_JOB = "surveys"
+ESCALATION_JOB = "escalation"
 BATCH = 200  # rows claimed per transaction; a burst is worked through batch by batch
 
 
@@ -88,6 +90,23 @@ async def surveys_job(context: Context) -> None:
         wake_outbox(context.application)
 
 
+async def check_escalations(*, database: Database, settings: Settings, now: datetime) -> int:
+    """Send the reminders and escalations that fell due as of ``now``; the number of cases seen."""
+    rules = settings.escalation.rules(settings.bot.tzinfo)
+    return await _in_batches(
+        database,
+        lambda session: run_escalations(session=session, rules=rules, now=now, limit=BATCH),
+    )
+
+
+async def escalation_job(context: Context) -> None:
+    """Run :func:`check_escalations` now and wake the sender for what it queued."""
+    seen = await check_escalations(database=context.db, settings=context.settings, now=utcnow())
+    if seen:
+        logger.info("escalations: %d cases looked at", seen)
+        wake_outbox(context.application)
+
+
 def start_jobs(application: RedPropApplication) -> None:
     """Schedule the survey job (at once, then every ``surveys.check_interval``), the draft expiry and
     the publish reminders."""
@@ -101,5 +120,10 @@ def start_jobs(application: RedPropApplication) -> None:
     for job in job_queue.get_jobs_by_name(SURVEYS_JOB):
         job.schedule_removal()
     job_queue.run_repeating(surveys_job, interval=settings.surveys.check_interval, first=0, name=SURVEYS_JOB)
+    for job in job_queue.get_jobs_by_name(ESCALATION_JOB):
+        job.schedule_removal()
+    job_queue.run_repeating(
+        escalation_job, interval=settings.escalation.check_interval, first=0, name=ESCALATION_JOB
+    )
     start_draft_expiry(application, settings.cases.draft_expiry)
     start_publish_reminders(application)

@@ -11,6 +11,8 @@ from handlers import (
     language,
     locale,
     mycases,
+    oversight,
+    oversight_input,
     profile,
     ranking,
     record,
@@ -37,6 +39,7 @@ def register_all(application: RedPropApplication) -> None:
     # Before the draft conversations: a decision's note goes to the question asked last, even
     # with a /record or /report open.
     assessment_input.register(application)
+    oversight_input.register(application)
     profile.register(application)
     report.register(application)
     suggest.register(application)
@@ -45,6 +48,7 @@ def register_all(application: RedPropApplication) -> None:
     language.register(application)
     cases.register(application)
     mycases.register(application)
+    oversight.register(application)
     stats.register(application)
     records.register(application)
     ranking.register(application)
