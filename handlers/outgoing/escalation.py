@@ -66,6 +66,18 @@ def escalated_line(case: Case, event: CaseEvent) -> str:
     )
 
 
+def settled_line(case: Case, event: CaseEvent) -> str:
+    """What the resident is told when an Affairs Hall decision settles their case."""
+    held = params_of(event).get("meeting", "")
+    try:
+        when = format_time(datetime.fromisoformat(held), "short")
+    except ValueError:
+        when = "?"
+    return _("Your case {number} was settled by the Affairs Hall of {date}: {action}").format(
+        number=case.number, date=when, action=event.text or ""
+    )
+
+
 def _cause(event: CaseEvent) -> str:
     cause = params_of(event).get("cause") or params_of(event).get("deadline", "")
     return _(DEADLINE_NAMES.get(str(cause), DEADLINE_NAMES[Deadline.RESOLUTION]))
