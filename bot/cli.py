@@ -129,7 +129,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     assess.add_argument("--reason", help="finalise: why a final quarter is run again (a new revision)")
     assess.set_defaults(action=assess_quarter)
+
+    meeting = commands.add_parser("meeting", help="the Red Property Affairs Hall: meeting minutes ID")
+    meeting_commands = meeting.add_subparsers(dest="meeting_command", required=True)
+    minutes = meeting_commands.add_parser("minutes", help="a meeting's minutes as Markdown or a Word file")
+    minutes.add_argument("meeting_id", type=int, metavar="ID")
+    minutes.add_argument("--format", dest="fmt", choices=["md", "docx"], default="md")
+    minutes.add_argument("--output", type=Path, metavar="FILE", help="docx: default ./minutes-ID.docx")
+    minutes.set_defaults(action=meeting_minutes)
     return parser
+
+
+def meeting_minutes(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.meeting_cli import print_minutes
+
+    return _with_database(
+        settings,
+        lambda database: print_minutes(
+            database, meeting_id=args.meeting_id, fmt=args.fmt, output=args.output
+        ),
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,6 +23,8 @@ from handlers.draft_expiry import start_draft_expiry
 from handlers.publish_reminders import start_publish_reminders
 from models.base import utcnow
 from models.escalation.job import run_escalations
+from models.meetings.decisions import follow_up_items
+from models.meetings.scheduling import due_meeting_reminders
 from models.surveys.scheduling import QuietHours, due_reminders, due_surveys, expire_surveys
 from storage.database import Database
 
@@ -93,10 +95,17 @@ async def surveys_job(context: Context) -> None:
 async def check_escalations(*, database: Database, settings: Settings, now: datetime) -> int:
     """Send the reminders and escalations that fell due as of ``now``; the number of cases seen."""
     rules = settings.escalation.rules(settings.bot.tzinfo)
-    return await _in_batches(
+    seen = await _in_batches(
         database,
         lambda session: run_escalations(session=session, rules=rules, now=now, limit=BATCH),
     )
+    # The Affairs Hall's reminders the day before, and its action items' reminders and overdue notices.
+    seen += await _in_batches(
+        database, lambda session: due_meeting_reminders(session=session, now=now, limit=BATCH)
+    )
+    async with database.write() as session:
+        seen += await follow_up_items(session=session, now=now, limit=BATCH)
+    return seen
 
 
 async def escalation_job(context: Context) -> None:

@@ -10,6 +10,8 @@ from handlers import (
     guard,
     language,
     locale,
+    meeting,
+    meeting_actions,
     mycases,
     oversight,
     oversight_input,
@@ -49,6 +51,8 @@ def register_all(application: RedPropApplication) -> None:
     cases.register(application)
     mycases.register(application)
     oversight.register(application)
+    meeting.register(application)
+    meeting_actions.register(application)
     stats.register(application)
     records.register(application)
     ranking.register(application)
