@@ -28,6 +28,7 @@ from handlers.outgoing.cards import (
     parse_number_data,
     status_name,
 )
+from handlers.outgoing.meetings import MEETING_PREFIX
 from handlers.paging import page_count, with_page_buttons, with_page_line
 from handlers.replies import refuse_button
 from locales.i18n import N_, format_time, refusal_text
@@ -212,7 +213,8 @@ async def action_items(*, session: AsyncSession, telegram_id: int) -> tuple[str,
         rows.append(
             [
                 InlineKeyboardButton(
-                    _("Close item {id}").format(id=decision.id), callback_data=f"g:close:{decision.id}"
+                    _("Close item {id}").format(id=decision.id),
+                    callback_data=f"{MEETING_PREFIX}:close:{decision.id}",
                 )
             ]
         )

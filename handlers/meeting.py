@@ -2,7 +2,7 @@
 reader's scope (the admin also builds it again, adds ``/agenda ID add TEXT`` and drops items).
 
 ``/meeting 2026-12-20 14:00 dfht,bahy 街道会议室``: date, local time, community codes, place.
-A drop button is ``g:drop:<meeting id>:<item id>``; on an old agenda it answers that the agenda
+A drop button is ``h:drop:<meeting id>:<item id>``; on an old agenda it answers that the agenda
 changed and changes nothing.
 """
 
@@ -54,7 +54,8 @@ def parse_meeting(args: list[str], context: Context) -> tuple[datetime, list[str
     return starts_at, [code for code in args[2].split(",") if code], " ".join(args[3:])
 
 
-async def _person(context: Context, update: Update) -> Person | None:
+async def person_of(context: Context, update: Update) -> Person | None:
+    """Who sent the update, as the directory knows them."""
     user = update.effective_user
     if user is None:
         return None
@@ -65,7 +66,7 @@ async def _person(context: Context, update: Update) -> Person | None:
 async def meeting_command(update: Update, context: Context) -> None:
     """Schedule a meeting and invite everyone concerned."""
     message = update.effective_message
-    person = await _person(context, update)
+    person = await person_of(context, update)
     if message is None:
         return
     parsed = parse_meeting(list(context.args or []), context)
@@ -161,7 +162,7 @@ async def agenda_text(
 async def agenda_command(update: Update, context: Context) -> None:
     """Show the draft agendas within the reader's scope; ``/agenda ID add TEXT`` adds an item."""
     message = update.effective_message
-    person = await _person(context, update)
+    person = await person_of(context, update)
     if message is None or person is None:
         return
     args = list(context.args or [])
@@ -192,7 +193,7 @@ async def drop_button(update: Update, context: Context) -> None:
     """Drop an item from the agenda; an old agenda's button changes nothing."""
     query = update.callback_query
     parts = fields(query.data if query is not None else None, MEETING_PREFIX, 3)
-    person = await _person(context, update)
+    person = await person_of(context, update)
     if query is None or parts is None or parts[0] != DROP or person is None:
         await refuse_button(update, context)
         return

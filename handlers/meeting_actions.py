@@ -1,7 +1,7 @@
-"""At and after the Affairs Hall: invitees answer (``g:yes|no:<invitation id>``), the admin
-records attendance (``/attendance ID``, ``g:att:<invitation id>:1|0``) and decisions
+"""At and after the Affairs Hall: invitees answer (``h:yes|no:<invitation id>``), the admin
+records attendance (``/attendance ID``, ``h:att:<invitation id>:1|0``) and decisions
 (``/decide ITEM OWNER | ACTION | YYYY-MM-DD``), ``/minutes ID`` closes the meeting and sends the
-minutes; owners close their action items from /cases (``g:close:<decision id>``).
+minutes; owners close their action items from /cases (``h:close:<decision id>``).
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from handlers.callback_data import an_id, fields, one_of
 from handlers.context import Context, RedPropApplication, wake_outbox
+from handlers.meeting import person_of as _person
 from handlers.outgoing.meetings import MEETING_PREFIX
 from handlers.replies import refuse_button
 from locales.i18n import gettext as _
 from locales.i18n import refusal_text
 from models.base import utcnow
-from models.directory.people import find_person_by_telegram_id
 from models.directory.tables import Person
 from models.meetings.agenda import _run_by
 from models.meetings.decisions import close_item, decide, hold_meeting, set_attendance
@@ -33,12 +33,16 @@ logger = logging.getLogger(__name__)
 ANSWERS = {"yes": True, "no": False}
 
 
-async def _person(context: Context, update: Update) -> Person | None:
-    user = update.effective_user
-    if user is None:
+async def _meeting_and_person(update: Update, context: Context, usage: str) -> tuple[int, Person] | None:
+    """The meeting number the command names and who sent it; None (usage said) otherwise."""
+    message = update.effective_message
+    person = await _person(context, update)
+    meeting_id = an_id(context.args[0]) if context.args else None
+    if message is None or person is None or meeting_id is None:
+        if message is not None:
+            await message.reply_text(usage)
         return None
-    async with context.db.read() as session:
-        return await find_person_by_telegram_id(session=session, telegram_id=user.id)
+    return meeting_id, person
 
 
 async def answer_button(update: Update, context: Context) -> None:
@@ -90,13 +94,11 @@ async def attendance_markup(context: Context, meeting_id: int) -> InlineKeyboard
 
 async def attendance_command(update: Update, context: Context) -> None:
     """The invitees as buttons: a tap records that they came (or, again, that they did not)."""
+    found = await _meeting_and_person(update, context, _("Write the meeting's number, like: /attendance 3"))
     message = update.effective_message
-    person = await _person(context, update)
-    meeting_id = an_id(context.args[0]) if context.args else None
-    if message is None or person is None or meeting_id is None:
-        if message is not None:
-            await message.reply_text(_("Write the meeting's number, like: /attendance 3"))
+    if found is None or message is None:
         return
+    meeting_id, person = found
     try:
         async with context.db.read() as session:
             await _run_by(session, meeting_id, person)
@@ -172,13 +174,11 @@ async def decide_command(update: Update, context: Context) -> None:
 
 async def minutes_command(update: Update, context: Context) -> None:
     """Close the meeting and send the minutes to everyone who attended."""
+    found = await _meeting_and_person(update, context, _("Write the meeting's number, like: /minutes 3"))
     message = update.effective_message
-    person = await _person(context, update)
-    meeting_id = an_id(context.args[0]) if context.args else None
-    if message is None or person is None or meeting_id is None:
-        if message is not None:
-            await message.reply_text(_("Write the meeting's number, like: /minutes 3"))
+    if found is None or message is None:
         return
+    meeting_id, person = found
     try:
         async with context.db.write() as session:
             await hold_meeting(session=session, meeting_id=meeting_id, actor=person, now=utcnow())

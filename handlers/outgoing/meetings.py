@@ -1,8 +1,8 @@
 """The Affairs Hall's messages: the invitation with attend / can't attend, the reminder the day
 before, the minutes to the attendees, and an action item's reminder or overdue notice.
 
-Invitation buttons are ``g:yes|no:<invitation id>``; an action item's Close is
-``g:close:<decision id>``. Every press is authorized in the domain.
+Invitation buttons are ``h:yes|no:<invitation id>``; an action item's Close is
+``h:close:<decision id>``. Every press is authorized in the domain.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from models.meetings.tables import (
 )
 from models.outbox.queue import OutboxMessage
 
-MEETING_PREFIX = "g"
+MEETING_PREFIX = "h"  # the Affairs Hall ("g" is the governance records')
 
 ITEM_KINDS: dict[ItemKind, str] = {
     ItemKind.ESCALATED: N_("Escalated case"),
