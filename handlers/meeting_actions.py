@@ -181,7 +181,13 @@ async def minutes_command(update: Update, context: Context) -> None:
     meeting_id, person = found
     try:
         async with context.db.write() as session:
-            await hold_meeting(session=session, meeting_id=meeting_id, actor=person, now=utcnow())
+            await hold_meeting(
+                session=session,
+                meeting_id=meeting_id,
+                actor=person,
+                now=utcnow(),
+                tz=context.settings.bot.tzinfo,
+            )
     except Refused as refused:
         await message.reply_text(refusal_text(refused))
         return

@@ -5,8 +5,7 @@ and closed by their owners, which settles the item's cases and tells their resid
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from fractions import Fraction
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from sqlalchemy import and_, or_, update
 from sqlalchemy.engine import CursorResult
@@ -19,6 +18,7 @@ from models.cases.tables import TRANSITIONS, Case, CaseStatus, EventKind
 from models.cases.timeline import record_event, tell_reporter
 from models.directory.tables import Enterprise, Person, Role, RoleKind
 from models.meetings.agenda import _run_by
+from models.meetings.attendance import record_attendance
 from models.meetings.scheduling import STALE
 from models.meetings.tables import AgendaItem, Decision, Invitation, ItemStatus, Meeting, MeetingStatus
 from models.outbox.kinds import OutboxKind
@@ -93,9 +93,13 @@ async def decide(
     return decision
 
 
-async def hold_meeting(*, session: AsyncSession, meeting_id: int, actor: Person, now: datetime) -> Meeting:
-    """Close the meeting and send the minutes to everyone who attended."""
+async def hold_meeting(
+    *, session: AsyncSession, meeting_id: int, actor: Person, now: datetime, tz: tzinfo = UTC
+) -> Meeting:
+    """Close the meeting, record the enterprises' attendance for the assessment, and send the
+    minutes to everyone who attended."""
     meeting = await _run_by(session, meeting_id, actor)
+    await record_attendance(session=session, meeting=meeting, actor=actor, now=now, tz=tz)
     meeting.status = MeetingStatus.HELD
     meeting.held_at = now
     session.add(meeting)
@@ -231,25 +235,3 @@ async def _item_recipients(session: AsyncSession, decision: Decision, *, overdue
         for person in await session.exec(query):
             people[id_of(person)] = person
     return list(people.values())
-
-
-async def attendance_share(
-    *, session: AsyncSession, enterprise_id: int, start: datetime, end: datetime
-) -> Fraction | None:
-    """The share of the held meetings in ``[start, end)`` that invited the enterprise and that it
-    attended (someone coming for it was there); None if it was invited to none."""
-    query = (
-        select(Meeting.id, Invitation.attended)
-        .join(Invitation, col(Invitation.meeting_id) == col(Meeting.id))
-        .where(Meeting.status == MeetingStatus.HELD)
-        .where(col(Meeting.starts_at) >= start)
-        .where(col(Meeting.starts_at) < end)
-        .where(Invitation.enterprise_id == enterprise_id)
-    )
-    attended: dict[int, bool] = {}
-    for meeting_id, came in await session.exec(query):
-        if meeting_id is not None:
-            attended[meeting_id] = attended.get(meeting_id, False) or bool(came)
-    if not attended:
-        return None
-    return Fraction(sum(attended.values()), len(attended))

@@ -110,12 +110,19 @@ async def test_a_non_urgent_escalation_at_night_waits_for_the_morning(db: Databa
     assert [row.not_before for row in rows] == [datetime(2026, 7, 7, 0, 0, tzinfo=UTC)]
 
 
-async def test_two_processes_escalate_a_case_once(db: Database) -> None:
+async def test_two_processes_escalate_a_case_once(db: Database, database_url: str) -> None:
     world = await make_world(db)
     case = await report(db, world.resident.id, category=ReportCategory.LEAK, now=T0, deadlines=LEAK)
     await run(db, T0)
     at = T0 + timedelta(hours=4, minutes=1)
-    await asyncio.gather(run(db, at), run(db, at), run(db, at))
+    # Two more engines on the same database stand for two more processes, each with its own pool.
+    others = [Database(database_url), Database(database_url)]
+    try:
+        await asyncio.gather(run(db, at), *(run(other, at) for other in others))
+        await asyncio.gather(*(run(other, at + timedelta(seconds=1)) for other in others))  # a restart
+    finally:
+        for other in others:
+            await other.dispose()
     async with db.read() as session:
         rows = list(await session.exec(select(CaseEscalation).where(CaseEscalation.case_id == case.id)))
     assert [(row.stage, row.level) for row in rows] == [(2, 2)]

@@ -10,6 +10,7 @@ from fractions import Fraction
 import pytest
 from sqlmodel import col, select
 
+from models.assessment.tables import GovernanceRecord, RecordKind, RecordStatus
 from models.base import id_of
 from models.cases.categories import ReportCategory
 from models.cases.opening import Deadlines
@@ -18,8 +19,8 @@ from models.directory.tables import Person, RoleKind
 from models.escalation.job import run_escalations
 from models.escalation.rules import EscalationRules
 from models.meetings.agenda import AgendaRules, agenda, build_agenda, drop_item
+from models.meetings.attendance import attendance_share
 from models.meetings.decisions import (
-    attendance_share,
     close_item,
     decide,
     follow_up_items,
@@ -174,6 +175,15 @@ async def test_the_affairs_hall_from_agenda_to_a_settled_case(db: Database, worl
         )
         [(decision, _item)] = await open_items_for(session=session, person=await person(db, world.staff.id))
     assert share == Fraction(1)
+    async with db.read() as session:  # the assessment's joint-meeting record: 海悦物业 attended
+        [record] = list(await session.exec(select(GovernanceRecord)))
+    assert (record.enterprise_id, record.kind, record.yes, record.status, record.quarter) == (
+        world.enterprise,
+        RecordKind.MEETING,
+        True,
+        RecordStatus.APPROVED,
+        "2026Q3",
+    )
     async with db.write() as session:  # a day before its deadline: the owner is reminded
         await follow_up_items(session=session, now=decision.due_at - timedelta(hours=12), limit=10)
     assert await queued(db, OutboxKind.ITEM_REMINDER) == [world.staff.id]
