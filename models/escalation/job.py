@@ -20,7 +20,7 @@ from models.base import id_of
 from models.cases.tables import Case, EventKind
 from models.cases.timeline import owner_of, record_event
 from models.escalation.levels import escalate
-from models.escalation.rules import EscalationRules, Level, Stage, next_stage
+from models.escalation.rules import EscalationRules, Level, Stage, deadline_of, next_stage
 from models.escalation.tables import CaseEscalation
 from models.outbox.kinds import OutboxKind
 from models.outbox.queue import enqueue
@@ -57,7 +57,12 @@ async def _remind(
 ) -> None:
     session.add(
         CaseEscalation(
-            case_id=id_of(case), stage=stage.number, level=Level.REMINDER, cause=stage.deadline, at=now
+            case_id=id_of(case),
+            stage=stage.number,
+            deadline_at=deadline_of(case, stage.deadline),
+            level=Level.REMINDER,
+            cause=stage.deadline,
+            at=now,
         )
     )
     event = await record_event(

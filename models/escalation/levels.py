@@ -19,7 +19,7 @@ from models.base import id_of
 from models.cases.tables import Case, EventKind
 from models.cases.timeline import record_event
 from models.directory.tables import Community, Person, Role, RoleKind
-from models.escalation.rules import EscalationRules, Level
+from models.escalation.rules import EscalationRules, Level, deadline_of
 from models.escalation.tables import CaseEscalation
 from models.outbox.kinds import OutboxKind
 from models.outbox.queue import enqueue
@@ -64,7 +64,16 @@ async def escalate(
     if not isinstance(result, CursorResult) or result.rowcount != 1:
         return False
     set_committed_value(case, "escalation_level", int(level))
-    session.add(CaseEscalation(case_id=id_of(case), stage=stage, level=int(level), cause=cause, at=now))
+    session.add(
+        CaseEscalation(
+            case_id=id_of(case),
+            stage=stage,
+            deadline_at=deadline_of(case, cause),
+            level=int(level),
+            cause=cause,
+            at=now,
+        )
+    )
     event = await record_event(
         session,
         case,

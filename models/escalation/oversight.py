@@ -22,6 +22,7 @@ from models.cases.tables import TRANSITIONS, Case, CaseEvent, CaseStatus, EventK
 from models.cases.timeline import NOT_ALLOWED, load_case, owner_of, record_event, send_card, wrong_status
 from models.directory.tables import Community, Person, Role, RoleKind
 from models.escalation.job import watch_again
+from models.escalation.levels import level_people
 from models.escalation.rules import FIRST_STAGE, Deadline, Level
 from models.escalation.tables import AgendaRequest
 from models.outbox.kinds import OutboxKind
@@ -45,7 +46,13 @@ class Oversight(StrEnum):
 async def oversight_level(*, session: AsyncSession, case: Case, person: Person) -> Level | None:
     """The level from which ``person`` oversees the escalated case, if any (the highest)."""
     roles = await roles_of_person(session, person)
-    if case.escalation_level >= Level.OFFICE:
+    # The office stands in for a community with no party committee listed (it got the card).
+    office_from = Level.OFFICE
+    if case.escalation_level >= Level.COMMITTEE and not await level_people(
+        session=session, case=case, level=Level.COMMITTEE
+    ):
+        office_from = Level.COMMITTEE
+    if case.escalation_level >= office_from:
         community = await session.get(Community, case.community_id)
         street = community.street_id if community else None
         if any(role.kind == RoleKind.OFFICE_ADMIN and role.street_id == street for role in roles):

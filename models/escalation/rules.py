@@ -53,6 +53,11 @@ FIRST_STAGE = {Deadline.RESPONSE: 0, Deadline.RESOLUTION: 3}
 DEFAULT_URGENT = ("leak", "sewer", "fire_safety", "elevator")
 
 
+def deadline_of(case: Case, deadline: str) -> datetime:
+    """The case's response or resolution deadline as it stands."""
+    return case.response_due_at if deadline == Deadline.RESPONSE else case.resolution_due_at
+
+
 def _per_category(values: dict[str, timedelta], category: str) -> timedelta:
     return values.get(category, values[DEFAULT])
 

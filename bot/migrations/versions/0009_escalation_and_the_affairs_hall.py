@@ -66,12 +66,13 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
     sa.Column('stage', sa.Integer(), nullable=False),
+    sa.Column('deadline_at', models.base.UTCDateTime(), nullable=False),
     sa.Column('level', sa.Integer(), nullable=False),
     sa.Column('cause', sa.String(length=16), nullable=False),
     sa.Column('at', models.base.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['case.id'], ),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('case_id', 'stage')
+    sa.UniqueConstraint('case_id', 'stage', 'deadline_at')
     )
     with op.batch_alter_table('case_escalation', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_case_escalation_case_id'), ['case_id'], unique=False)

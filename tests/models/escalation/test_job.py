@@ -12,7 +12,9 @@ from models.base import id_of
 from models.cases.categories import ReportCategory
 from models.cases.opening import Deadlines
 from models.cases.tables import Case, CaseEvent, EventKind
+from models.directory.tables import Person
 from models.escalation.job import run_escalations
+from models.escalation.oversight import extend_deadline
 from models.escalation.rules import EscalationRules
 from models.escalation.tables import CaseEscalation
 from models.outbox.kinds import OutboxKind
@@ -127,3 +129,30 @@ async def test_two_processes_escalate_a_case_once(db: Database, database_url: st
         rows = list(await session.exec(select(CaseEscalation).where(CaseEscalation.case_id == case.id)))
     assert [(row.stage, row.level) for row in rows] == [(2, 2)]
     assert [kind for kind, _who in await messages(db)].count(OutboxKind.CASE_ESCALATED) == 1
+
+
+async def test_an_extended_deadline_is_watched_again_from_its_reminder(db: Database) -> None:
+    world = await make_world(db)
+    case = await report(db, world.resident.id, category=ReportCategory.LEAK, now=T0, deadlines=LEAK)
+    for hours in (0, 3, 4):
+        await run(db, T0 + timedelta(hours=hours))
+    async with db.write() as session:
+        committee = await session.get(Person, world.committee.id)
+        assert committee is not None
+        await extend_deadline(
+            session=session,
+            case_id=id_of(case),
+            actor=committee,
+            days=1,
+            reason="Parts",
+            now=T0 + timedelta(hours=5),
+        )
+    # The new response deadline is T0 + 29 h: reminded again at 75 % of it, the office 2 h after it.
+    for hours in (22, 29, 30):
+        await run(db, T0 + timedelta(hours=hours))
+    kinds = [kind for kind, _who in await messages(db)]
+    assert (kinds.count(OutboxKind.CASE_REMINDER), kinds.count(OutboxKind.CASE_ESCALATED)) == (2, 1)
+    await run(db, T0 + timedelta(hours=31))
+    async with db.read() as session:
+        rows = list(await session.exec(select(CaseEscalation).order_by(col(CaseEscalation.id))))
+    assert [(row.stage, row.level) for row in rows] == [(1, 1), (2, 2), (1, 1), (3, 3)]
