@@ -104,7 +104,7 @@ async def check_escalations(*, database: Database, settings: Settings, now: date
         database, lambda session: due_meeting_reminders(session=session, now=now, limit=BATCH)
     )
     async with database.write() as session:
-        seen += await follow_up_items(session=session, now=now, limit=BATCH)
+        seen += await follow_up_items(session=session, now=now, limit=BATCH, rules=rules)
     return seen
 
 

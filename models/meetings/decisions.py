@@ -17,6 +17,8 @@ from models.cases.access import roles_of_person
 from models.cases.tables import TRANSITIONS, Case, CaseStatus, EventKind
 from models.cases.timeline import record_event, tell_reporter
 from models.directory.tables import Enterprise, Person, Role, RoleKind
+from models.escalation.levels import escalate
+from models.escalation.rules import EscalationRules, Level
 from models.meetings.agenda import _run_by
 from models.meetings.attendance import record_attendance
 from models.meetings.scheduling import STALE
@@ -30,6 +32,8 @@ NO_DEADLINE = N_("A decision needs a deadline in the future, like 2026-12-31.")
 NO_ACTION = N_("A decision needs the action to take.")
 NOT_ITEM_OWNER = N_("Only the owner of this action item can close it.")
 REMIND_BEFORE = timedelta(days=1)
+# An overdue action item's escalation of its cases, in case_escalation (after models/escalation's).
+ITEM_STAGE = 8
 
 
 async def set_attendance(
@@ -177,7 +181,9 @@ async def close_item(*, session: AsyncSession, decision_id: int, actor: Person, 
     return decision
 
 
-async def follow_up_items(*, session: AsyncSession, now: datetime, limit: int) -> int:
+async def follow_up_items(
+    *, session: AsyncSession, now: datetime, limit: int, rules: EscalationRules | None = None
+) -> int:
     """Remind owners a day before an item's deadline, and escalate overdue items to the street
     office, each once (conditional UPDATEs); the number of messages queued."""
     queued = 0
@@ -205,7 +211,29 @@ async def follow_up_items(*, session: AsyncSession, now: datetime, limit: int) -
             for person in await _item_recipients(session, decision, overdue=kind == OutboxKind.ITEM_OVERDUE):
                 await enqueue(session=session, recipient=person, kind=kind, now=now, decision_id=decision.id)
                 queued += 1
+            if kind == OutboxKind.ITEM_OVERDUE:
+                await _escalate_cases(session, decision, rules or EscalationRules(), now)
     return queued
+
+
+async def _escalate_cases(
+    session: AsyncSession, decision: Decision, rules: EscalationRules, now: datetime
+) -> None:
+    """An overdue item escalates its open cases one level further, like a missed deadline."""
+    item = await session.get(AgendaItem, decision.item_id)
+    numbers = item.case_numbers.split() if item is not None else []
+    for case in list(await session.exec(select(Case).where(col(Case.number).in_(numbers)).with_for_update())):
+        if case.is_open and case.escalation_level < Level.OFFICE:
+            level = Level(max(case.escalation_level + 1, Level.COMMITTEE))
+            await escalate(
+                session=session,
+                case=case,
+                level=level,
+                stage=ITEM_STAGE,
+                cause="item",
+                rules=rules,
+                now=now,
+            )
 
 
 async def _item_recipients(session: AsyncSession, decision: Decision, *, overdue: bool) -> list[Person]:

@@ -187,6 +187,13 @@ async def test_the_affairs_hall_from_agenda_to_a_settled_case(db: Database, worl
     async with db.write() as session:  # a day before its deadline: the owner is reminded
         await follow_up_items(session=session, now=decision.due_at - timedelta(hours=12), limit=10)
     assert await queued(db, OutboxKind.ITEM_REMINDER) == [world.staff.id]
+    async with db.write() as session:  # overdue: the owner and the office hear, the case goes up a level
+        await follow_up_items(session=session, now=decision.due_at + timedelta(hours=1), limit=10)
+        await follow_up_items(session=session, now=decision.due_at + timedelta(hours=2), limit=10)
+    assert sorted(await queued(db, OutboxKind.ITEM_OVERDUE)) == sorted([world.staff.id, world.admin.id])
+    async with db.read() as session:
+        escalated = await session.get(Case, id_of(leak))
+    assert escalated is not None and escalated.escalation_level == 3
     async with db.write() as session:
         with pytest.raises(Refused, match="Only the owner"):
             await close_item(
