@@ -166,7 +166,25 @@ def build_parser() -> argparse.ArgumentParser:
         "--host", default="127.0.0.1", help="address of the page (default 127.0.0.1; another one warns)"
     )
     sandbox.set_defaults(action=run_sandbox)
+    meeting = commands.add_parser("meeting", help="the Red Property Affairs Hall: meeting minutes ID")
+    meeting_commands = meeting.add_subparsers(dest="meeting_command", required=True)
+    minutes = meeting_commands.add_parser("minutes", help="a meeting's minutes as Markdown or a Word file")
+    minutes.add_argument("meeting_id", type=int, metavar="ID")
+    minutes.add_argument("--format", dest="fmt", choices=["md", "docx"], default="md")
+    minutes.add_argument("--output", type=Path, metavar="FILE", help="docx: default ./minutes-ID.docx")
+    minutes.set_defaults(action=meeting_minutes)
     return parser
+
+
+def meeting_minutes(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.meeting_cli import print_minutes
+
+    return _with_database(
+        settings,
+        lambda database: print_minutes(
+            database, meeting_id=args.meeting_id, fmt=args.fmt, output=args.output
+        ),
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

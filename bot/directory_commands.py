@@ -30,6 +30,8 @@ ROLE_LABELS = {
     RoleKind.INSTRUCTOR: N_("party-building instructor"),
     RoleKind.ENTERPRISE_STAFF: N_("property enterprise staff"),
     RoleKind.OWNERS_COMMITTEE: N_("owners' committee"),
+    RoleKind.ENTERPRISE_HEAD: N_("property enterprise head"),
+    RoleKind.PARTY_BRANCH_CONTACT: N_("property enterprise party branch contact"),
 }
 
 

@@ -24,12 +24,16 @@ from handlers.delivery_summary import start_delivery_summary
 from handlers.draft_expiry import start_draft_expiry
 from handlers.publish_reminders import start_publish_reminders
 from models.base import utcnow
+from models.escalation.job import run_escalations
+from models.meetings.decisions import follow_up_items
+from models.meetings.scheduling import due_meeting_reminders
 from models.surveys.scheduling import QuietHours, due_reminders, due_surveys, expire_surveys
 from storage.database import Database
 
 logger = logging.getLogger(__name__)
 
 SURVEYS_JOB = "surveys"
+ESCALATION_JOB = "escalation"
 BATCH = 200  # rows claimed per transaction; a burst is worked through batch by batch
 
 
@@ -90,6 +94,30 @@ async def surveys_job(context: Context) -> None:
         wake_outbox(context.application)
 
 
+async def check_escalations(*, database: Database, settings: Settings, now: datetime) -> int:
+    """Send the reminders and escalations that fell due as of ``now``; the number of cases seen."""
+    rules = settings.escalation.rules(settings.bot.tzinfo)
+    seen = await _in_batches(
+        database,
+        lambda session: run_escalations(session=session, rules=rules, now=now, limit=BATCH),
+    )
+    # The Affairs Hall's reminders the day before, and its action items' reminders and overdue notices.
+    seen += await _in_batches(
+        database, lambda session: due_meeting_reminders(session=session, now=now, limit=BATCH)
+    )
+    async with database.write() as session:
+        seen += await follow_up_items(session=session, now=now, limit=BATCH, rules=rules)
+    return seen
+
+
+async def escalation_job(context: Context) -> None:
+    """Run :func:`check_escalations` now and wake the sender for what it queued."""
+    seen = await check_escalations(database=context.db, settings=context.settings, now=utcnow())
+    if seen:
+        logger.info("escalations: %d cases looked at", seen)
+        wake_outbox(context.application)
+
+
 def start_jobs(application: RedPropApplication) -> None:
     """Schedule the survey job (at once, then every ``surveys.check_interval``), the draft expiry,
     the publish reminders and the delivery summary."""
@@ -103,6 +131,11 @@ def start_jobs(application: RedPropApplication) -> None:
     for job in job_queue.get_jobs_by_name(SURVEYS_JOB):
         job.schedule_removal()
     job_queue.run_repeating(surveys_job, interval=settings.surveys.check_interval, first=0, name=SURVEYS_JOB)
+    for job in job_queue.get_jobs_by_name(ESCALATION_JOB):
+        job.schedule_removal()
+    job_queue.run_repeating(
+        escalation_job, interval=settings.escalation.check_interval, first=0, name=ESCALATION_JOB
+    )
     start_draft_expiry(application, settings.cases.draft_expiry)
     start_publish_reminders(application)
     start_delivery_summary(application)

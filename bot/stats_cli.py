@@ -51,6 +51,7 @@ COLUMNS: list[_Column] = [
         lambda row: short_duration(row.median_first_response),
     ),
     (N_("Resolved on time"), "on_time_share", lambda row: percent(row.on_time_share)),
+    (N_("Escalation rate"), "escalation_rate", lambda row: percent(row.escalation_rate)),
 ]
 
 
@@ -85,6 +86,8 @@ def _record(row: StatsRow, by: Grouping) -> dict[str, Any]:
         "resolved_on_time": row.resolved_on_time,
         "reopen_rate": row.reopen_rate,
         "on_time_share": row.on_time_share,
+        "escalated": row.escalated,
+        "escalation_rate": row.escalation_rate,
         "median_first_response_seconds": int(median.total_seconds()) if median is not None else None,
     }
 

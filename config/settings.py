@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import tomllib
 from contextvars import ContextVar
-from datetime import time, timedelta
+from datetime import time, timedelta, tzinfo
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -37,6 +37,8 @@ from pydantic_settings import (
 from models.assessment.scheme import AssessmentScheme
 from models.cases.categories import DEFAULT, ReportCategory
 from models.cases.reporting import ReportRules
+from models.escalation.rules import DEFAULT_URGENT, EscalationRules
+from models.surveys.scheduling import QuietHours
 
 DEFAULT_CONFIG_FILE = Path("config.toml")
 SUPPORTED_LOCALES = ("zh_CN", "en")
@@ -233,6 +235,58 @@ class SurveySettings(_Section):
         return time(hour1, minute1), time(hour2, minute2)
 
 
+class EscalationSettings(_Section):
+    """Deadlines that escalate (models/escalation): every timing per report category."""
+
+    # The owner's reminder, at this share of the time from the report to each deadline.
+    remind_at: dict[str, float] = Field(default_factory=lambda: {"default": 0.75})
+    # From a missed response deadline (level 2) to the street office (level 3).
+    response_delay: dict[str, Duration] = _category_durations(
+        {"default": "24h"} | dict.fromkeys(DEFAULT_URGENT, "2h")
+    )
+    # From a missed resolution deadline (level 2) to the street office (level 3).
+    resolution_delay: dict[str, Duration] = _category_durations({"default": "24h"})
+    # These categories' reminders and escalations go out at any hour; the others wait out quiet_hours.
+    urgent: list[str] = Field(default_factory=lambda: list(DEFAULT_URGENT))
+    quiet_hours: str = "21:00-08:00"
+    check_interval: Duration = timedelta(seconds=30)
+
+    @field_validator("response_delay", "resolution_delay")
+    @classmethod
+    def _delay_categories(cls, value: dict[str, timedelta]) -> dict[str, timedelta]:
+        return CaseSettings._known_categories(value)
+
+    @field_validator("remind_at")
+    @classmethod
+    def _shares(cls, value: dict[str, float]) -> dict[str, float]:
+        CaseSettings._known_categories({key: timedelta(0) for key in value})
+        if any(not 0 < share < 1 for share in value.values()):
+            raise ValueError("a share of the time between 0 and 1, such as 0.75")
+        return value
+
+    @field_validator("urgent")
+    @classmethod
+    def _urgent_categories(cls, value: list[str]) -> list[str]:
+        CaseSettings._known_categories({key: timedelta(0) for key in [*value, "default"]})
+        return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _clock_range(cls, value: str) -> str:
+        return SurveySettings._clock_range(value)
+
+    def rules(self, tz: tzinfo) -> EscalationRules:
+        """These settings as the domain takes them."""
+        quiet = SurveySettings(quiet_hours=self.quiet_hours).quiet_range
+        return EscalationRules(
+            remind_at=self.remind_at,
+            response_delay=self.response_delay,
+            resolution_delay=self.resolution_delay,
+            urgent=frozenset(self.urgent),
+            quiet=QuietHours(quiet[0], quiet[1], tz).next_allowed if quiet is not None else None,
+        )
+
+
 class OutboxSettings(_Section):
     # Whether this process runs the sender (tests and helper processes turn it off).
     enabled: bool = True
@@ -330,6 +384,7 @@ class Settings(BaseSettings):
     cases: CaseSettings = Field(default_factory=CaseSettings)
     surveys: SurveySettings = Field(default_factory=SurveySettings)
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
+    escalation: EscalationSettings = Field(default_factory=EscalationSettings)
     assessment: AssessmentSettings = Field(default_factory=AssessmentSettings)
     health: HealthSettings = Field(default_factory=HealthSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)

@@ -28,9 +28,10 @@ from handlers.outgoing.cards import (
     parse_number_data,
     status_name,
 )
+from handlers.outgoing.meetings import MEETING_PREFIX
 from handlers.paging import page_count, with_page_buttons, with_page_line
 from handlers.replies import refuse_button
-from locales.i18n import N_, refusal_text
+from locales.i18n import N_, format_time, refusal_text
 from locales.i18n import gettext as _
 from models.base import utcnow
 from models.cases.access import Action, case_handler, may_handle
@@ -39,6 +40,7 @@ from models.cases.tables import Case
 from models.cases.worklist import is_overdue, open_cases_for
 from models.directory.people import find_person_by_telegram_id
 from models.directory.tables import Person
+from models.meetings.decisions import open_items_for
 from models.refusal import Refused
 
 logger = logging.getLogger(__name__)
@@ -116,11 +118,15 @@ async def list_cases(update: Update, context: Context) -> None:
         return
     async with context.db.read() as session:
         person = await case_handler(session=session, telegram_id=user.id)
-        if person is None:
+        items = await action_items(session=session, telegram_id=user.id)
+        if person is None and items is None:
             await message.reply_text(_("This command is for the people who handle cases."))
             return
-        text, keyboard = await worklist_page(session=session, person=person, page=0)
-    await message.reply_text(text, reply_markup=keyboard)
+        page = await worklist_page(session=session, person=person, page=0) if person is not None else None
+    if page is not None:
+        await message.reply_text(page[0], reply_markup=page[1])
+    if items is not None:
+        await message.reply_text(items[0], reply_markup=items[1])
 
 
 async def turn_page(update: Update, context: Context) -> None:
@@ -185,6 +191,34 @@ async def act_on_case(update: Update, context: Context) -> None:
     wake_outbox(context.application)
     await query.answer(_(done))
     await send_or_edit_card(update, context, case_id=case_id, telegram_id=user.id, edit=True)
+
+
+async def action_items(*, session: AsyncSession, telegram_id: int) -> tuple[str, InlineKeyboardMarkup] | None:
+    """The Affairs Hall's open action items the person (or their enterprise) owns, with Close."""
+    person = await find_person_by_telegram_id(session=session, telegram_id=telegram_id)
+    items = await open_items_for(session=session, person=person) if person is not None else []
+    if not items:
+        return None
+    lines = [_("Affairs Hall action items:")]
+    rows = []
+    for decision, item in items:
+        lines.append(
+            _("{id}. {action}, by {time} {cases}").format(
+                id=decision.id,
+                action=decision.action,
+                time=format_time(decision.due_at, "short"),
+                cases=item.case_numbers,
+            )
+        )
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    _("Close item {id}").format(id=decision.id),
+                    callback_data=f"{MEETING_PREFIX}:close:{decision.id}",
+                )
+            ]
+        )
+    return "\n".join(lines), InlineKeyboardMarkup(rows)
 
 
 def register(application: RedPropApplication) -> None:

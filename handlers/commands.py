@@ -61,6 +61,25 @@ COMMANDS: tuple[Command, ...] = (
         N_("Your enterprise's quarterly score, item by item, and the way to appeal"),
         frozenset({RoleKind.ENTERPRISE_STAFF, RoleKind.INSTRUCTOR}),
     ),
+    Command(
+        "meeting",
+        N_("Schedule the Red Property Affairs Hall"),
+        frozenset({RoleKind.OFFICE_ADMIN, RoleKind.PARTY_COMMITTEE}),
+    ),
+    Command(
+        "agenda",
+        N_("The Affairs Hall's draft agenda"),
+        frozenset(
+            {
+                RoleKind.OFFICE_ADMIN,
+                RoleKind.PARTY_COMMITTEE,
+                RoleKind.INSTRUCTOR,
+                RoleKind.ENTERPRISE_HEAD,
+                RoleKind.PARTY_BRANCH_CONTACT,
+                RoleKind.OWNERS_COMMITTEE,
+            }
+        ),
+    ),
 )
 
 

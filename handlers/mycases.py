@@ -51,6 +51,14 @@ EVENT_NAMES: dict[EventKind, str] = {
     EventKind.WITHDRAWN: N_("Withdrawn"),
     EventKind.REOPENED: N_("Reopened"),
     EventKind.CLOSED: N_("Closed"),
+    EventKind.REMINDED: N_("Owner reminded of the deadline"),
+    EventKind.ESCALATED: N_("Escalated"),
+    EventKind.URGED: N_("Owner urged"),
+    EventKind.TAKEN_OVER: N_("Taken over"),
+    EventKind.REASSIGNED: N_("Reassigned"),
+    EventKind.EXTENDED: N_("Deadline extended"),
+    EventKind.AGENDA: N_("Put on the Affairs Hall agenda"),
+    EventKind.SETTLED: N_("Settled by the Affairs Hall"),
 }
 
 

@@ -10,7 +10,11 @@ from handlers import (
     guard,
     language,
     locale,
+    meeting,
+    meeting_actions,
     mycases,
+    oversight,
+    oversight_input,
     profile,
     ranking,
     record,
@@ -37,6 +41,7 @@ def register_all(application: RedPropApplication) -> None:
     # Before the draft conversations: a decision's note goes to the question asked last, even
     # with a /record or /report open.
     assessment_input.register(application)
+    oversight_input.register(application)
     profile.register(application)
     report.register(application)
     suggest.register(application)
@@ -45,6 +50,9 @@ def register_all(application: RedPropApplication) -> None:
     language.register(application)
     cases.register(application)
     mycases.register(application)
+    oversight.register(application)
+    meeting.register(application)
+    meeting_actions.register(application)
     stats.register(application)
     records.register(application)
     ranking.register(application)

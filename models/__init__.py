@@ -21,24 +21,33 @@ from models.cases.routing import SharedProperty
 from models.cases.tables import Case, CaseCounter, CaseEvent, CasePhoto, Suggestion
 from models.directory.invites import Invite
 from models.directory.tables import Community, Enterprise, Person, Role, RoleKind, Street
+from models.escalation.tables import AgendaRequest, CaseEscalation
+from models.meetings.tables import AgendaItem, Decision, Invitation, Meeting, MeetingCommunity
 from models.outbox.queue import OutboxMessage
 from models.surveys.scheduling import Survey
 
 metadata = SQLModel.metadata
 
 __all__ = [
+    "AgendaItem",
+    "AgendaRequest",
     "Appeal",
     "Assessment",
     "AssessmentNotice",
     "Case",
     "CaseCounter",
+    "CaseEscalation",
     "CaseEvent",
     "CasePhoto",
     "Community",
+    "Decision",
     "DismissalProposal",
     "Enterprise",
     "GovernanceRecord",
+    "Invitation",
     "Invite",
+    "Meeting",
+    "MeetingCommunity",
     "OutboxMessage",
     "Person",
     "Role",

@@ -76,6 +76,8 @@ def _case(
         first_response_at=created + first_response if first_response is not None else None,
         resolved_at=created + resolved if resolved is not None else None,
         reopen_count=reopen_count,
+        # The second reopen escalates a case to its community's party committee (models/escalation).
+        escalation_level=2 if reopen_count >= 2 else 0,
         response_due_at=created + timedelta(days=1),
         resolution_due_at=created + due,
     )

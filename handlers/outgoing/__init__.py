@@ -27,6 +27,8 @@ from handlers.outgoing.assessment import (
 from handlers.outgoing.case_notices import render_card, render_status, render_work_done
 from handlers.outgoing.delivery import render_card_undelivered, render_delivery_summary
 from handlers.outgoing.drafts import render_draft_expired
+from handlers.outgoing.escalation import render_escalated, render_reminder, render_urged
+from handlers.outgoing.meetings import render_invitation, render_item_notice, render_minutes
 from handlers.outgoing.parts import Outgoing, Renderer, UnknownNotification
 from handlers.outgoing.surveys import render_survey
 from models.directory.tables import Person
@@ -39,6 +41,14 @@ RENDERERS: dict[OutboxKind, Renderer] = {
     OutboxKind.CASE_CARD: render_card,
     OutboxKind.CASE_STATUS: render_status,
     OutboxKind.CASE_WORK_DONE: render_work_done,
+    OutboxKind.CASE_REMINDER: render_reminder,
+    OutboxKind.CASE_ESCALATED: render_escalated,
+    OutboxKind.CASE_URGED: render_urged,
+    OutboxKind.MEETING_INVITATION: render_invitation,
+    OutboxKind.MEETING_REMINDER: render_invitation,
+    OutboxKind.MEETING_MINUTES: render_minutes,
+    OutboxKind.ITEM_REMINDER: render_item_notice,
+    OutboxKind.ITEM_OVERDUE: render_item_notice,
     OutboxKind.SURVEY_ASK: render_survey,
     OutboxKind.SURVEY_REMIND: render_survey,
     OutboxKind.DRAFT_EXPIRED: render_draft_expired,

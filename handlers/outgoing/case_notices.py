@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from handlers.outgoing.cards import action_data, case_card, routing_reason
+from handlers.outgoing.escalation import escalated_line, settled_line
 from handlers.outgoing.fitting import TEXT_LIMIT, inline, one_line
 from handlers.outgoing.parts import Outgoing, UnknownNotification, photo_parts
 from locales.i18n import gettext as _
@@ -100,6 +101,10 @@ async def _status_text(session: AsyncSession, case: Case, event: CaseEvent, reci
         return _(
             "Your case {number} is the same problem as case {original}, which is already being handled."
         ).format(number=number, original=params.get("original", "?"))
+    if event.kind == EventKind.ESCALATED:
+        return escalated_line(case, event)
+    if event.kind == EventKind.SETTLED:
+        return settled_line(case, event)
     if event.kind == EventKind.ROUTED:
         return _("Your case {number} has been passed on: {reason}").format(
             number=number, reason=routing_reason(event)

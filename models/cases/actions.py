@@ -68,6 +68,13 @@ async def forward_case(*, session: AsyncSession, case_id: int, actor: Person, no
     event = await move_case(
         session, case, to=CaseStatus.IN_PROGRESS, kind=EventKind.FORWARDED, actor=actor, now=now
     )
+    await send_card_to_staff(session, case, now)
+    await tell_reporter(session, case, event, now)
+    return case
+
+
+async def send_card_to_staff(session: AsyncSession, case: Case, now: datetime) -> None:
+    """Queue the case's card for every staff member of its enterprise."""
     staff = await session.exec(
         select(Person)
         .join(Role, col(Role.person_id) == col(Person.id))
@@ -76,8 +83,6 @@ async def forward_case(*, session: AsyncSession, case_id: int, actor: Person, no
     )
     for person in staff:
         await send_card(session, case, person, now)
-    await tell_reporter(session, case, event, now)
-    return case
 
 
 async def reject_case(

@@ -164,6 +164,8 @@ async def open_new_case(
         response_due_at=now + deadlines.response,
         resolution_due_at=now + deadlines.resolution,
         draft_key=draft.key,
+        # The escalation job plans the case's reminders and escalations on its next run.
+        escalation_due_at=now,
     )
     session.add(case)
     await session.flush()

@@ -157,6 +157,13 @@ class Case(SQLModel, table=True):
     response_due_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     # Indexed: the assessment counts the cases whose resolution fell due in a quarter.
     resolution_due_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
+    # Deadlines that escalate (models/escalation): the highest level the case reached (0 none,
+    # 2 the community party committee, 3 the street office), the last stage the escalation job
+    # handled, and when it next has something to do (NULL: nothing). Indexed: the job reads only
+    # the rows due, never the open cases that are not.
+    escalation_level: int = Field(default=0, nullable=False)
+    escalation_stage: int = Field(default=0, nullable=False)
+    escalation_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
 
     @property
     def is_open(self) -> bool:
@@ -176,6 +183,15 @@ class EventKind(StrEnum):
     WITHDRAWN = "withdrawn"
     REOPENED = "reopened"
     CLOSED = "closed"
+    # Deadlines that escalate (models/escalation) and what the escalated level does.
+    REMINDED = "reminded"
+    ESCALATED = "escalated"
+    URGED = "urged"
+    TAKEN_OVER = "taken_over"
+    REASSIGNED = "reassigned"
+    EXTENDED = "extended"
+    AGENDA = "agenda"
+    SETTLED = "settled"  # a decision of the Affairs Hall closed its action item
 
 
 class CaseEvent(SQLModel, table=True):

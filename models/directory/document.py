@@ -91,6 +91,9 @@ class EnterpriseEntry:
     name: str
     party_branch: bool = False
     staff: tuple[PersonEntry, ...] = ()
+    # Invited to the Red Property Affairs Hall with the instructors and committees.
+    head: tuple[PersonEntry, ...] = ()
+    party_branch_contact: tuple[PersonEntry, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -124,7 +127,7 @@ class DirectoryDocument:
         for street in self.streets:
             found.update(dict.fromkeys(street.office_admins))
         for enterprise in self.enterprises:
-            found.update(dict.fromkeys(enterprise.staff))
+            found.update(dict.fromkeys(enterprise.staff + enterprise.head + enterprise.party_branch_contact))
         for community in self.communities:
             found.update(dict.fromkeys(community.party_committee + community.owners_committee))
         found.update(dict.fromkeys(instructor.person for instructor in self.instructors))

@@ -91,10 +91,13 @@ async def import_directory(*, session: AsyncSession, document: DirectoryDocument
         for person in street.office_admins:
             wanted[(people[person], RoleKind.OFFICE_ADMIN, streets[street.code], None, None)] = None
     for enterprise in document.enterprises:
-        for person in enterprise.staff:
-            wanted[(people[person], RoleKind.ENTERPRISE_STAFF, None, None, enterprises[enterprise.code])] = (
-                None
-            )
+        for kind, listed in (
+            (RoleKind.ENTERPRISE_STAFF, enterprise.staff),
+            (RoleKind.ENTERPRISE_HEAD, enterprise.head),
+            (RoleKind.PARTY_BRANCH_CONTACT, enterprise.party_branch_contact),
+        ):
+            for person in listed:
+                wanted[(people[person], kind, None, None, enterprises[enterprise.code])] = None
     for community in document.communities:
         for person in community.party_committee:
             wanted[(people[person], RoleKind.PARTY_COMMITTEE, None, communities[community.code], None)] = None
@@ -325,6 +328,10 @@ async def export_directory(*, session: AsyncSession) -> str:
             f"party_branch = {str(enterprise.party_branch).lower()}",
         ]
         lines += _people_toml("staff", holders(RoleKind.ENTERPRISE_STAFF, enterprise_id=enterprise.id))
+        lines += _people_toml("head", holders(RoleKind.ENTERPRISE_HEAD, enterprise_id=enterprise.id))
+        lines += _people_toml(
+            "party_branch_contact", holders(RoleKind.PARTY_BRANCH_CONTACT, enterprise_id=enterprise.id)
+        )
         lines.append("")
     for community in communities:
         lines += [

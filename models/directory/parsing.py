@@ -97,7 +97,15 @@ class _Parser:
                 for s in streets
             ),
             enterprises=tuple(
-                replace(e, staff=listed(e.staff, f'enterprise "{e.code}"', "staff")) for e in enterprises
+                replace(
+                    e,
+                    staff=listed(e.staff, f'enterprise "{e.code}"', "staff"),
+                    head=listed(e.head, f'enterprise "{e.code}"', "head"),
+                    party_branch_contact=listed(
+                        e.party_branch_contact, f'enterprise "{e.code}"', "party_branch_contact"
+                    ),
+                )
+                for e in enterprises
             ),
             communities=tuple(
                 replace(
@@ -137,7 +145,9 @@ class _Parser:
         )
 
     def _enterprise(self, entry: str, table: dict[str, Any]) -> EnterpriseEntry:
-        self._keys(entry, "", table, ("code", "name", "party_branch", "staff"))
+        self._keys(
+            entry, "", table, ("code", "name", "party_branch", "staff", "head", "party_branch_contact")
+        )
         party_branch = table.get("party_branch", False)
         if not isinstance(party_branch, bool):
             raise DirectoryFileError(entry, "party_branch", NOT_BOOL)
@@ -146,6 +156,8 @@ class _Parser:
             name=self._text(entry, table, "name", NAME_LIMIT, required=True) or "",
             party_branch=party_branch,
             staff=self._people(entry, table, "staff"),
+            head=self._people(entry, table, "head"),
+            party_branch_contact=self._people(entry, table, "party_branch_contact"),
         )
 
     def _community(

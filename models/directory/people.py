@@ -17,6 +17,8 @@ ROLE_ORDER = (
     RoleKind.OFFICE_ADMIN,
     RoleKind.PARTY_COMMITTEE,
     RoleKind.INSTRUCTOR,
+    RoleKind.ENTERPRISE_HEAD,
+    RoleKind.PARTY_BRANCH_CONTACT,
     RoleKind.ENTERPRISE_STAFF,
     RoleKind.OWNERS_COMMITTEE,
 )

@@ -22,6 +22,8 @@ class RoleKind(StrEnum):
     PARTY_COMMITTEE = "party_committee"  # community party committee member
     ENTERPRISE_STAFF = "enterprise_staff"
     OWNERS_COMMITTEE = "owners_committee"
+    ENTERPRISE_HEAD = "enterprise_head"  # invited to the Red Property Affairs Hall
+    PARTY_BRANCH_CONTACT = "party_branch_contact"  # the enterprise's party branch, at the Affairs Hall
     INSTRUCTOR = "instructor"  # party-building instructor
 
 

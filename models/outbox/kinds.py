@@ -13,6 +13,14 @@ class OutboxKind(StrEnum):
     CASE_CARD = "case.card"  # a case card with the actions its recipient may take
     CASE_STATUS = "case.status"  # a timeline event told to the reporter (or the owner)
     CASE_WORK_DONE = "case.work_done"  # the enterprise says it is done: the owner is asked to confirm
+    CASE_REMINDER = "case.remind"  # the owner: a deadline of the case is near
+    CASE_ESCALATED = "case.escalated"  # the escalated level: the case's card with what it can do
+    CASE_URGED = "case.urged"  # the owner: the escalated level urges them on
+    MEETING_INVITATION = "meeting.invite"  # an Affairs Hall invitation, with attend / can't attend
+    MEETING_REMINDER = "meeting.remind"  # the day before the meeting
+    MEETING_MINUTES = "meeting.minutes"  # the minutes, to the attendees
+    ITEM_REMINDER = "item.remind"  # an action item's deadline is near
+    ITEM_OVERDUE = "item.overdue"  # an action item is overdue: its owner and the street office
     SURVEY_ASK = "survey.ask"  # the survey message with its current question
     SURVEY_REMIND = "survey.remind"  # the one reminder of an unanswered survey
     DRAFT_EXPIRED = "draft.expired"  # an unfinished /report or /suggest was dropped

@@ -12,8 +12,9 @@ Two cohorts, so every rate is a share of one well-defined set:
 * Case rates count the cases **created** in the period: reopen rate = cases reopened at least
   once / cases resolved at least once; median time from the report to the first response of
   someone other than the reporter; on-time share = cases whose (latest) resolution was before
-  the resolution deadline / cases resolved. By instructor, a case counts for its current owner
-  when an instructor owns it.
+  the resolution deadline / cases resolved; escalation rate = cases that reached the community
+  party committee or the street office (models/escalation) / cases. By instructor, a case
+  counts for its current owner when an instructor owns it.
 """
 
 from __future__ import annotations
@@ -45,6 +46,10 @@ BAD_PERIOD = N_(
 SATISFIED_FROM = 4  # stars
 
 
+# A case counts as escalated from level 2 (the community party committee) up.
+ESCALATED_FROM = 2
+
+
 class Grouping(StrEnum):
     ENTERPRISE = "enterprise"
     COMMUNITY = "community"
@@ -71,6 +76,7 @@ class StatsRow:
     resolved: int = 0
     reopened: int = 0
     resolved_on_time: int = 0
+    escalated: int = 0  # reached level 2 or 3 (models/escalation)
     median_first_response: timedelta | None = None
 
     @property
@@ -92,6 +98,10 @@ class StatsRow:
     @property
     def reopen_rate(self) -> float | None:
         return _rate(self.reopened, self.resolved)
+
+    @property
+    def escalation_rate(self) -> float | None:
+        return _rate(self.escalated, self.cases)
 
     @property
     def on_time_share(self) -> float | None:
@@ -185,7 +195,7 @@ async def _survey_counts(
 
 
 _SURVEY_FIELDS = ("sent", "answered", "solved", "satisfied", "willing_to_pay")
-_CASE_FIELDS = ("cases", "resolved", "reopened", "resolved_on_time")
+_CASE_FIELDS = ("cases", "resolved", "reopened", "resolved_on_time", "escalated")
 
 
 def _in_period(query: Any, by: Grouping, start: datetime, end: datetime, scope: _Scope) -> Any:
@@ -210,6 +220,7 @@ async def _case_counts(
         func.count(col(Case.resolved_at)).label("resolved"),
         _count_if(and_(resolved, col(Case.reopen_count) > 0)).label("reopened"),
         _count_if(and_(resolved, col(Case.resolved_at) <= col(Case.resolution_due_at))).label("on_time"),
+        _count_if(col(Case.escalation_level) >= ESCALATED_FROM).label("escalated"),
     ).select_from(Case)
     query = _in_period(query, by, start, end, scope).group_by(key)
     result = await session.exec(query)

@@ -34,7 +34,7 @@ async def test_import_prints_what_changed_and_a_second_import_changes_nothing(
 
     assert first.err == "" and second.err == ""
     assert "Communities: 7 new, 0 updated, 0 unchanged" in first.out
-    assert "Roles: 23 added, 0 removed" in first.out
+    assert "Roles: 25 added, 0 removed" in first.out
     assert f"People in the directory without a Telegram account yet: {UNINVITED}." in first.out
     assert "Nothing changed" not in first.out
     assert "Communities: 0 new, 0 updated, 7 unchanged" in second.out

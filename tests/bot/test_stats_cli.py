@@ -51,9 +51,9 @@ async def test_the_table_shows_the_known_rates_aligned(
         "Response rate",
     ]
     assert [row.split() for row in rows] == [
-        ["海悦物业", "10", "8", "80.0%", "75.0%", "62.5%", "87.5%", "4", "33.3%", "25m", "66.7%"],
-        ["滨海物业", "3", "3", "100.0%", "33.3%", "100.0%", "0.0%", "1", "-", "1h", "00m", "-"],
-        ["No", "property", "enterprise", "1", "0", "0.0%", "-", "-", "-", "0", "-", "-", "-"],
+        ["海悦物业", "10", "8", "80.0%", "75.0%", "62.5%", "87.5%", "4", "33.3%", "25m", "66.7%", "25.0%"],
+        ["滨海物业", "3", "3", "100.0%", "33.3%", "100.0%", "0.0%", "1", "-", "1h", "00m", "-", "0.0%"],
+        ["No", "property", "enterprise", "1", "0", "0.0%", "-", "-", "-", "0", "-", "-", "-", "-"],
     ]
     # Right-aligned last column: every line is as wide as the rule, Chinese names included.
     assert {width(line) for line in [header, *rows]} == {width(rule)}

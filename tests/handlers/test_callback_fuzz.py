@@ -22,7 +22,7 @@ from tests.factories.cases import report
 from tests.factories.ids import RESIDENT_TG
 from tests.factories.world import World, make_world
 
-PREFIXES = ("c", "v", "m", "p", "r", "s", "st", "lang", "g", "a", "d", "rec", "rl", "rk", "sc")
+PREFIXES = ("c", "v", "m", "p", "r", "s", "st", "lang", "g", "a", "d", "rec", "rl", "rk", "sc", "e", "h")
 RESIDENT = TelegramUser(RESIDENT_TG, "Li", "en")
 # Fields as a client could write them: digits (ASCII and not), huge numbers, words, nothing.
 FIELD = st.one_of(

@@ -395,8 +395,10 @@ async def test_once_per_resolution_and_the_second_reopen_goes_to_the_committee(
     case = await load_case(db, id_of(case))
     assert case.status == CaseStatus.REOPENED and case.reopen_count == 2
     assert (case.owner_level, case.owner_id) == (OwnerLevel.PARTY_COMMITTEE, world.committee.id)
-    routed = (await case_events(db, id_of(case)))[-1]
+    *_before, routed, escalated = await case_events(db, id_of(case))
     assert (routed.kind, routed.reason) == (EventKind.ROUTED, RoutingReason.COMMITTEE_UP)
+    # The same level as a missed deadline: escalated once, the resident told (models/escalation).
+    assert (escalated.kind, case.escalation_level) == (EventKind.ESCALATED, 2)
     assert (await cards(db))[-1] == (world.committee.id, case.id)
 
 

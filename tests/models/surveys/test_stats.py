@@ -62,6 +62,8 @@ async def test_by_enterprise_gives_exactly_the_known_rates(db: Database, world: 
         0.875,
     )
     assert (east.reopen_rate, east.on_time_share) == (1 / 3, 2 / 3)
+    # The case reopened twice escalated to the party committee: one of the enterprise's four.
+    assert (east.escalated, east.escalation_rate) == (1, 0.25)
     hua = by_name["滨海物业"]
     assert (hua.response_rate, hua.resolution_rate, hua.satisfaction_rate, hua.pay_rate) == (
         1.0,
