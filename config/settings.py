@@ -37,6 +37,8 @@ from pydantic_settings import (
 from models.assessment.scheme import AssessmentScheme
 from models.cases.categories import DEFAULT, ReportCategory
 from models.cases.reporting import ReportRules
+from models.fund.money import FEN_PER_YUAN, MAX_FEN
+from models.fund.tables import FundType
 
 DEFAULT_CONFIG_FILE = Path("config.toml")
 SUPPORTED_LOCALES = ("zh_CN", "en")
@@ -254,6 +256,27 @@ class AssessmentSettings(AssessmentScheme):
             raise ValueError(f"file {self.file}: {error}") from None
 
 
+class FundSettings(_Section):
+    # Each fund type's yearly budget in whole yuan, until the office sets the year's own.
+    budget: dict[str, int] = Field(default_factory=lambda: {fund_type.value: 0 for fund_type in FundType})
+
+    @field_validator("budget")
+    @classmethod
+    def _known_types(cls, value: dict[str, int]) -> dict[str, int]:
+        allowed = {fund_type.value for fund_type in FundType}
+        unknown = sorted(set(value) - allowed)
+        if unknown:
+            raise ValueError(f"unknown fund type {unknown[0]!r}; use one of {', '.join(sorted(allowed))}")
+        if any(amount < 0 or amount * FEN_PER_YUAN > MAX_FEN for amount in value.values()):
+            raise ValueError("a budget is a whole number of yuan from 0 to 100000000")
+        return value
+
+    @property
+    def budget_fen(self) -> dict[str, int]:
+        """The budgets as the domain takes them: integer fen per fund type."""
+        return {fund_type: amount * FEN_PER_YUAN for fund_type, amount in self.budget.items()}
+
+
 class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -281,6 +304,7 @@ class Settings(BaseSettings):
     surveys: SurveySettings = Field(default_factory=SurveySettings)
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
     assessment: AssessmentSettings = Field(default_factory=AssessmentSettings)
+    fund: FundSettings = Field(default_factory=FundSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
 
     @classmethod

@@ -61,6 +61,13 @@ COMMANDS: tuple[Command, ...] = (
         N_("Your enterprise's quarterly score, item by item, and the way to appeal"),
         frozenset({RoleKind.ENTERPRISE_STAFF, RoleKind.INSTRUCTOR}),
     ),
+    Command(
+        "fund",
+        N_("The property management fund: apply, follow, decide, budgets"),
+        frozenset(
+            {RoleKind.OFFICE_ADMIN, RoleKind.PARTY_COMMITTEE, RoleKind.INSTRUCTOR, RoleKind.ENTERPRISE_STAFF}
+        ),
+    ),
 )
 
 

@@ -7,6 +7,8 @@ from handlers import (
     case_input,
     cases,
     errors,
+    fund,
+    fund_input,
     guard,
     language,
     locale,
@@ -37,6 +39,7 @@ def register_all(application: RedPropApplication) -> None:
     # Before the draft conversations: a decision's note goes to the question asked last, even
     # with a /record or /report open.
     assessment_input.register(application)
+    fund_input.register(application)
     profile.register(application)
     report.register(application)
     suggest.register(application)
@@ -49,4 +52,5 @@ def register_all(application: RedPropApplication) -> None:
     records.register(application)
     ranking.register(application)
     score.register(application)
+    fund.register(application)
     errors.register(application)

@@ -21,6 +21,7 @@ from models.cases.routing import SharedProperty
 from models.cases.tables import Case, CaseCounter, CaseEvent, CasePhoto, Suggestion
 from models.directory.invites import Invite
 from models.directory.tables import Community, Enterprise, Person, Role, RoleKind, Street
+from models.fund.tables import FundApplication, FundBudget, FundCase, FundEvent, FundPhoto
 from models.outbox.queue import OutboxMessage
 from models.surveys.scheduling import Survey
 
@@ -37,6 +38,11 @@ __all__ = [
     "Community",
     "DismissalProposal",
     "Enterprise",
+    "FundApplication",
+    "FundBudget",
+    "FundCase",
+    "FundEvent",
+    "FundPhoto",
     "GovernanceRecord",
     "Invite",
     "OutboxMessage",

@@ -26,6 +26,7 @@ from handlers.outgoing.assessment import (
 )
 from handlers.outgoing.case_notices import render_card, render_status, render_work_done
 from handlers.outgoing.drafts import render_draft_expired
+from handlers.outgoing.fund import render_fund_decided, render_fund_submitted
 from handlers.outgoing.parts import Outgoing, Renderer, UnknownNotification
 from handlers.outgoing.surveys import render_survey
 from models.directory.tables import Person
@@ -50,6 +51,8 @@ RENDERERS: dict[OutboxKind, Renderer] = {
     OutboxKind.FAILING_WARNING: render_failing_warning,
     OutboxKind.DISMISSAL_PROPOSED: render_dismissal_proposed,
     OutboxKind.DISMISSAL_CONFIRMED: render_dismissal_confirmed,
+    OutboxKind.FUND_SUBMITTED: render_fund_submitted,
+    OutboxKind.FUND_DECIDED: render_fund_decided,
 }
 
 

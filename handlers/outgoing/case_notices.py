@@ -22,6 +22,7 @@ from locales.i18n import gettext as _
 from models.cases.access import Action, allowed_actions, may_handle
 from models.cases.tables import STATUS_NAMES, Case, CaseEvent, CasePhoto, EventKind
 from models.directory.tables import Enterprise, Person
+from models.fund.decisions import FUNDED_LINE
 from models.outbox.queue import OutboxMessage
 
 
@@ -100,6 +101,10 @@ async def _status_text(session: AsyncSession, case: Case, event: CaseEvent, reci
         return _(
             "Your case {number} is the same problem as case {original}, which is already being handled."
         ).format(number=number, original=params.get("original", "?"))
+    if event.kind == EventKind.FUNDED:
+        params = json.loads(event.reason_params) if event.reason_params else {}
+        funded = _(FUNDED_LINE).format(number=params.get("application", "?"))
+        return _("Good news on your case {number}: {funded}").format(number=number, funded=funded)
     if event.kind == EventKind.ROUTED:
         return _("Your case {number} has been passed on: {reason}").format(
             number=number, reason=routing_reason(event)

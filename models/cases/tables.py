@@ -176,6 +176,7 @@ class EventKind(StrEnum):
     WITHDRAWN = "withdrawn"
     REOPENED = "reopened"
     CLOSED = "closed"
+    FUNDED = "funded"  # a repair grant of the property management fund pays for it
 
 
 class CaseEvent(SQLModel, table=True):

@@ -25,3 +25,5 @@ class OutboxKind(StrEnum):
     FAILING_WARNING = "assessment.warning"  # one failing quarter short of a dismissal proposal
     DISMISSAL_PROPOSED = "dismissal.proposed"  # the office: confirm or reject, with the quarters
     DISMISSAL_CONFIRMED = "dismissal.confirmed"  # everyone concerned; the office also gets the report
+    FUND_SUBMITTED = "fund.submitted"  # the office: an application to decide
+    FUND_DECIDED = "fund.decided"  # the applicant: the office's decision or question
