@@ -129,6 +129,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     assess.add_argument("--reason", help="finalise: why a final quarter is run again (a new revision)")
     assess.set_defaults(action=assess_quarter)
+
+    fund = commands.add_parser("fund", help="the property management fund: fund report").add_subparsers(
+        dest="fund_command", required=True
+    )
+    fund_report = fund.add_parser("report", help="the fund of a year: budgets, grants, decided applications")
+    fund_report.add_argument("--year", type=int, required=True, help="the year, e.g. 2026")
+    fund_report.add_argument("--street", help="the street's code (default: the only street)")
+    fund_report.add_argument("--format", dest="fmt", choices=["table", "csv", "xlsx"], default="table")
+    fund_report.add_argument(
+        "--output", type=Path, help="xlsx: write to FILE (default ./fund-STREET-YEAR.xlsx)"
+    )
+    fund_report.set_defaults(action=print_fund_report)
     return parser
 
 
@@ -313,3 +325,21 @@ def assess_quarter(settings: Settings, args: argparse.Namespace) -> int:
         return code  # before the database is opened, let alone migrated
     scheme, zone = settings.assessment.scheme, settings.bot.tzinfo
     return _with_database(settings, lambda database: assess(database, request, scheme=scheme, tz=zone))
+
+
+def print_fund_report(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.fund_cli import fund_report
+
+    budgets, zone = settings.fund.budget_fen, settings.bot.tzinfo
+    return _with_database(
+        settings,
+        lambda database: fund_report(
+            database,
+            year=args.year,
+            street=args.street,
+            fmt=args.fmt,
+            output=args.output,
+            configured=budgets,
+            tz=zone,
+        ),
+    )

@@ -259,6 +259,8 @@ class AssessmentSettings(AssessmentScheme):
 class FundSettings(_Section):
     # Each fund type's yearly budget in whole yuan, until the office sets the year's own.
     budget: dict[str, int] = Field(default_factory=lambda: {fund_type.value: 0 for fund_type in FundType})
+    # The amount of each reward draft proposed from a final quarter's red list, in whole yuan.
+    red_list_reward: int = Field(default=10000, ge=1, le=100_000_000)
 
     @field_validator("budget")
     @classmethod

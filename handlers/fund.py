@@ -45,8 +45,10 @@ from models.fund.applications import (
 from models.fund.applications import NO_SUCH_APPLICATION as NOT_YOURS
 from models.fund.budgets import BAD_YEAR, budget_lines, check_year, set_budget
 from models.fund.decisions import NO_SUCH_APPLICATION
-from models.fund.money import parse_yuan, yuan_text
+from models.fund.money import FEN_PER_YUAN, parse_yuan, yuan_text
+from models.fund.proposals import PURPOSE, propose_red_list_rewards
 from models.fund.tables import FUND_STATUS_NAMES, FUND_TYPE_NAMES, FundApplication, FundStatus, FundType
+from models.periods import Quarter
 from models.refusal import Refused
 from models.text import typed_text
 
@@ -194,6 +196,27 @@ async def _budget(session: AsyncSession, person: Person | None, args: list[str],
     return await budgets_text(session, street_id, year, context)
 
 
+async def _propose(session: AsyncSession, person: Person | None, quarter: str, context: Context) -> str:
+    """Reward drafts for the red list of a final quarter, in its instructors' names (the office)."""
+    street_id = await office_street(session=session, person=person)
+    assert person is not None
+    drafts = await propose_red_list_rewards(
+        session=session,
+        admin=person,
+        street_id=street_id,
+        quarter=Quarter.parse(quarter),
+        amount_fen=context.settings.fund.red_list_reward * FEN_PER_YUAN,
+        purpose=_(PURPOSE),
+        scheme=context.settings.assessment.scheme,
+        tz=context.settings.bot.tzinfo,
+        now=utcnow(),
+    )
+    if not drafts:
+        return _("No new reward drafts: each red-list enterprise has its draft already, or no instructor.")
+    lines = [_("Reward drafts proposed; their instructors check and submit them:")]
+    return "\n".join(lines + [_line(application) for application in drafts])
+
+
 async def fund_command(update: Update, context: Context) -> None:
     """Apply, list, show one application, or see and set the budgets."""
     user, message = update.effective_user, update.effective_message
@@ -210,6 +233,8 @@ async def fund_command(update: Update, context: Context) -> None:
                 reply = await _overview(session, person, now, context)
             elif args[0].lower() in ("budget", "预算"):
                 reply = await _budget(session, person, args[1:], context)
+            elif args[0].lower() == "propose" and len(args) == 2:
+                reply = await _propose(session, person, args[1], context)
             elif len(args) == 1 and an_id(args[0].lstrip("#")) is not None:
                 reply, markup = await _one(session, person, an_id(args[0].lstrip("#")) or 0)
             else:
