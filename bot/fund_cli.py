@@ -11,8 +11,8 @@ from datetime import tzinfo
 from pathlib import Path
 
 from bot.assess_cli import BadInput, _street
-from handlers.fund_workbook import fund_workbook
-from locales.i18n import N_, display_width, format_time, refusal_text
+from handlers.fund_workbook import TYPE_HEADER, fund_workbook
+from locales.i18n import display_width, format_time, refusal_text
 from locales.i18n import gettext as _
 from models.fund.budgets import check_year
 from models.fund.money import yuan_plain, yuan_text
@@ -22,16 +22,7 @@ from models.refusal import Refused
 from storage.database import Database
 
 FORMATS = ("table", "csv", "xlsx")
-HEADER = (
-    N_("fund type"),
-    N_("budget"),
-    N_("granted"),
-    N_("left"),
-    N_("decided"),
-    N_("granted applications"),
-    N_("rejected"),
-    N_("asked"),
-)
+HEADER = TYPE_HEADER
 
 
 def _rows(report: FundYear) -> list[list[str]]:

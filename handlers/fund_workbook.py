@@ -17,6 +17,17 @@ from models.fund.report import FundYear
 from models.fund.tables import FUND_STATUS_NAMES, FUND_TYPE_NAMES
 
 YUAN = "#,##0.00"
+# The columns of a fund type's year, here and in ``redprop fund report``.
+TYPE_HEADER = (
+    N_("fund type"),
+    N_("budget"),
+    N_("granted"),
+    N_("left"),
+    N_("decided"),
+    N_("granted applications"),
+    N_("rejected"),
+    N_("asked"),
+)
 APPLICATION_HEADER = [
     N_("number"),
     N_("decided"),
@@ -39,15 +50,7 @@ def add_fund_sheets(book: Workbook, report: FundYear, tz: tzinfo) -> None:
     add_sheet(
         book,
         N_("Fund by type"),
-        [
-            N_("fund type"),
-            N_("budget"),
-            N_("granted"),
-            N_("left"),
-            N_("decided"),
-            N_("granted applications"),
-            N_("rejected"),
-        ],
+        list(TYPE_HEADER),
         [
             [
                 _(FUND_TYPE_NAMES[kind.fund_type]),
@@ -57,6 +60,7 @@ def add_fund_sheets(book: Workbook, report: FundYear, tz: tzinfo) -> None:
                 kind.decided,
                 kind.granted,
                 kind.rejected,
+                yuan_cell(kind.asked_fen),
             ]
             for kind in report.types
         ],
@@ -64,16 +68,7 @@ def add_fund_sheets(book: Workbook, report: FundYear, tz: tzinfo) -> None:
     add_sheet(
         book,
         N_("Fund applications"),
-        [
-            N_("number"),
-            N_("decided"),
-            N_("fund type"),
-            N_("status"),
-            N_("asked"),
-            N_("granted"),
-            N_("applicant"),
-            N_("purpose"),
-        ],
+        APPLICATION_HEADER,
         [
             [
                 decided.application.id,

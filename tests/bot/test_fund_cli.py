@@ -117,7 +117,7 @@ async def test_the_workbook_and_bad_input(
     book = load_workbook(path)
     assert book.sheetnames == ["Fund by type", "Fund applications"]
     repair = [row for row in book["Fund by type"].iter_rows(values_only=True) if row[0] == "repair grant"]
-    assert repair == [("repair grant", 100000.0, 56000.51, 43999.49, 2, 2, 0)]
+    assert repair == [("repair grant", 100000.0, 56000.51, 43999.49, 2, 2, 0, 86000.5)]
     assert book["Fund applications"].max_row == 4  # the header and three decided in 2026
     assert await run(db, capsys, year=1999, street="lsw", fmt="csv", output=None) == (
         2,
