@@ -32,7 +32,6 @@ from models.fund.decisions import Decision, application_to_decide, decide_applic
 from models.fund.money import parse_yuan
 from models.fund.tables import FundStatus
 from models.refusal import Refused
-from models.text import typed_text
 
 logger = logging.getLogger(__name__)
 
@@ -78,8 +77,10 @@ def _parse(data: str | None) -> tuple[str, int] | None:
     return (action, application_id) if action is not None and application_id is not None else None
 
 
-async def _check(session: AsyncSession, person: Person, action: str, application_id: int) -> None:
+async def _check(session: AsyncSession, person: Person | None, action: str, application_id: int) -> None:
     """Refuse the press now if the input could not be taken later."""
+    if person is None:
+        raise Refused(NO_SUCH_APPLICATION)
     if action in OFFICE_ACTIONS:
         await application_to_decide(session=session, application_id=application_id, admin=person)
     else:
@@ -91,25 +92,20 @@ async def _check(session: AsyncSession, person: Person, action: str, application
 
 async def ask(update: Update, context: Context) -> int | None:
     """Check the press in the domain, then ask for what it needs."""
-    query, user = update.callback_query, update.effective_user
+    query = update.callback_query
     parsed = _parse(query.data if query is not None else None)
-    if query is None or user is None or parsed is None:
+    if parsed is None:
         await refuse_button(update, context)
         return None
-    action, application_id = parsed
-    try:
-        async with context.db.read() as session:
-            person = await find_person_by_telegram_id(session=session, telegram_id=user.id)
-            if person is None:
-                raise Refused(NO_SUCH_APPLICATION)
-            await _check(session, person, action, application_id)
-    except Refused as refused:
-        await query.answer(refusal_text(refused), show_alert=True)
-        return None
-    QUESTION.remember(context, action=action, id=application_id)
-    await query.answer()
-    await context.bot.send_message(user.id, _(PROMPTS[action]).format(number=application_id))
-    return WRITING
+    action, number = parsed
+    return await QUESTION.ask(
+        update,
+        context,
+        lambda session, person: _check(session, person, action, number),
+        _(PROMPTS[action]).format(number=number),
+        action=action,
+        id=number,
+    )
 
 
 def _pending(context: Context) -> tuple[str, int] | None:
@@ -167,14 +163,13 @@ async def receive_text(update: Update, context: Context) -> int:
     if action == "ph":
         await message.reply_text(_("Please send a photo, or /cancel."))
         return WRITING
+    text = await QUESTION.typed(update, context)
+    if text is None:
+        return WRITING
     try:
-        text = typed_text(message.text, limit=context.settings.cases.max_text_length)
-        part_fen, text = _amount_and_note(text) if action == "pt" and text else (None, text)
+        part_fen, text = _amount_and_note(text) if action == "pt" else (None, text)
     except Refused as refused:  # a typing slip: the same question stays open
         await message.reply_text(refusal_text(refused))
-        return WRITING
-    if not text:
-        await message.reply_text(_(PROMPT_TEXT))
         return WRITING
     try:
         async with context.db.write() as session:

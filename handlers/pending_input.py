@@ -9,15 +9,21 @@ is remembered in ``user_data[key]``, the answer runs the operation in one transa
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
+from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 from telegram.warnings import PTBUserWarning
 
 from handlers.context import Context
 from locales.i18n import gettext as _
+from locales.i18n import refusal_text
+from models.directory.people import find_person_by_telegram_id
+from models.directory.tables import Person
+from models.refusal import Refused
+from models.text import typed_text
 
 WRITING = 1
 END = ConversationHandler.END
@@ -41,6 +47,45 @@ class PendingInput:
     def forget(self, context: Context) -> None:
         if context.user_data is not None:
             context.user_data.pop(self.key, None)
+
+    async def ask(
+        self,
+        update: Update,
+        context: Context,
+        check: Callable[[AsyncSession, Person | None], Awaitable[object]],
+        prompt: str,
+        **question: Any,
+    ) -> int | None:
+        """Run ``check`` (the domain's refusal of a press that cannot be answered) on the presser,
+        then remember the question and send ``prompt``; a refused press changes nothing."""
+        query, user = update.callback_query, update.effective_user
+        if query is None or user is None:
+            return None
+        try:
+            async with context.db.read() as session:
+                person = await find_person_by_telegram_id(session=session, telegram_id=user.id)
+                await check(session, person)
+        except Refused as refused:
+            await query.answer(refusal_text(refused), show_alert=True)
+            return None
+        self.remember(context, **question)
+        await query.answer()
+        await context.bot.send_message(user.id, prompt)
+        return WRITING
+
+    async def typed(self, update: Update, context: Context) -> str | None:
+        """The answer's text as the domain takes it; None once told it is too long or empty."""
+        message = update.effective_message
+        assert message is not None and message.text is not None
+        try:
+            text = typed_text(message.text, limit=context.settings.cases.max_text_length)
+        except Refused as refused:
+            await message.reply_text(refusal_text(refused))
+            return None
+        if not text:
+            await message.reply_text(_("Please send some text, or /cancel."))
+            return None
+        return text
 
     async def lost(self, update: Update, context: Context) -> int:
         """Nothing valid is pending (the state outlived its data): end quietly."""

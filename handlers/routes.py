@@ -22,6 +22,7 @@ from handlers import (
     start,
     stats,
     suggest,
+    suggestion_answers,
     surveys,
 )
 from handlers.context import RedPropApplication
@@ -40,6 +41,7 @@ def register_all(application: RedPropApplication) -> None:
     # with a /record or /report open.
     assessment_input.register(application)
     fund_input.register(application)
+    suggestion_answers.register(application)
     profile.register(application)
     report.register(application)
     suggest.register(application)

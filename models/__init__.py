@@ -24,6 +24,7 @@ from models.directory.tables import Community, Enterprise, Person, Role, RoleKin
 from models.fund.tables import FundApplication, FundBudget, FundCase, FundEvent, FundPhoto
 from models.outbox.queue import OutboxMessage
 from models.surveys.scheduling import Survey
+from models.visits.tables import Visit, VisitCase, VisitPhoto
 
 metadata = SQLModel.metadata
 
@@ -53,5 +54,8 @@ __all__ = [
     "Street",
     "Suggestion",
     "Survey",
+    "Visit",
+    "VisitCase",
+    "VisitPhoto",
     "metadata",
 ]

@@ -28,6 +28,7 @@ from handlers.outgoing.case_notices import render_card, render_status, render_wo
 from handlers.outgoing.drafts import render_draft_expired
 from handlers.outgoing.fund import render_fund_decided, render_fund_submitted
 from handlers.outgoing.parts import Outgoing, Renderer, UnknownNotification
+from handlers.outgoing.suggestions import render_suggestion_answered, render_suggestion_new
 from handlers.outgoing.surveys import render_survey
 from models.directory.tables import Person
 from models.outbox.kinds import OutboxKind
@@ -53,6 +54,8 @@ RENDERERS: dict[OutboxKind, Renderer] = {
     OutboxKind.DISMISSAL_CONFIRMED: render_dismissal_confirmed,
     OutboxKind.FUND_SUBMITTED: render_fund_submitted,
     OutboxKind.FUND_DECIDED: render_fund_decided,
+    OutboxKind.SUGGESTION_NEW: render_suggestion_new,
+    OutboxKind.SUGGESTION_ANSWERED: render_suggestion_answered,
 }
 
 

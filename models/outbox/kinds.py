@@ -27,3 +27,5 @@ class OutboxKind(StrEnum):
     DISMISSAL_CONFIRMED = "dismissal.confirmed"  # everyone concerned; the office also gets the report
     FUND_SUBMITTED = "fund.submitted"  # the office: an application to decide
     FUND_DECIDED = "fund.decided"  # the applicant: the office's decision or question
+    SUGGESTION_NEW = "suggestion.new"  # the committee and the instructor: a suggestion to answer
+    SUGGESTION_ANSWERED = "suggestion.answered"  # the author: the answer and its outcome
