@@ -62,6 +62,11 @@ COMMANDS: tuple[Command, ...] = (
         frozenset({RoleKind.ENTERPRISE_STAFF, RoleKind.INSTRUCTOR}),
     ),
     Command(
+        "visit",
+        N_("Record a visit to a community or enterprise, its problems and cases"),
+        frozenset({RoleKind.INSTRUCTOR}),
+    ),
+    Command(
         "fund",
         N_("The property management fund: apply, follow, decide, budgets"),
         frozenset(

@@ -21,7 +21,6 @@ from handlers.callback_data import an_id, fields, one_of
 from handlers.context import Context, RedPropApplication, wake_outbox
 from handlers.outgoing.fund import PREFIX, applicant_keyboard, application_text
 from handlers.pending_input import WRITING, PendingInput
-from handlers.replies import refuse_button
 from locales.i18n import N_, refusal_text
 from locales.i18n import gettext as _
 from models.base import utcnow
@@ -92,10 +91,8 @@ async def _check(session: AsyncSession, person: Person | None, action: str, appl
 
 async def ask(update: Update, context: Context) -> int | None:
     """Check the press in the domain, then ask for what it needs."""
-    query = update.callback_query
-    parsed = _parse(query.data if query is not None else None)
+    parsed = await QUESTION.pressed(update, context, _parse)
     if parsed is None:
-        await refuse_button(update, context)
         return None
     action, number = parsed
     return await QUESTION.ask(
@@ -160,17 +157,15 @@ async def receive_text(update: Update, context: Context) -> int:
     if message is None or user is None or pending is None or message.text is None:
         return await QUESTION.lost(update, context)
     action, application_id = pending
-    if action == "ph":
-        await message.reply_text(_("Please send a photo, or /cancel."))
+    typed = await QUESTION.typed_as(
+        update,
+        context,
+        lambda text: _amount_and_note(text) if action == "pt" else (None, text),
+        photo_wanted=action == "ph",
+    )
+    if typed is None:
         return WRITING
-    text = await QUESTION.typed(update, context)
-    if text is None:
-        return WRITING
-    try:
-        part_fen, text = _amount_and_note(text) if action == "pt" else (None, text)
-    except Refused as refused:  # a typing slip: the same question stays open
-        await message.reply_text(refusal_text(refused))
-        return WRITING
+    part_fen, text = typed
     try:
         async with context.db.write() as session:
             person = await find_person_by_telegram_id(session=session, telegram_id=user.id)

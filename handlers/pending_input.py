@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
@@ -18,6 +18,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandl
 from telegram.warnings import PTBUserWarning
 
 from handlers.context import Context
+from handlers.replies import refuse_button
 from locales.i18n import gettext as _
 from locales.i18n import refusal_text
 from models.directory.people import find_person_by_telegram_id
@@ -27,6 +28,7 @@ from models.text import typed_text
 
 WRITING = 1
 END = ConversationHandler.END
+T = TypeVar("T")
 Step = Callable[[Update, Context], Coroutine[Any, Any, int]]
 
 
@@ -47,6 +49,15 @@ class PendingInput:
     def forget(self, context: Context) -> None:
         if context.user_data is not None:
             context.user_data.pop(self.key, None)
+
+    @staticmethod
+    async def pressed(update: Update, context: Context, parse: Callable[[str | None], T | None]) -> T | None:
+        """The press's data through ``parse``; None once a stale or forged press is answered as such."""
+        query = update.callback_query
+        parsed = parse(query.data if query is not None else None)
+        if parsed is None:
+            await refuse_button(update, context)
+        return parsed
 
     async def ask(
         self,
@@ -86,6 +97,25 @@ class PendingInput:
             await message.reply_text(_("Please send some text, or /cancel."))
             return None
         return text
+
+    async def typed_as(
+        self, update: Update, context: Context, parse: Callable[[str], T], *, photo_wanted: bool = False
+    ) -> T | None:
+        """The typed answer through ``parse`` (a typing slip it refuses is said, and the question
+        stays open); None when there is nothing to act on yet, or a photo was wanted."""
+        message = update.effective_message
+        assert message is not None
+        if photo_wanted:
+            await message.reply_text(_("Please send a photo, or /cancel."))
+            return None
+        text = await self.typed(update, context)
+        if text is None:
+            return None
+        try:
+            return parse(text)
+        except Refused as refused:
+            await message.reply_text(refusal_text(refused))
+            return None
 
     async def lost(self, update: Update, context: Context) -> int:
         """Nothing valid is pending (the state outlived its data): end quietly."""

@@ -24,6 +24,7 @@ from handlers import (
     suggest,
     suggestion_answers,
     surveys,
+    visit,
 )
 from handlers.context import RedPropApplication
 
@@ -42,6 +43,7 @@ def register_all(application: RedPropApplication) -> None:
     assessment_input.register(application)
     fund_input.register(application)
     suggestion_answers.register(application)
+    visit.register_input(application)
     profile.register(application)
     report.register(application)
     suggest.register(application)
@@ -55,4 +57,5 @@ def register_all(application: RedPropApplication) -> None:
     ranking.register(application)
     score.register(application)
     fund.register(application)
+    visit.register(application)
     errors.register(application)

@@ -15,7 +15,6 @@ from handlers.callback_data import an_id, fields, one_of
 from handlers.context import Context, RedPropApplication, wake_outbox
 from handlers.outgoing.suggestions import OUTCOME_DATA, PREFIX
 from handlers.pending_input import END, WRITING, PendingInput
-from handlers.replies import refuse_button
 from locales.i18n import gettext as _
 from locales.i18n import refusal_text
 from models.base import utcnow
@@ -40,10 +39,8 @@ def _parse(data: str | None) -> tuple[SuggestionOutcome, int] | None:
 
 async def ask(update: Update, context: Context) -> int | None:
     """Check the press, then ask for the answer the resident will read."""
-    query = update.callback_query
-    parsed = _parse(query.data if query is not None else None)
+    parsed = await QUESTION.pressed(update, context, _parse)
     if parsed is None:
-        await refuse_button(update, context)
         return None
     outcome, number = parsed
     prompt = _(
