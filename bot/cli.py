@@ -263,13 +263,15 @@ def _with_database(settings: Settings, work: Callable[[Any], Awaitable[int]]) ->
 def directory_import(settings: Settings, args: argparse.Namespace) -> int:
     from bot.directory_commands import import_file
 
-    return _with_database(settings, lambda database: import_file(database, args.file))
+    zone = settings.bot.tzinfo
+    return _with_database(settings, lambda database: import_file(database, args.file, zone))
 
 
 def directory_export(settings: Settings, args: argparse.Namespace) -> int:
     from bot.directory_commands import export
 
-    return _with_database(settings, export)
+    zone = settings.bot.tzinfo
+    return _with_database(settings, lambda database: export(database, zone))
 
 
 def directory_invites(settings: Settings, args: argparse.Namespace) -> int:
