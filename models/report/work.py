@@ -32,7 +32,8 @@ from models.directory.tables import Community
 from models.fund.tables import GRANTED, FundApplication, FundCase, FundType
 from models.surveys.stats import SATISFIED_FROM
 from models.surveys.tables import Survey
-from models.visits.tables import Visit, VisitCase
+from models.visits.counts import visits_in
+from models.visits.tables import VisitCase
 
 SOLVED_STATUSES = (CaseStatus.RESOLVED.value, CaseStatus.CLOSED.value)
 
@@ -173,14 +174,7 @@ async def _fund(
 async def _visits(
     session: AsyncSession, street_id: int, start: datetime, end: datetime
 ) -> tuple[int, int, int]:
-    visits = list(
-        await session.exec(
-            select(Visit)
-            .where(Visit.street_id == street_id)
-            .where(col(Visit.visited_at) >= start)
-            .where(col(Visit.visited_at) < end)
-        )
-    )
+    visits = await visits_in(session=session, street_id=street_id, start=start, end=end)
     opened = await session.exec(
         select(func.count(col(VisitCase.id))).where(col(VisitCase.visit_id).in_([v.id for v in visits]))
     )

@@ -20,18 +20,22 @@ class VisitCount:
     cases: int
 
 
+async def visits_in(*, session: AsyncSession, street_id: int, start: datetime, end: datetime) -> list[Visit]:
+    """The street's visits made in [start, end)."""
+    rows = await session.exec(
+        select(Visit)
+        .where(Visit.street_id == street_id)
+        .where(col(Visit.visited_at) >= start)
+        .where(col(Visit.visited_at) < end)
+    )
+    return list(rows)
+
+
 async def visit_counts(
     *, session: AsyncSession, street_id: int, start: datetime, end: datetime, tz: tzinfo
 ) -> list[VisitCount]:
     """The street's visits in [start, end), per instructor and local month, in that order."""
-    visits = list(
-        await session.exec(
-            select(Visit)
-            .where(Visit.street_id == street_id)
-            .where(col(Visit.visited_at) >= start)
-            .where(col(Visit.visited_at) < end)
-        )
-    )
+    visits = await visits_in(session=session, street_id=street_id, start=start, end=end)
     opened = Counter(
         visit_id
         for visit_id in await session.exec(
