@@ -141,6 +141,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--output", type=Path, help="xlsx: write to FILE (default ./fund-STREET-YEAR.xlsx)"
     )
     fund_report.set_defaults(action=print_fund_report)
+
+    report = commands.add_parser("report", help="the street's work report of a year or a quarter")
+    which = report.add_mutually_exclusive_group(required=True)
+    which.add_argument("--year", help="the year, e.g. 2026")
+    which.add_argument("--quarter", help="the quarter, e.g. 2026Q3")
+    report.add_argument("--street", help="the street's code (default: the only street)")
+    report.add_argument("--format", dest="fmt", choices=["table", "json", "xlsx"], default="table")
+    report.add_argument(
+        "--output", type=Path, help="xlsx: write to FILE (default ./work-report-STREET-PERIOD.xlsx)"
+    )
+    report.set_defaults(action=print_work_report)
     return parser
 
 
@@ -343,5 +354,17 @@ def print_fund_report(settings: Settings, args: argparse.Namespace) -> int:
             output=args.output,
             configured=budgets,
             tz=zone,
+        ),
+    )
+
+
+def print_work_report(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.report_cli import print_report
+
+    period, zone = args.year or args.quarter, settings.bot.tzinfo
+    return _with_database(
+        settings,
+        lambda database: print_report(
+            database, period=period, street=args.street, fmt=args.fmt, output=args.output, tz=zone
         ),
     )

@@ -10,15 +10,17 @@ from collections.abc import Mapping
 from datetime import tzinfo
 from pathlib import Path
 
-from bot.assess_cli import BadInput, _street
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.street_reports import check_format, read_street_report
 from handlers.fund_workbook import TYPE_HEADER, fund_workbook
-from locales.i18n import display_width, format_time, refusal_text
+from locales.i18n import display_width, format_time
 from locales.i18n import gettext as _
+from models.directory.tables import Street
 from models.fund.budgets import check_year
 from models.fund.money import yuan_plain, yuan_text
 from models.fund.report import FundYear, fund_year
 from models.fund.tables import FUND_STATUS_NAMES, FUND_TYPE_NAMES
-from models.refusal import Refused
 from storage.database import Database
 
 FORMATS = ("table", "csv", "xlsx")
@@ -102,21 +104,18 @@ async def fund_report(
     tz: tzinfo,
 ) -> int:
     """Print (or write) the fund's year; 2 on bad input."""
-    try:
-        if fmt not in FORMATS:
-            raise BadInput(_("Format must be one of: {choices}").format(choices=", ".join(FORMATS)))
+
+    async def read(session: AsyncSession, found: Street) -> FundYear:
+        return await fund_year(session=session, street_id=found.id or 0, year=year, configured=configured)
+
+    def check() -> None:
+        check_format(fmt, FORMATS)
         check_year(year)
-        async with db.read() as session:
-            found = await _street(session, street)
-            report = await fund_year(
-                session=session, street_id=found.id or 0, year=year, configured=configured
-            )
-    except BadInput as error:
-        print(error, file=sys.stderr)
+
+    done = await read_street_report(db, street, read, check)
+    if done is None:
         return 2
-    except Refused as refused:
-        print(refusal_text(refused), file=sys.stderr)
-        return 2
+    found, report = done
     if fmt == "table":
         sys.stdout.write(render_table(report, found.name))
     elif fmt == "csv":

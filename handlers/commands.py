@@ -67,6 +67,11 @@ COMMANDS: tuple[Command, ...] = (
         frozenset({RoleKind.INSTRUCTOR}),
     ),
     Command(
+        "workreport",
+        N_("The street's work report for a year or quarter: message, chart and workbook"),
+        frozenset({RoleKind.OFFICE_ADMIN}),
+    ),
+    Command(
         "fund",
         N_("The property management fund: apply, follow, decide, budgets"),
         frozenset(

@@ -25,6 +25,7 @@ from handlers import (
     suggestion_answers,
     surveys,
     visit,
+    work_report,
 )
 from handlers.context import RedPropApplication
 
@@ -58,4 +59,5 @@ def register_all(application: RedPropApplication) -> None:
     score.register(application)
     fund.register(application)
     visit.register(application)
+    work_report.register(application)
     errors.register(application)

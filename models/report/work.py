@@ -15,8 +15,9 @@ Periods run from local midnight to local midnight (models/periods.py). What coun
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from fractions import Fraction
 from typing import Any
 
@@ -25,11 +26,14 @@ from sqlalchemy import select as sql_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from models.base import N_
 from models.cases.routing import SharedProperty
 from models.cases.suggestion_answers import suggestion_counts
 from models.cases.tables import Case, CaseStatus
 from models.directory.tables import Community
 from models.fund.tables import GRANTED, FundApplication, FundCase, FundType
+from models.periods import FIRST_YEAR, LAST_YEAR, Quarter, parse_period
+from models.refusal import Refused
 from models.surveys.stats import SATISFIED_FROM
 from models.surveys.tables import Survey
 from models.visits.counts import visits_in
@@ -206,3 +210,22 @@ async def work_report(
         visit_cases=visit_cases,
         instructors_visiting=visiting,
     )
+
+
+BAD_REPORT_PERIOD = N_("Name a year (2026) or a quarter (2026Q3).")
+
+
+def report_period(text: str, tz: tzinfo) -> tuple[str, datetime, datetime]:
+    """A year (``2026``) or a quarter (``2026Q3``) as its name and ``[start, end)`` in UTC."""
+    text = text.strip()
+    if re.fullmatch(r"[0-9]{4}", text):
+        year = int(text)
+        if not FIRST_YEAR <= year <= LAST_YEAR:
+            raise Refused(BAD_REPORT_PERIOD)
+        start, end = parse_period(f"{year}-01-01..{year}-12-31", tz)
+        return text, start, end
+    if not re.fullmatch(r"[0-9]{4}[Qq][1-4]", text):
+        raise Refused(BAD_REPORT_PERIOD)
+    quarter = Quarter.parse(text)
+    start, end = parse_period(f"{quarter.year}Q{quarter.number}", tz)
+    return str(quarter), start, end
