@@ -16,6 +16,7 @@ from handlers.work_report_view import report_text, report_workbook
 from locales.i18n import gettext as _
 from models.base import utcnow
 from models.directory.tables import Street
+from models.report.breakdown import Breakdown, breakdown
 from models.report.work import SurveyNumbers, WorkReport, report_period, work_report
 from storage.database import Database
 
@@ -72,19 +73,21 @@ async def print_report(
         check_format(fmt, FORMATS)
         name, start, end = report_period(period, tz)
 
-    async def read(session: AsyncSession, found: Street) -> WorkReport:
-        return await work_report(session=session, street_id=found.id or 0, period=name, start=start, end=end)
+    async def read(session: AsyncSession, found: Street) -> tuple[WorkReport, Breakdown]:
+        street_id = found.id or 0
+        report = await work_report(session=session, street_id=street_id, period=name, start=start, end=end)
+        return report, await breakdown(session=session, street_id=street_id, start=start, end=end, tz=tz)
 
     done = await read_street_report(db, street, read, check)
     if done is None:
         return 2
-    found, report = done
+    found, (report, rows) = done
     if fmt == "table":
         sys.stdout.write(report_text(report, found.name) + "\n")
     elif fmt == "json":
         sys.stdout.write(report_json(report, found.name))
     else:
         path = output or Path(f"work-report-{found.code}-{name}.xlsx")
-        path.write_bytes(report_workbook(report))
+        path.write_bytes(report_workbook(report, rows))
         print(_("Written to {path}").format(path=path))
     return 0

@@ -18,6 +18,7 @@ from models.base import utcnow
 from models.directory.people import find_person_by_telegram_id
 from models.directory.tables import Street
 from models.refusal import Refused
+from models.report.breakdown import breakdown
 from models.report.work import report_period, work_report
 
 
@@ -37,6 +38,7 @@ async def work_report_command(update: Update, context: Context) -> None:
             report = await work_report(
                 session=session, street_id=street_id, period=name, start=start, end=end
             )
+            rows = await breakdown(session=session, street_id=street_id, start=start, end=end, tz=tz)
     except Refused as refused:
         await message.reply_text(refusal_text(refused))
         return
@@ -46,7 +48,7 @@ async def work_report_command(update: Update, context: Context) -> None:
     png = await asyncio.to_thread(report_chart, report)
     if png is not None:
         await context.bot.send_photo(user.id, png)
-    workbook = await asyncio.to_thread(report_workbook, report)
+    workbook = await asyncio.to_thread(report_workbook, report, rows)
     code = street.code if street is not None else "street"
     await context.bot.send_document(user.id, InputFile(workbook, filename=f"work-report-{code}-{name}.xlsx"))
 

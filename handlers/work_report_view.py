@@ -16,6 +16,7 @@ from locales.i18n import gettext as _
 from models.cases.categories import CATEGORY_NAMES, DUTY_NAMES, ReportCategory, ServiceDuty
 from models.fund.money import yuan_text
 from models.fund.tables import FUND_TYPE_NAMES, FundType
+from models.report.breakdown import Breakdown
 from models.report.work import SurveyNumbers, WorkReport
 
 SUGGESTIONS_LINE = N_(
@@ -114,8 +115,9 @@ def _rate_cell(value: Fraction | None) -> Cell:
     return Cell(float(value) if value is not None else None, RATE)
 
 
-def report_workbook(report: WorkReport) -> bytes:
-    """The report's numbers in sheets: the summary, cases by duty and category, funds by type."""
+def report_workbook(report: WorkReport, rows: Breakdown | None = None) -> bytes:
+    """The report's numbers in sheets: the summary, cases by duty and category, funds by type, and
+    (with ``rows``) suggestions per community and instructor, visits per instructor and month."""
     book = Workbook(write_only=True)
     summary: list[list[object]] = [
         [_("suggestions collected"), report.suggestions],
@@ -159,6 +161,30 @@ def report_workbook(report: WorkReport) -> bytes:
             for t in FundType
         ],
     )
+    if rows is not None:
+        _breakdown_sheets(book, rows)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+SUGGESTION_HEADER = [N_("received"), N_("answered"), N_("adopted"), N_("to the agenda")]
+
+
+def _breakdown_sheets(book: Workbook, rows: Breakdown) -> None:
+    for title, key, named in (
+        (N_("Suggestions by community"), N_("community"), rows.by_community),
+        (N_("Suggestions by instructor"), N_("instructor"), rows.by_instructor),
+    ):
+        add_sheet(
+            book,
+            title,
+            [key, *SUGGESTION_HEADER],
+            [[name or "—", c.received, c.answered, c.adopted, c.agenda] for name, c in named],
+        )
+    add_sheet(
+        book,
+        N_("Visits"),
+        [N_("instructor"), N_("month"), N_("visits"), N_("cases opened")],
+        [[name, v.month, v.visits, v.cases] for name, v in rows.visits],
+    )

@@ -15,6 +15,7 @@ from handlers.context import RedPropApplication
 from handlers.work_report_view import report_workbook
 from locales.i18n import use_locale
 from models.periods import parse_period
+from models.report.breakdown import breakdown
 from models.report.work import work_report
 from storage.database import Database
 from tests.factories.ids import ADMIN_TG, INSTRUCTOR_TG
@@ -54,8 +55,17 @@ async def test_the_office_gets_the_message_chart_and_workbook(
         report = await work_report(
             session=session, street_id=world.street, period="2026", start=start, end=end
         )
+        rows = await breakdown(session=session, street_id=world.street, start=start, end=end, tz=SHANGHAI)
     with use_locale("en"):
-        book = load_workbook(io.BytesIO(report_workbook(report)))
+        book = load_workbook(io.BytesIO(report_workbook(report, rows)))
+    # Per community and per instructor, the rows add up to the street's totals.
+    for sheet in ("Suggestions by community", "Suggestions by instructor"):
+        lines = list(book[sheet].iter_rows(min_row=2, values_only=True))
+        assert sum(line[1] for line in lines) == collected
+        assert sum(line[3] for line in lines) == numbers["suggestions"]["adopted"]
+    visits = list(book["Visits"].iter_rows(min_row=2, values_only=True))
+    assert sum(line[2] for line in visits) == numbers["visits"]["visits"]
+    assert {line[0] for line in visits} <= {"王指导员", "赵指导员"}
     summary = {row[0]: row[1] for row in book["Summary"].iter_rows(min_row=2, values_only=True)}
     assert summary["problems solved"] == numbers["problems_solved"]
     assert summary["suggestions collected"] == collected
