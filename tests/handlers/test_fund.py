@@ -162,6 +162,13 @@ async def test_a_repair_grant_for_two_leaks_goes_through_ask_for_more_to_approva
     async with app_db.read() as session:
         funded = list(await session.exec(select(CaseEvent).where(CaseEvent.kind == EventKind.FUNDED)))
     assert sorted(event.case_id for event in funded) == sorted([roof.id, wall.id])
+    # The office reads the application with its history; nobody else can.
+    [shown] = await office.send(f"/fund {number}")
+    assert shown.startswith(f"Fund application #{number}: repair grant, 36,000.50 yuan")
+    assert "Granted: 36,000.50 yuan" in shown and "\nHistory:\n" in shown
+    assert "Approved — 刘主任 · 36,000.50 yuan\n│ Approved for this year's waterproofing." in shown
+    assert "More information asked — 刘主任\n│ Which buildings, and a second quote?" in shown
+    assert await chat(STAFF).send(f"/fund {number}") == ["There is no such application."]
     li = chat(RESIDENT)
     await li.send("/mycases")
     said = await li.tap(f"m:o:{roof.id}")
