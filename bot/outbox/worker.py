@@ -157,8 +157,12 @@ async def serve(settings: Settings, *, parent_pipe: bool) -> int:
     for number in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(number, done.set)
     if parent_pipe:
-        sys.stdout.buffer.write(READY)
-        sys.stdout.buffer.flush()
+        try:
+            sys.stdout.buffer.write(READY)
+            sys.stdout.buffer.flush()
+        except BrokenPipeError:
+            # The bot died (SIGKILL) while this worker was still starting: nobody to serve.
+            return 0
     database = Database(
         settings.database.url,
         busy_timeout_seconds=settings.database.busy_timeout.total_seconds(),
