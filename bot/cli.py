@@ -173,6 +173,28 @@ def build_parser() -> argparse.ArgumentParser:
     minutes.add_argument("--format", dest="fmt", choices=["md", "docx"], default="md")
     minutes.add_argument("--output", type=Path, metavar="FILE", help="docx: default ./minutes-ID.docx")
     minutes.set_defaults(action=meeting_minutes)
+    fund = commands.add_parser("fund", help="the property management fund: fund report").add_subparsers(
+        dest="fund_command", required=True
+    )
+    fund_report = fund.add_parser("report", help="the fund of a year: budgets, grants, decided applications")
+    fund_report.add_argument("--year", type=int, required=True, help="the year, e.g. 2026")
+    fund_report.add_argument("--street", help="the street's code (default: the only street)")
+    fund_report.add_argument("--format", dest="fmt", choices=["table", "csv", "xlsx"], default="table")
+    fund_report.add_argument(
+        "--output", type=Path, help="xlsx: write to FILE (default ./fund-STREET-YEAR.xlsx)"
+    )
+    fund_report.set_defaults(action=print_fund_report)
+
+    report = commands.add_parser("report", help="the street's work report of a year or a quarter")
+    which = report.add_mutually_exclusive_group(required=True)
+    which.add_argument("--year", help="the year, e.g. 2026")
+    which.add_argument("--quarter", help="the quarter, e.g. 2026Q3")
+    report.add_argument("--street", help="the street's code (default: the only street)")
+    report.add_argument("--format", dest="fmt", choices=["table", "json", "xlsx"], default="table")
+    report.add_argument(
+        "--output", type=Path, help="xlsx: write to FILE (default ./work-report-STREET-PERIOD.xlsx)"
+    )
+    report.set_defaults(action=print_work_report)
     return parser
 
 
@@ -343,13 +365,15 @@ def _with_database(settings: Settings, work: Callable[[Any], Awaitable[int]]) ->
 def directory_import(settings: Settings, args: argparse.Namespace) -> int:
     from bot.directory_commands import import_file
 
-    return _with_database(settings, lambda database: import_file(database, args.file))
+    zone = settings.bot.tzinfo
+    return _with_database(settings, lambda database: import_file(database, args.file, zone))
 
 
 def directory_export(settings: Settings, args: argparse.Namespace) -> int:
     from bot.directory_commands import export
 
-    return _with_database(settings, export)
+    zone = settings.bot.tzinfo
+    return _with_database(settings, lambda database: export(database, zone))
 
 
 def directory_invites(settings: Settings, args: argparse.Namespace) -> int:
@@ -405,3 +429,33 @@ def assess_quarter(settings: Settings, args: argparse.Namespace) -> int:
         return code  # before the database is opened, let alone migrated
     scheme, zone = settings.assessment.scheme, settings.bot.tzinfo
     return _with_database(settings, lambda database: assess(database, request, scheme=scheme, tz=zone))
+
+
+def print_fund_report(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.fund_cli import fund_report
+
+    budgets, zone = settings.fund.budget_fen, settings.bot.tzinfo
+    return _with_database(
+        settings,
+        lambda database: fund_report(
+            database,
+            year=args.year,
+            street=args.street,
+            fmt=args.fmt,
+            output=args.output,
+            configured=budgets,
+            tz=zone,
+        ),
+    )
+
+
+def print_work_report(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.report_cli import print_report
+
+    period, zone = args.year or args.quarter, settings.bot.tzinfo
+    return _with_database(
+        settings,
+        lambda database: print_report(
+            database, period=period, street=args.street, fmt=args.fmt, output=args.output, tz=zone
+        ),
+    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import tomllib
-from datetime import timedelta
+from datetime import UTC, timedelta, tzinfo
 from pathlib import Path
 
 from locales.i18n import N_, _, format_time
@@ -40,7 +40,7 @@ def _error(line: str) -> int:
     return 1
 
 
-async def import_file(db: Database, path: Path) -> int:
+async def import_file(db: Database, path: Path, tz: tzinfo = UTC) -> int:
     """Import the directory file at ``path`` in one transaction; nothing is imported on a problem."""
     try:
         text = await asyncio.to_thread(path.read_text, encoding="utf-8")
@@ -53,7 +53,7 @@ async def import_file(db: Database, path: Path) -> int:
     try:
         document = parse_directory(text)
         async with db.write() as session:
-            summary = await import_directory(session=session, document=document)
+            summary = await import_directory(session=session, document=document, tz=tz)
             # In the same transaction: nobody is left owning cases they no longer have a role for.
             handed = await hand_on_uncovered_cases(
                 session=session, person_ids=summary.lost_roles, now=utcnow()
@@ -110,10 +110,10 @@ def _summary_lines(path: Path, summary: ImportSummary, uninvited: int) -> list[s
     return lines
 
 
-async def export(db: Database) -> int:
+async def export(db: Database, tz: tzinfo = UTC) -> int:
     """Print the whole directory as a directory file."""
     async with db.read() as session:
-        text = await export_directory(session=session)
+        text = await export_directory(session=session, tz=tz)
     sys.stdout.write(text)
     return 0
 

@@ -38,6 +38,8 @@ from models.assessment.scheme import AssessmentScheme
 from models.cases.categories import DEFAULT, ReportCategory
 from models.cases.reporting import ReportRules
 from models.escalation.rules import DEFAULT_URGENT, EscalationRules
+from models.fund.money import FEN_PER_YUAN, MAX_FEN
+from models.fund.tables import FundType
 from models.surveys.scheduling import QuietHours
 
 DEFAULT_CONFIG_FILE = Path("config.toml")
@@ -356,6 +358,29 @@ class HealthSettings(_Section):
     port: int = Field(default=0, ge=0, le=65535)
 
 
+class FundSettings(_Section):
+    # Each fund type's yearly budget in whole yuan, until the office sets the year's own.
+    budget: dict[str, int] = Field(default_factory=lambda: {fund_type.value: 0 for fund_type in FundType})
+    # The amount of each reward draft proposed from a final quarter's red list, in whole yuan.
+    red_list_reward: int = Field(default=10000, ge=1, le=100_000_000)
+
+    @field_validator("budget")
+    @classmethod
+    def _known_types(cls, value: dict[str, int]) -> dict[str, int]:
+        allowed = {fund_type.value for fund_type in FundType}
+        unknown = sorted(set(value) - allowed)
+        if unknown:
+            raise ValueError(f"unknown fund type {unknown[0]!r}; use one of {', '.join(sorted(allowed))}")
+        if any(amount < 0 or amount * FEN_PER_YUAN > MAX_FEN for amount in value.values()):
+            raise ValueError("a budget is a whole number of yuan from 0 to 100000000")
+        return value
+
+    @property
+    def budget_fen(self) -> dict[str, int]:
+        """The budgets as the domain takes them: integer fen per fund type."""
+        return {fund_type: amount * FEN_PER_YUAN for fund_type, amount in self.budget.items()}
+
+
 class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # "text": one readable line per event; "json": one JSON object per line, for a log collector.
@@ -387,6 +412,7 @@ class Settings(BaseSettings):
     escalation: EscalationSettings = Field(default_factory=EscalationSettings)
     assessment: AssessmentSettings = Field(default_factory=AssessmentSettings)
     health: HealthSettings = Field(default_factory=HealthSettings)
+    fund: FundSettings = Field(default_factory=FundSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
 
     @classmethod

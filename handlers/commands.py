@@ -80,6 +80,23 @@ COMMANDS: tuple[Command, ...] = (
             }
         ),
     ),
+    Command(
+        "visit",
+        N_("Record a visit to a community or enterprise, its problems and cases"),
+        frozenset({RoleKind.INSTRUCTOR}),
+    ),
+    Command(
+        "workreport",
+        N_("The street's work report for a year or quarter: message, chart and workbook"),
+        frozenset({RoleKind.OFFICE_ADMIN}),
+    ),
+    Command(
+        "fund",
+        N_("The property management fund: apply, follow, decide, budgets"),
+        frozenset(
+            {RoleKind.OFFICE_ADMIN, RoleKind.PARTY_COMMITTEE, RoleKind.INSTRUCTOR, RoleKind.ENTERPRISE_STAFF}
+        ),
+    ),
 )
 
 

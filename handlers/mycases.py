@@ -30,6 +30,7 @@ from models.cases.timeline import NOT_ALLOWED, wrong_status
 from models.cases.views import Timeline, TimelineEntry, case_timeline, cases_of_reporter
 from models.directory.people import find_person_by_telegram_id
 from models.directory.tables import Person
+from models.fund.decisions import FUNDED_LINE
 from models.refusal import Refused
 
 logger = logging.getLogger(__name__)
@@ -59,6 +60,7 @@ EVENT_NAMES: dict[EventKind, str] = {
     EventKind.EXTENDED: N_("Deadline extended"),
     EventKind.AGENDA: N_("Put on the Affairs Hall agenda"),
     EventKind.SETTLED: N_("Settled by the Affairs Hall"),
+    EventKind.FUNDED: N_("Funded"),
 }
 
 
@@ -140,6 +142,8 @@ def _entry_lines(entry: TimelineEntry) -> list[str]:
     params = json.loads(event.reason_params) if event.reason_params else {}
     if event.kind == EventKind.DUPLICATE and "original" in params:
         lines.append("   " + _("Duplicate of {number}").format(number=params["original"]))
+    if event.kind == EventKind.FUNDED:
+        lines.append("   " + _(FUNDED_LINE).format(number=params.get("application", "?")))
     if event.reason:
         lines.append("   " + routing_reason(event))
     if event.text:

@@ -7,6 +7,8 @@ from handlers import (
     case_input,
     cases,
     errors,
+    fund,
+    fund_input,
     guard,
     language,
     locale,
@@ -24,7 +26,10 @@ from handlers import (
     start,
     stats,
     suggest,
+    suggestion_answers,
     surveys,
+    visit,
+    work_report,
 )
 from handlers.context import RedPropApplication
 
@@ -42,6 +47,9 @@ def register_all(application: RedPropApplication) -> None:
     # with a /record or /report open.
     assessment_input.register(application)
     oversight_input.register(application)
+    fund_input.register(application)
+    suggestion_answers.register(application)
+    visit.register_input(application)
     profile.register(application)
     report.register(application)
     suggest.register(application)
@@ -57,4 +65,7 @@ def register_all(application: RedPropApplication) -> None:
     records.register(application)
     ranking.register(application)
     score.register(application)
+    fund.register(application)
+    visit.register(application)
+    work_report.register(application)
     errors.register(application)

@@ -15,7 +15,7 @@ from telegram.ext import (
     MessageHandler,
 )
 
-from handlers.context import Context, RedPropApplication
+from handlers.context import Context, RedPropApplication, wake_outbox
 from handlers.draft_flow import DraftFlow
 from handlers.drafts import (
     ANY_INPUT,
@@ -143,6 +143,7 @@ async def confirm(update: Update, context: Context, draft: dict[str, Any]) -> in
         return END
     await close_buttons(update)
     drop_draft(context, KIND)
+    wake_outbox(context.application)
     name = community.name if community is not None else "—"
     await say(
         update,

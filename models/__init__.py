@@ -22,9 +22,11 @@ from models.cases.tables import Case, CaseCounter, CaseEvent, CasePhoto, Suggest
 from models.directory.invites import Invite
 from models.directory.tables import Community, Enterprise, Person, Role, RoleKind, Street
 from models.escalation.tables import AgendaRequest, CaseEscalation
+from models.fund.tables import FundApplication, FundBudget, FundCase, FundEvent, FundPhoto
 from models.meetings.tables import AgendaItem, Decision, Invitation, Meeting, MeetingCommunity
 from models.outbox.queue import OutboxMessage
 from models.surveys.scheduling import Survey
+from models.visits.tables import Visit, VisitCase, VisitPhoto
 
 metadata = SQLModel.metadata
 
@@ -43,6 +45,11 @@ __all__ = [
     "Decision",
     "DismissalProposal",
     "Enterprise",
+    "FundApplication",
+    "FundBudget",
+    "FundCase",
+    "FundEvent",
+    "FundPhoto",
     "GovernanceRecord",
     "Invitation",
     "Invite",
@@ -56,5 +63,8 @@ __all__ = [
     "Street",
     "Suggestion",
     "Survey",
+    "Visit",
+    "VisitCase",
+    "VisitPhoto",
     "metadata",
 ]

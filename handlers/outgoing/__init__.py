@@ -28,8 +28,10 @@ from handlers.outgoing.case_notices import render_card, render_status, render_wo
 from handlers.outgoing.delivery import render_card_undelivered, render_delivery_summary
 from handlers.outgoing.drafts import render_draft_expired
 from handlers.outgoing.escalation import render_escalated, render_reminder, render_urged
+from handlers.outgoing.fund import render_fund_decided, render_fund_submitted
 from handlers.outgoing.meetings import render_invitation, render_item_notice, render_minutes
 from handlers.outgoing.parts import Outgoing, Renderer, UnknownNotification
+from handlers.outgoing.suggestions import render_suggestion_answered, render_suggestion_new
 from handlers.outgoing.surveys import render_survey
 from models.directory.tables import Person
 from models.outbox.kinds import OutboxKind
@@ -63,6 +65,10 @@ RENDERERS: dict[OutboxKind, Renderer] = {
     OutboxKind.DISMISSAL_CONFIRMED: render_dismissal_confirmed,
     OutboxKind.CARD_UNDELIVERED: render_card_undelivered,
     OutboxKind.DELIVERY_SUMMARY: render_delivery_summary,
+    OutboxKind.FUND_SUBMITTED: render_fund_submitted,
+    OutboxKind.FUND_DECIDED: render_fund_decided,
+    OutboxKind.SUGGESTION_NEW: render_suggestion_new,
+    OutboxKind.SUGGESTION_ANSWERED: render_suggestion_answered,
 }
 
 

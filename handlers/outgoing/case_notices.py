@@ -23,6 +23,7 @@ from locales.i18n import gettext as _
 from models.cases.access import Action, allowed_actions, may_handle
 from models.cases.tables import STATUS_NAMES, Case, CaseEvent, CasePhoto, EventKind
 from models.directory.tables import Enterprise, Person
+from models.fund.decisions import FUNDED_LINE
 from models.outbox.queue import OutboxMessage
 
 
@@ -105,6 +106,10 @@ async def _status_text(session: AsyncSession, case: Case, event: CaseEvent, reci
         return escalated_line(case, event)
     if event.kind == EventKind.SETTLED:
         return settled_line(case, event)
+    if event.kind == EventKind.FUNDED:
+        params = json.loads(event.reason_params) if event.reason_params else {}
+        funded = _(FUNDED_LINE).format(number=params.get("application", "?"))
+        return _("Good news on your case {number}: {funded}").format(number=number, funded=funded)
     if event.kind == EventKind.ROUTED:
         return _("Your case {number} has been passed on: {reason}").format(
             number=number, reason=routing_reason(event)

@@ -131,16 +131,20 @@ async def open_new_case(
     deadlines: Deadlines,
     now: datetime,
     numbering_zone: tzinfo = UTC,
+    community_id: int | None = None,
 ) -> OpenedCase:
     """Open the case for a draft that has none yet (see :func:`case_for_draft`).
 
     The number counts within the year as the street knows it: pass the configured time zone,
     or a case reported in Qingdao before 08:00 on 1 January gets last year's number.
+    ``community_id`` opens it in another community than the reporter's own (an instructor's
+    visit, models/visits).
     """
-    if reporter.community_id is None:
+    where = community_id if community_id is not None else reporter.community_id
+    if where is None:
         raise Refused(NO_COMMUNITY)
     # The enterprise too: held by this name, it stays in the session, where routing looks it up.
-    place = await session.exec(_PLACE, params={"community": reporter.community_id})
+    place = await session.exec(_PLACE, params={"community": where})
     community, street, _enterprise = place.one()
     # Every read before the first write, so no query waits on a flush.
     routing = await route_case(session=session, community=community, now=now)

@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.base import N_, id_of
 from models.cases.opening import NO_COMMUNITY
+from models.cases.suggestion_answers import route_suggestion
 from models.cases.tables import Suggestion
 from models.directory.people import find_person_by_telegram_id
 from models.directory.tables import Person
@@ -53,6 +54,7 @@ async def submit_suggestion(
     )
     session.add(suggestion)
     await session.flush()
+    await route_suggestion(session=session, suggestion=suggestion, now=now)
     return suggestion
 
 

@@ -192,6 +192,7 @@ class EventKind(StrEnum):
     EXTENDED = "extended"
     AGENDA = "agenda"
     SETTLED = "settled"  # a decision of the Affairs Hall closed its action item
+    FUNDED = "funded"  # a repair grant of the property management fund pays for it
 
 
 class CaseEvent(SQLModel, table=True):
@@ -234,11 +235,37 @@ class CaseCounter(SQLModel, table=True):
     last: int = 0
 
 
+class SuggestionOutcome(StrEnum):
+    """What became of a suggestion once answered."""
+
+    ADOPTED = "adopted"
+    NOTED = "noted"
+    AGENDA = "agenda"  # passed to the Red Property Affairs Hall's agenda
+
+
+SUGGESTION_OUTCOME_NAMES: dict[SuggestionOutcome, str] = {
+    SuggestionOutcome.ADOPTED: N_("adopted"),
+    SuggestionOutcome.NOTED: N_("noted"),
+    SuggestionOutcome.AGENDA: N_("passed to the Affairs Hall agenda"),
+}
+
+
 class Suggestion(SQLModel, table=True):
-    """An idea for the community rather than a fault; counted apart from cases."""
+    """An idea for the community rather than a fault; counted apart from cases.
+
+    It goes to the community party committee and the paired instructor (``instructor_id``, the
+    one it was routed to), one of whom answers it with an outcome; the author is told.
+    """
 
     id: int | None = Field(default=None, primary_key=True)
     author_id: int = Field(foreign_key="person.id", index=True)
     community_id: int = Field(foreign_key="community.id", index=True)
     text: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = created_at_field()
+    instructor_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    outcome: SuggestionOutcome | None = Field(
+        default=None, sa_column=Column(EnumText(SuggestionOutcome, 12), nullable=True)
+    )
+    answer: str | None = Field(default=None, sa_column=Column(Text))
+    answered_by: int | None = Field(default=None, foreign_key="person.id")
+    answered_at: datetime | None = timestamp_field()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from models.base import N_
@@ -38,6 +39,10 @@ NOT_BOOL = N_("must be true or false")
 NOT_LIST = N_("must be a list in square brackets, like [ ... ]")
 UNKNOWN_STREET = N_('no [[street]] has the code "{code}"')
 UNKNOWN_ENTERPRISE = N_('no [[enterprise]] has the code "{code}"')
+SHARED_WITH_ENTERPRISE = N_("only a community without an enterprise is taken over under shared property")
+SHARED_SINCE_MISSING = N_("shared_by needs shared_since, the day the take-over began, like 2025-03-01")
+BAD_DATE = N_("must be a day written like 2025-03-01 (no quotes)")
+SINCE_WITHOUT_SHARED = N_("shared_since goes with shared_by")
 LISTED_TWICE = N_('"{code}" is listed twice')
 BAD_PERSON = N_("write a person as a Telegram user id, or as a table with a name, telegram_id or phone")
 NO_ID_NOR_NAME = N_("a person needs a telegram_id or a name")
@@ -102,6 +107,9 @@ class CommunityEntry:
     name: str
     street: str
     enterprise: str | None = None  # None: a no-property community
+    # A no-property community taken over by an enterprise under shared property, since a day.
+    shared_by: str | None = None
+    shared_since: date | None = None
     party_committee: tuple[PersonEntry, ...] = ()
     owners_committee: tuple[PersonEntry, ...] = ()
 

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, tzinfo
 from typing import Any, TypeVar
 
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from models.base import utcnow
 from models.directory.document import (
     CommunityEntry,
     DirectoryDocument,
@@ -26,6 +28,7 @@ from models.directory.document import (
     StreetEntry,
 )
 from models.directory.invites import Invite
+from models.directory.shared import current_take_overs, since_text, sync_shared_property
 from models.directory.tables import Community, Enterprise, Person, Role, RoleKind, Street
 
 
@@ -50,11 +53,13 @@ class ImportSummary:
     roles_added: int = 0
     roles_removed: int = 0
     lost_roles: set[int] = field(default_factory=set)  # people who lost a role: their cases move on
+    shared_changed: int = 0  # take-overs under shared property begun or ended
 
     @property
     def changed(self) -> bool:
         counts = (self.streets, self.enterprises, self.communities, self.people)
-        return any(c.changed for c in counts) or bool(self.roles_added or self.roles_removed)
+        moved = self.roles_added or self.roles_removed or self.shared_changed
+        return any(c.changed for c in counts) or bool(moved)
 
 
 # The identity of a role: who, what, and the street, community or enterprise it is for.
@@ -62,8 +67,11 @@ RoleKey = tuple[int, RoleKind, int | None, int | None, int | None]
 _Coded = TypeVar("_Coded", Street, Enterprise, Community)
 
 
-async def import_directory(*, session: AsyncSession, document: DirectoryDocument) -> ImportSummary:
-    """Make the database say what the document says; run it in one write transaction."""
+async def import_directory(
+    *, session: AsyncSession, document: DirectoryDocument, tz: tzinfo = UTC
+) -> ImportSummary:
+    """Make the database say what the document says; run it in one write transaction. ``tz``:
+    the street's time zone, where a take-over's first day begins (models/directory/shared.py)."""
     summary = ImportSummary()
     streets = await _upsert(session, Street, document.streets, summary.streets, lambda e: {"name": e.name})
     enterprises = await _upsert(
@@ -83,6 +91,14 @@ async def import_directory(*, session: AsyncSession, document: DirectoryDocument
             "street_id": streets[e.street],
             "enterprise_id": None if e.enterprise is None else enterprises[e.enterprise],
         },
+    )
+    summary.shared_changed = await sync_shared_property(
+        session=session,
+        document=document,
+        communities=communities,
+        enterprises=enterprises,
+        tz=tz,
+        now=utcnow(),
     )
     people = await _match_people(session, document.people(), summary.people)
 
@@ -297,7 +313,7 @@ def _people_toml(key: str, people: Iterable[Person]) -> list[str]:
     return [f"{key} = [", *(f"    {item}," for item in items), "]"]
 
 
-async def export_directory(*, session: AsyncSession) -> str:
+async def export_directory(*, session: AsyncSession, tz: tzinfo = UTC) -> str:
     """The whole directory as a TOML document that :func:`parse_directory` reads back."""
     streets = (await session.exec(select(Street).order_by(col(Street.id)))).all()
     enterprises = (await session.exec(select(Enterprise).order_by(col(Enterprise.id)))).all()
@@ -311,6 +327,7 @@ async def export_directory(*, session: AsyncSession) -> str:
     }
     street_codes = {street.id: street.code for street in streets}
     enterprise_codes = {enterprise.id: enterprise.code for enterprise in enterprises}
+    take_overs = await current_take_overs(session=session)
 
     def holders(kind: RoleKind, **scope: int | None) -> list[Person]:
         matching = (r for r in roles if r.kind == kind and all(getattr(r, k) == v for k, v in scope.items()))
@@ -342,6 +359,10 @@ async def export_directory(*, session: AsyncSession) -> str:
         lines.append(f"street = {toml_string(street_codes[community.street_id])}")
         if community.enterprise_id is not None:
             lines.append(f"enterprise = {toml_string(enterprise_codes[community.enterprise_id])}")
+        shared = take_overs.get(community.id or 0)
+        if shared is not None:
+            lines.append(f"shared_by = {toml_string(enterprise_codes[shared.enterprise_id])}")
+            lines.append(f"shared_since = {since_text(shared, tz)}")
         lines += _people_toml("party_committee", holders(RoleKind.PARTY_COMMITTEE, community_id=community.id))
         lines += _people_toml(
             "owners_committee", holders(RoleKind.OWNERS_COMMITTEE, community_id=community.id)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from functools import partial
 from typing import Any
 
@@ -16,6 +17,7 @@ from models.directory.document import (
     _MAX_TELEGRAM_ID,
     AMBIGUOUS_PERSON,
     BAD_CODE,
+    BAD_DATE,
     BAD_PERSON,
     BAD_TELEGRAM_ID,
     DUPLICATE_CODE,
@@ -36,6 +38,9 @@ from models.directory.document import (
     PHONE_LIMIT,
     PHONE_NOT_TEXT,
     SECTIONS,
+    SHARED_SINCE_MISSING,
+    SHARED_WITH_ENTERPRISE,
+    SINCE_WITHOUT_SHARED,
     TOO_LONG,
     UNKNOWN_ENTERPRISE,
     UNKNOWN_KEY,
@@ -163,17 +168,44 @@ class _Parser:
     def _community(
         self, entry: str, table: dict[str, Any], streets: set[str], enterprises: set[str]
     ) -> CommunityEntry:
-        allowed = ("code", "name", "street", "enterprise", "party_committee", "owners_committee")
+        allowed = (
+            "code",
+            "name",
+            "street",
+            "enterprise",
+            "shared_by",
+            "shared_since",
+            "party_committee",
+            "owners_committee",
+        )
         self._keys(entry, "", table, allowed)
         # Keyword arguments are evaluated in order, so problems are reported key by key.
-        return CommunityEntry(
+        community = CommunityEntry(
             code=self._code(entry, table),
             name=self._text(entry, table, "name", NAME_LIMIT, required=True) or "",
             street=self._reference(entry, table, "street", streets, UNKNOWN_STREET, required=True) or "",
             enterprise=self._reference(entry, table, "enterprise", enterprises, UNKNOWN_ENTERPRISE),
+            shared_by=self._reference(entry, table, "shared_by", enterprises, UNKNOWN_ENTERPRISE),
+            shared_since=self._day(entry, table, "shared_since"),
             party_committee=self._people(entry, table, "party_committee"),
             owners_committee=self._people(entry, table, "owners_committee"),
         )
+        if community.shared_by is not None and community.enterprise is not None:
+            raise DirectoryFileError(entry, "shared_by", SHARED_WITH_ENTERPRISE)
+        if community.shared_by is not None and community.shared_since is None:
+            raise DirectoryFileError(entry, "shared_since", SHARED_SINCE_MISSING)
+        if community.shared_since is not None and community.shared_by is None:
+            raise DirectoryFileError(entry, "shared_since", SINCE_WITHOUT_SHARED)
+        return community
+
+    def _day(self, entry: str, table: dict[str, Any], key: str) -> date | None:
+        value = table.get(key)
+        if value is None:
+            return None
+        # TOML's local date; a date-time or a string is refused, so the day is never ambiguous.
+        if not isinstance(value, date) or isinstance(value, datetime):
+            raise DirectoryFileError(entry, key, BAD_DATE)
+        return value
 
     def _instructor(self, entry: str, table: dict[str, Any], enterprises: set[str]) -> InstructorEntry:
         self._keys(entry, "", table, ("telegram_id", "name", "phone", "enterprises"))

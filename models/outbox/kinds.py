@@ -35,3 +35,7 @@ class OutboxKind(StrEnum):
     DISMISSAL_CONFIRMED = "dismissal.confirmed"  # everyone concerned; the office also gets the report
     CARD_UNDELIVERED = "outbox.card_failed"  # the office: a case card could not be delivered
     DELIVERY_SUMMARY = "outbox.summary"  # the office, daily: what could not be delivered
+    FUND_SUBMITTED = "fund.submitted"  # the office: an application to decide
+    FUND_DECIDED = "fund.decided"  # the applicant: the office's decision or question
+    SUGGESTION_NEW = "suggestion.new"  # the committee and the instructor: a suggestion to answer
+    SUGGESTION_ANSWERED = "suggestion.answered"  # the author: the answer and its outcome

@@ -15,7 +15,7 @@ from models.base import utcnow
 from models.cases.tables import Case, Suggestion
 from models.outbox.queue import OutboxMessage
 from storage.database import Database
-from tests.factories.ids import RESIDENT_TG, stranger
+from tests.factories.ids import COMMITTEE_TG, INSTRUCTOR_TG, RESIDENT_TG, stranger
 from tests.factories.world import World, make_world
 from tests.fakes.chat import ChatDriver
 from tests.handlers.resident_chat import STICKER, VOICE, second_app, stored_state
@@ -55,7 +55,12 @@ async def test_suggestion_is_stored_for_the_community(li: ChatDriver, world: Wor
     assert (stored.author_id, stored.community_id, stored.text) == (world.resident.id, world.community, IDEA)
     async with app_db.read() as session:
         assert list(await session.exec(select(Case))) == []  # counted apart from problems
-        assert list(await session.exec(select(OutboxMessage))) == []
+        # The community party committee and the paired instructor are asked to answer it.
+        queued = list(await session.exec(select(OutboxMessage)))
+        assert sorted((row.chat_id, row.kind) for row in queued) == [
+            (INSTRUCTOR_TG, "suggestion.new"),
+            (COMMITTEE_TG, "suggestion.new"),
+        ]
     assert await stored_state(app_db, "suggest", RESIDENT_TG) == (None, {})
     # Pressed again: nothing more is stored.
     assert await li.tap(buttons["Confirm"]) == ["This button is no longer valid."]

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import select
 
 from models.base import utcnow
+from models.cases.routing import SharedProperty
 from models.directory.document import (
     AMBIGUOUS_PERSON,
     BAD_CODE,
+    BAD_DATE,
     BAD_PERSON,
     BAD_TELEGRAM_ID,
     DUPLICATE_CODE,
@@ -26,6 +29,9 @@ from models.directory.document import (
     NOT_LIST,
     PERSON_TWICE,
     PHONE_NOT_TEXT,
+    SHARED_SINCE_MISSING,
+    SHARED_WITH_ENTERPRISE,
+    SINCE_WITHOUT_SHARED,
     TOO_LONG,
     UNKNOWN_ENTERPRISE,
     UNKNOWN_KEY,
@@ -38,6 +44,7 @@ from models.directory.file import ImportSummary, export_directory, import_direct
 from models.directory.invites import issue_invite, people_to_invite, redeem_invite
 from models.directory.parsing import parse_directory
 from models.directory.people import register_user
+from models.directory.shared import current_take_overs
 from models.directory.tables import Community, Enterprise, Person, Role, RoleKind, Street
 from storage.database import Database
 from tests.directory_rows import EXAMPLE, directory_rows
@@ -404,3 +411,75 @@ def test_the_error_line_reads_entry_key_problem() -> None:
     assert str(raised.value) == 'instructor "王指导员": enterprises: no [[enterprise]] has the code "xx"'
     chinese = raised.value.describe(lambda message: "没有代码为「{code}」的物业企业")
     assert chinese == 'instructor "王指导员": enterprises: 没有代码为「xx」的物业企业'
+
+
+SHARED = (
+    BASE
+    + """
+[[community]]
+code = "weicheng"
+name = "卫城小区"
+street = "lsw"
+shared_by = "qg"
+shared_since = 2025-03-01
+"""
+)
+
+
+async def test_shared_property_round_trips_exactly_and_changes_by_ending_the_old_take_over(
+    db: Database,
+) -> None:
+    shanghai = ZoneInfo("Asia/Shanghai")
+    async with db.write() as session:
+        await import_directory(session=session, document=parse_directory(SHARED), tz=shanghai)
+    async with db.read() as session:
+        exported = await export_directory(session=session, tz=shanghai)
+        [row] = list(await session.exec(select(SharedProperty)))
+    assert 'shared_by = "qg"\nshared_since = 2025-03-01\n' in exported
+    assert row.started_at == datetime(2025, 2, 28, 16, 0, tzinfo=UTC)  # local midnight
+    assert row.ended_at is None
+    async with db.write() as session:
+        again = await import_directory(session=session, document=parse_directory(exported), tz=shanghai)
+    async with db.read() as session:
+        assert await export_directory(session=session, tz=shanghai) == exported
+    assert not again.changed
+    # Another enterprise takes over: the old take-over ends the day the new one begins.
+    moved = SHARED.replace('shared_by = "qg"', 'shared_by = "hy"').replace("2025-03-01", "2026-01-01")
+    async with db.write() as session:
+        summary = await import_directory(session=session, document=parse_directory(moved), tz=shanghai)
+    assert summary.changed and summary.shared_changed == 1
+    async with db.read() as session:
+        rows = list(await session.exec(select(SharedProperty).order_by(SharedProperty.id)))  # type: ignore[arg-type]
+    assert [(r.enterprise_id is not None, r.ended_at) for r in rows] == [
+        (True, datetime(2025, 12, 31, 16, 0, tzinfo=UTC)),
+        (True, None),
+    ]
+    # Left out of the file: the take-over ends now.
+    async with db.write() as session:
+        await import_directory(
+            session=session,
+            document=parse_directory(moved.replace('shared_by = "hy"\nshared_since = 2026-01-01\n', "")),
+            tz=shanghai,
+        )
+        assert (await current_take_overs(session=session)) == {}
+
+
+@pytest.mark.parametrize(
+    ("lines", "key", "problem"),
+    [
+        (
+            'enterprise = "hy"\nshared_by = "qg"\nshared_since = 2025-03-01',
+            "shared_by",
+            SHARED_WITH_ENTERPRISE,
+        ),
+        ('shared_by = "qg"', "shared_since", SHARED_SINCE_MISSING),
+        ("shared_since = 2025-03-01", "shared_since", SINCE_WITHOUT_SHARED),
+        ('shared_by = "qg"\nshared_since = "2025-03-01"', "shared_since", BAD_DATE),
+        ('shared_by = "zz"\nshared_since = 2025-03-01', "shared_by", UNKNOWN_ENTERPRISE),
+    ],
+)
+def test_a_bad_take_over_is_refused(lines: str, key: str, problem: str) -> None:
+    text = BASE + f'\n[[community]]\ncode = "wc"\nname = "卫城"\nstreet = "lsw"\n{lines}\n'
+    with pytest.raises(DirectoryFileError) as error:
+        parse_directory(text)
+    assert (error.value.entry, error.value.field, error.value.message) == ('community "wc"', key, problem)
