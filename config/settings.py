@@ -7,23 +7,18 @@ line naming the key and what is allowed (see :func:`load_settings`).
 from __future__ import annotations
 
 import re
-import tomllib
 from contextvars import ContextVar
-from datetime import time, timedelta, tzinfo
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
-    PlainSerializer,
     SecretStr,
     ValidationError,
     field_validator,
-    model_validator,
 )
 from pydantic_settings import (
     BaseSettings,
@@ -34,58 +29,29 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from models.assessment.scheme import AssessmentScheme
-from models.cases.categories import DEFAULT, ReportCategory
+from config.governance import AssessmentSettings, EscalationSettings, FundSettings
+from config.values import (
+    CLOCK_TIME,
+    Duration,
+    Section,
+    category_durations,
+    clock_range,
+    known_categories,
+    per_category,
+    quiet_range,
+)
 from models.cases.reporting import ReportRules
-from models.escalation.rules import DEFAULT_URGENT, EscalationRules
-from models.fund.money import FEN_PER_YUAN, MAX_FEN
-from models.fund.tables import FundType
-from models.surveys.scheduling import QuietHours
 
 DEFAULT_CONFIG_FILE = Path("config.toml")
 SUPPORTED_LOCALES = ("zh_CN", "en")
 
 # What Telegram allows as a webhook's secret token.
 _SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
-_DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
-
-
-def parse_duration(value: object) -> timedelta:
-    """Read a duration written like ``30s``, ``15m``, ``48h`` or ``7d``."""
-    if isinstance(value, timedelta):
-        return value
-    if isinstance(value, str):
-        match = _DURATION.match(value)
-        if match:
-            return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
-    raise ValueError("a duration such as 30s, 15m, 48h or 7d")
-
-
-def format_duration(value: timedelta) -> str:
-    """Write a duration back in the largest unit that divides it."""
-    seconds = int(value.total_seconds())
-    for suffix, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds and seconds % size == 0:
-            return f"{seconds // size}{suffix}"
-    return f"{seconds}s"
-
-
 # The HTTP client for the Bot API (bot/telegram_http.py): aiohttp, or python-telegram-bot's own httpx.
 HttpClient = Literal["aiohttp", "httpx"]
 
-Duration = Annotated[
-    timedelta,
-    BeforeValidator(parse_duration),
-    PlainSerializer(format_duration, return_type=str),
-]
 
-
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class TelegramSettings(_Section):
+class TelegramSettings(Section):
     token: SecretStr = SecretStr("")
     base_url: str = "https://api.telegram.org/bot"
     base_file_url: str = "https://api.telegram.org/file/bot"
@@ -118,7 +84,7 @@ class TelegramSettings(_Section):
         return value
 
 
-class DatabaseSettings(_Section):
+class DatabaseSettings(Section):
     url: str = "sqlite+aiosqlite:///data/redprop.db"
     busy_timeout: Duration = timedelta(seconds=30)
 
@@ -130,7 +96,7 @@ class DatabaseSettings(_Section):
         return value
 
 
-class BotSettings(_Section):
+class BotSettings(Section):
     timezone: str = "Asia/Shanghai"
     default_locale: Literal["zh_CN", "en"] = "zh_CN"
     # For the sandbox and end-to-end tests: a file of seconds to add to the clock (models/clock.py).
@@ -152,38 +118,26 @@ class BotSettings(_Section):
         return ZoneInfo(self.timezone)
 
 
-class DirectorySettings(_Section):
+class DirectorySettings(Section):
     invite_ttl: Duration = timedelta(days=14)
 
 
-def _category_durations(defaults: dict[str, str]) -> Any:
-    return Field(default_factory=lambda: {key: parse_duration(value) for key, value in defaults.items()})
-
-
-class CaseSettings(_Section):
+class CaseSettings(Section):
     max_text_length: int = Field(default=2000, ge=100, le=4000)
     max_photos: int = Field(default=5, ge=0, le=10)
     reports_per_hour: int = Field(default=5, ge=1)
     suggestions_per_hour: int = Field(default=5, ge=1)
     draft_expiry: Duration = timedelta(hours=2)
     # Per report category (see models/cases/categories.py), with "default" for the rest.
-    response_due: dict[str, Duration] = _category_durations({"default": "24h", "leak": "4h", "sewer": "4h"})
-    resolution_due: dict[str, Duration] = _category_durations(
+    response_due: dict[str, Duration] = category_durations({"default": "24h", "leak": "4h", "sewer": "4h"})
+    resolution_due: dict[str, Duration] = category_durations(
         {"default": "7d", "leak": "3d", "sewer": "2d", "elevator": "2d", "ev_charging": "30d"}
     )
 
     @field_validator("response_due", "resolution_due")
     @classmethod
     def _known_categories(cls, value: dict[str, timedelta]) -> dict[str, timedelta]:
-
-        allowed = {category.value for category in ReportCategory} | {"default"}
-        unknown = sorted(set(value) - allowed)
-        if unknown:
-            choices = ", ".join(sorted(allowed))
-            raise ValueError(f"unknown category {unknown[0]!r}; use one of {choices}")
-        if DEFAULT not in value:
-            raise ValueError("a default duration is required")
-        return value
+        return known_categories(value)
 
     @property
     def report_rules(self) -> ReportRules:
@@ -193,20 +147,9 @@ class CaseSettings(_Section):
         )
 
 
-_CLOCK_TIME = re.compile(r"^\s*([01]?\d|2[0-3]):([0-5]\d)\s*$")
-_CLOCK_RANGE = re.compile(r"^\s*([01]?\d|2[0-3]):([0-5]\d)\s*-\s*([01]?\d|2[0-3]):([0-5]\d)\s*$")
-
-
-def _per_category(value: object) -> object:
-    """A single duration means "this for every category" (handy as REDPROP_SURVEYS__DELAY=2s)."""
-    if isinstance(value, str):
-        return {"default": value}
-    return value
-
-
-class SurveySettings(_Section):
+class SurveySettings(Section):
     # How long after a resolution the survey is sent, per report category ("default" for the rest).
-    delay: Annotated[dict[str, Duration], NoDecode, BeforeValidator(_per_category)] = _category_durations(
+    delay: Annotated[dict[str, Duration], NoDecode, BeforeValidator(per_category)] = category_durations(
         {"default": "24h", "leak": "7d"}
     )
     reminder_after: Duration = timedelta(hours=24)
@@ -219,77 +162,19 @@ class SurveySettings(_Section):
     @field_validator("delay")
     @classmethod
     def _delay_categories(cls, value: dict[str, timedelta]) -> dict[str, timedelta]:
-        return CaseSettings._known_categories(value)
+        return known_categories(value)
 
     @field_validator("quiet_hours")
     @classmethod
     def _clock_range(cls, value: str) -> str:
-        if value.strip() and not _CLOCK_RANGE.match(value):
-            raise ValueError("a range of local times such as 21:00-08:00, or empty for none")
-        return value.strip()
+        return clock_range(value)
 
     @property
     def quiet_range(self) -> tuple[time, time] | None:
-        match = _CLOCK_RANGE.match(self.quiet_hours)
-        if match is None:
-            return None
-        hour1, minute1, hour2, minute2 = (int(part) for part in match.groups())
-        return time(hour1, minute1), time(hour2, minute2)
+        return quiet_range(self.quiet_hours)
 
 
-class EscalationSettings(_Section):
-    """Deadlines that escalate (models/escalation): every timing per report category."""
-
-    # The owner's reminder, at this share of the time from the report to each deadline.
-    remind_at: dict[str, float] = Field(default_factory=lambda: {"default": 0.75})
-    # From a missed response deadline (level 2) to the street office (level 3).
-    response_delay: dict[str, Duration] = _category_durations(
-        {"default": "24h"} | dict.fromkeys(DEFAULT_URGENT, "2h")
-    )
-    # From a missed resolution deadline (level 2) to the street office (level 3).
-    resolution_delay: dict[str, Duration] = _category_durations({"default": "24h"})
-    # These categories' reminders and escalations go out at any hour; the others wait out quiet_hours.
-    urgent: list[str] = Field(default_factory=lambda: list(DEFAULT_URGENT))
-    quiet_hours: str = "21:00-08:00"
-    check_interval: Duration = timedelta(seconds=30)
-
-    @field_validator("response_delay", "resolution_delay")
-    @classmethod
-    def _delay_categories(cls, value: dict[str, timedelta]) -> dict[str, timedelta]:
-        return CaseSettings._known_categories(value)
-
-    @field_validator("remind_at")
-    @classmethod
-    def _shares(cls, value: dict[str, float]) -> dict[str, float]:
-        CaseSettings._known_categories({key: timedelta(0) for key in value})
-        if any(not 0 < share < 1 for share in value.values()):
-            raise ValueError("a share of the time between 0 and 1, such as 0.75")
-        return value
-
-    @field_validator("urgent")
-    @classmethod
-    def _urgent_categories(cls, value: list[str]) -> list[str]:
-        CaseSettings._known_categories({key: timedelta(0) for key in [*value, "default"]})
-        return value
-
-    @field_validator("quiet_hours")
-    @classmethod
-    def _clock_range(cls, value: str) -> str:
-        return SurveySettings._clock_range(value)
-
-    def rules(self, tz: tzinfo) -> EscalationRules:
-        """These settings as the domain takes them."""
-        quiet = SurveySettings(quiet_hours=self.quiet_hours).quiet_range
-        return EscalationRules(
-            remind_at=self.remind_at,
-            response_delay=self.response_delay,
-            resolution_delay=self.resolution_delay,
-            urgent=frozenset(self.urgent),
-            quiet=QuietHours(quiet[0], quiet[1], tz).next_allowed if quiet is not None else None,
-        )
-
-
-class OutboxSettings(_Section):
+class OutboxSettings(Section):
     # Whether this process runs the sender (tests and helper processes turn it off).
     enabled: bool = True
     # Messages per second over all chats; Telegram allows about 30.
@@ -309,7 +194,7 @@ class OutboxSettings(_Section):
     @field_validator("summary_at")
     @classmethod
     def _clock_time(cls, value: str) -> str:
-        if not _CLOCK_TIME.match(value):
+        if not CLOCK_TIME.match(value):
             raise ValueError("a local time such as 09:00")
         return value.strip()
 
@@ -319,69 +204,14 @@ class OutboxSettings(_Section):
         return time(hour, minute)
 
 
-class AssessmentSettings(AssessmentScheme):
-    """The ``[assessment]`` section: the scheme itself, or ``file``, a TOML file that holds it."""
-
-    file: str = ""
-
-    @model_validator(mode="after")
-    def _scheme_file_readable(self) -> AssessmentSettings:
-        if self.file:
-            self.scheme  # noqa: B018  (read and checked at start, not at the first assessment)
-        return self
-
-    @property
-    def scheme(self) -> AssessmentScheme:
-        """The scheme in force: the file's if one is named, else this section's."""
-        if not self.file:
-            return AssessmentScheme(**self.model_dump(exclude={"file"}))
-        try:
-            data = tomllib.loads(Path(self.file).read_text(encoding="utf-8"))
-            return AssessmentScheme(**data)
-        except ValidationError as error:
-            first = error.errors()[0]
-            key = ".".join(str(part) for part in first["loc"])
-            problem = (
-                "unknown key"
-                if first["type"] == "extra_forbidden"
-                else first["msg"].removeprefix("Value error, ")
-            )
-            raise ValueError(f"file {self.file}: {key}: {problem}") from None
-        except (OSError, ValueError) as error:
-            raise ValueError(f"file {self.file}: {error}") from None
-
-
-class HealthSettings(_Section):
+class HealthSettings(Section):
     # In polling mode, /healthz and /metrics on a port of their own (0: not served); in
     # webhook mode they share the webhook's port.
     listen: str = "127.0.0.1"
     port: int = Field(default=0, ge=0, le=65535)
 
 
-class FundSettings(_Section):
-    # Each fund type's yearly budget in whole yuan, until the office sets the year's own.
-    budget: dict[str, int] = Field(default_factory=lambda: {fund_type.value: 0 for fund_type in FundType})
-    # The amount of each reward draft proposed from a final quarter's red list, in whole yuan.
-    red_list_reward: int = Field(default=10000, ge=1, le=100_000_000)
-
-    @field_validator("budget")
-    @classmethod
-    def _known_types(cls, value: dict[str, int]) -> dict[str, int]:
-        allowed = {fund_type.value for fund_type in FundType}
-        unknown = sorted(set(value) - allowed)
-        if unknown:
-            raise ValueError(f"unknown fund type {unknown[0]!r}; use one of {', '.join(sorted(allowed))}")
-        if any(amount < 0 or amount * FEN_PER_YUAN > MAX_FEN for amount in value.values()):
-            raise ValueError("a budget is a whole number of yuan from 0 to 100000000")
-        return value
-
-    @property
-    def budget_fen(self) -> dict[str, int]:
-        """The budgets as the domain takes them: integer fen per fund type."""
-        return {fund_type: amount * FEN_PER_YUAN for fund_type, amount in self.budget.items()}
-
-
-class LoggingSettings(_Section):
+class LoggingSettings(Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # "text": one readable line per event; "json": one JSON object per line, for a log collector.
     format: Literal["text", "json"] = "text"
