@@ -2,7 +2,7 @@
 
 It takes the open cases escalated to level 2 or 3 (and those the escalated level put on the
 agenda), the open cases reopened twice, the open cases more than N days past their resolution
-deadline, the suggestions older than N days, and hotspots: at least k cases of one category in
+deadline, the suggestions still unanswered after N days, and hotspots: at least k cases of one category in
 one community within 30 days. Every item lists its case numbers. Building again adds only what
 is new (one item per subject); dropped items stay dropped.
 """
@@ -78,6 +78,7 @@ async def build_agenda(*, session: AsyncSession, meeting: Meeting, rules: Agenda
         select(Suggestion.community_id, func.count())
         .where(col(Suggestion.community_id).in_(communities))
         .where(col(Suggestion.created_at) < old)
+        .where(col(Suggestion.answered_at).is_(None))
         .group_by(col(Suggestion.community_id))
     )
     for community_id, count in suggestions:

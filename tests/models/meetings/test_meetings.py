@@ -14,7 +14,7 @@ from models.assessment.tables import GovernanceRecord, RecordKind, RecordStatus
 from models.base import id_of
 from models.cases.categories import ReportCategory
 from models.cases.opening import Deadlines
-from models.cases.tables import Case, CaseEvent, CaseStatus, EventKind
+from models.cases.tables import Case, CaseEvent, CaseStatus, EventKind, Suggestion, SuggestionOutcome
 from models.directory.tables import Person, RoleKind
 from models.escalation.job import run_escalations
 from models.escalation.rules import EscalationRules
@@ -29,7 +29,7 @@ from models.meetings.decisions import (
     set_attendance,
 )
 from models.meetings.scheduling import answer_invitation, due_meeting_reminders, schedule_meeting
-from models.meetings.tables import Invitation, ItemKind
+from models.meetings.tables import AgendaItem, Invitation, ItemKind, Meeting
 from models.outbox.kinds import OutboxKind
 from models.outbox.queue import OutboxMessage
 from models.refusal import Refused
@@ -65,6 +65,20 @@ async def queued(db: Database, kind: OutboxKind) -> list[int | None]:
         return [row.recipient_id for row in rows]
 
 
+async def meeting_with_agenda(
+    db: Database, world: World, codes: list[str], *, now: datetime
+) -> tuple[Meeting, list[AgendaItem]]:
+    """The office schedules a meeting of ``codes`` and builds its agenda with the default rules."""
+    async with db.write() as session:
+        admin = await session.get(Person, world.admin.id)
+        assert admin is not None
+        meeting = await schedule_meeting(
+            session=session, actor=admin, starts_at=MEETING, place="Hall", community_codes=codes, now=now
+        )
+        await build_agenda(session=session, meeting=meeting, rules=AgendaRules(), now=now)
+        return meeting, await agenda(session=session, meeting=meeting)
+
+
 async def test_scheduling_is_for_the_office_or_the_communitys_committee_and_never_in_the_past(
     db: Database, world: World
 ) -> None:
@@ -89,6 +103,32 @@ async def test_scheduling_is_for_the_office_or_the_communitys_committee_and_neve
     )
 
 
+async def test_only_suggestions_unanswered_past_the_days_go_on_the_agenda(db: Database, world: World) -> None:
+    old = T0 - timedelta(days=AgendaRules().suggestion_days + 1)
+    async with db.write() as session:
+        for community, created, answered in (
+            (world.community, old, None),  # unanswered for too long: on the agenda
+            (world.community, old, old + timedelta(days=1)),  # answered: not
+            (world.other_community, old, old + timedelta(days=1)),  # answered: not, nor its community
+            (world.community, T0 - timedelta(days=1), None),  # unanswered, but only a day old
+        ):
+            session.add(
+                Suggestion(
+                    author_id=world.resident.id,
+                    community_id=community,
+                    text="idea",
+                    created_at=created,
+                    outcome=SuggestionOutcome.NOTED if answered else None,
+                    answer="noted" if answered else None,
+                    answered_at=answered,
+                )
+            )
+    _meeting, items = await meeting_with_agenda(db, world, ["dfht", "bahy"], now=T0)
+    assert [(item.kind, item.subject, item.text) for item in items] == [
+        (ItemKind.SUGGESTIONS, f"suggestions:{world.community}", f"{world.community}:1")
+    ]
+
+
 async def test_the_affairs_hall_from_agenda_to_a_settled_case(db: Database, world: World) -> None:
     leak = await report(db, world.resident.id, category=ReportCategory.LEAK, now=T0, deadlines=LEAK)
     for hour in range(3):
@@ -96,19 +136,7 @@ async def test_the_affairs_hall_from_agenda_to_a_settled_case(db: Database, worl
     async with db.write() as session:
         await run_escalations(session=session, rules=EscalationRules(), now=T0 + timedelta(hours=5), limit=10)
     now = T0 + timedelta(hours=6)
-    async with db.write() as session:
-        admin = await session.get(Person, world.admin.id)
-        assert admin is not None
-        meeting = await schedule_meeting(
-            session=session,
-            actor=admin,
-            starts_at=MEETING,
-            place="街道会议室",
-            community_codes=["dfht"],
-            now=now,
-        )
-        await build_agenda(session=session, meeting=meeting, rules=AgendaRules(), now=now)
-        items = await agenda(session=session, meeting=meeting)
+    meeting, items = await meeting_with_agenda(db, world, ["dfht"], now=now)
     assert [(item.kind, item.case_numbers) for item in items] == [
         (ItemKind.ESCALATED, leak.number),
         (ItemKind.HOTSPOT, items[1].case_numbers),
