@@ -57,7 +57,10 @@ def report_json(report: WorkReport, street: str) -> str:
             "cases_opened": report.visit_cases,
             "instructors": report.instructors_visiting,
         },
-        "meetings": None,  # the Affairs Hall's meetings are not recorded by the bot yet
+        "meetings": {
+            "held": report.meetings_held,
+            "decisions_closed": report.decisions_closed,
+        },
     }
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 

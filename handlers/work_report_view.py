@@ -23,8 +23,7 @@ SUGGESTIONS_LINE = N_(
     "Suggestions: {received} collected, {answered} answered, {adopted} adopted, "
     "{agenda} to the Affairs Hall agenda"
 )
-# The Affairs Hall's meetings are built apart; until then the report says so.
-MEETINGS_NOT_YET = N_("Affairs Hall meetings held and decisions closed: not recorded by the bot yet.")
+MEETINGS_LINE = N_("Affairs Hall: {meetings} meetings held, {decisions} decisions closed")
 
 
 def _rate(value: Fraction | None) -> str:
@@ -76,7 +75,7 @@ def report_text(report: WorkReport, street: str) -> str:
         _(
             "Instructors' visits: {visits} by {instructors} instructors, {cases} cases opened on the spot"
         ).format(visits=report.visits, instructors=report.instructors_visiting, cases=report.visit_cases),
-        _(MEETINGS_NOT_YET),
+        _(MEETINGS_LINE).format(meetings=report.meetings_held, decisions=report.decisions_closed),
         "",
         _("Funds granted: {amount} yuan").format(amount=yuan_text(report.granted_total_fen)),
     ]
@@ -136,7 +135,8 @@ def report_workbook(report: WorkReport, rows: Breakdown | None = None) -> bytes:
         [_("instructors' visits"), report.visits],
         [_("cases opened on visits"), report.visit_cases],
         [_("funds granted (yuan)"), yuan_cell(report.granted_total_fen)],
-        [_("Affairs Hall meetings"), _("not recorded by the bot yet")],
+        [_("Affairs Hall meetings held"), report.meetings_held],
+        [_("Affairs Hall decisions closed"), report.decisions_closed],
     ]
     add_sheet(book, N_("Summary"), [N_("item"), N_("value")], summary)
     add_sheet(

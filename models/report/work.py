@@ -10,7 +10,9 @@ Periods run from local midnight to local midnight (models/periods.py). What coun
   the surveys of cases a granted repair grant paid for, sent after the grant;
 - shared property: communities under a take-over at some time in the period;
 - the fund: applications granted in the period, per fund type;
-- visits: made in the period, and the cases opened on them.
+- visits: made in the period, and the cases opened on them;
+- the Affairs Hall: the street's meetings held in the period, and its meetings' decisions closed
+  in the period (whenever decided).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from models.cases.suggestion_answers import suggestion_counts
 from models.cases.tables import Case, CaseStatus
 from models.directory.tables import Community
 from models.fund.tables import GRANTED, FundApplication, FundCase, FundType
+from models.meetings.tables import AgendaItem, Decision, ItemStatus, Meeting, MeetingStatus
 from models.periods import FIRST_YEAR, LAST_YEAR, Quarter, parse_period
 from models.refusal import Refused
 from models.surveys.stats import SATISFIED_FROM
@@ -76,6 +79,8 @@ class WorkReport:
     visits: int = 0
     visit_cases: int = 0
     instructors_visiting: int = 0
+    meetings_held: int = 0
+    decisions_closed: int = 0
 
     @property
     def granted_total_fen(self) -> int:
@@ -185,6 +190,29 @@ async def _visits(
     return len(visits), int(opened.one()), len({visit.instructor_id for visit in visits})
 
 
+async def _affairs_hall(
+    session: AsyncSession, street_id: int, start: datetime, end: datetime
+) -> tuple[int, int]:
+    held = await session.exec(
+        select(func.count(col(Meeting.id)))
+        .where(col(Meeting.street_id) == street_id)
+        .where(col(Meeting.status) == MeetingStatus.HELD.value)
+        .where(col(Meeting.held_at) >= start)
+        .where(col(Meeting.held_at) < end)
+    )
+    # A decision belongs to the street of the meeting that made it (decision → item → meeting).
+    closed = await session.exec(
+        select(func.count(col(Decision.id)))
+        .join(AgendaItem, col(AgendaItem.id) == col(Decision.item_id))
+        .join(Meeting, col(Meeting.id) == col(AgendaItem.meeting_id))
+        .where(col(Meeting.street_id) == street_id)
+        .where(col(Decision.status) == ItemStatus.CLOSED.value)
+        .where(col(Decision.closed_at) >= start)
+        .where(col(Decision.closed_at) < end)
+    )
+    return int(held.one()), int(closed.one())
+
+
 async def work_report(
     *, session: AsyncSession, street_id: int, period: str, start: datetime, end: datetime
 ) -> WorkReport:
@@ -194,6 +222,7 @@ async def work_report(
     )
     granted_fen, granted_count = await _fund(session, street_id, start, end)
     visits, visit_cases, visiting = await _visits(session, street_id, start, end)
+    meetings_held, decisions_closed = await _affairs_hall(session, street_id, start, end)
     return WorkReport(
         period=period,
         suggestions=sum(c.received for c in suggestions),
@@ -209,6 +238,8 @@ async def work_report(
         visits=visits,
         visit_cases=visit_cases,
         instructors_visiting=visiting,
+        meetings_held=meetings_held,
+        decisions_closed=decisions_closed,
     )
 
 

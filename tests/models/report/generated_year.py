@@ -1,18 +1,30 @@
-"""A generated year for the work report: cases, surveys, suggestions, fund applications, visits
-and take-overs spread over 2025-12 to 2027-01 at random (a fixed seed), written straight into the
-tables, with the hand counts of the rows themselves to compare the report with."""
+"""A generated year for the work report: cases, surveys, suggestions, fund applications, visits,
+take-overs and Affairs Hall meetings with their decisions spread over 2025-12 to 2027-01 at
+random (a fixed seed), written straight into the tables, with the hand counts of the rows
+themselves to compare the report with."""
 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
+
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.cases.categories import DUTY_OF, ReportCategory
 from models.cases.routing import SharedProperty
 from models.cases.tables import Case, CaseStatus, OwnerLevel, Suggestion, SuggestionOutcome
 from models.fund.tables import FundApplication, FundCase, FundStatus, FundType
+from models.meetings.tables import (
+    AgendaItem,
+    Decision,
+    ItemKind,
+    ItemStatus,
+    Meeting,
+    MeetingStatus,
+)
 from models.surveys.tables import Survey, SurveyStatus
 from models.visits.tables import Visit, VisitCase
 from storage.database import Database
@@ -33,6 +45,8 @@ class Generated:
     visits: list[Visit] = field(default_factory=list)
     visit_cases: list[tuple[int, int]] = field(default_factory=list)  # (visit id, case id)
     take_overs: list[SharedProperty] = field(default_factory=list)
+    meetings: list[Meeting] = field(default_factory=list)
+    decisions: list[tuple[Decision, int]] = field(default_factory=list)  # (decision, its meeting's street)
 
 
 def local_year(moment: datetime | None) -> int | None:
@@ -172,4 +186,44 @@ async def generate_year(db: Database, world: World, *, seed: int = 13) -> Genera
             )
             session.add(row)
             made.take_overs.append(row)
+        await _affairs_hall(session, world, made, when, rng)
     return made
+
+
+async def _affairs_hall(
+    session: AsyncSession, world: World, made: Generated, when: Callable[[], datetime], rng: random.Random
+) -> None:
+    """Meetings of both streets, held or still scheduled, and a decision on most of their items,
+    open or closed some time after the meeting."""
+    for number in range(16):
+        street = world.street if number % 4 else world.other_street
+        starts = when()
+        held = rng.random() < 0.7
+        meeting = Meeting(
+            street_id=street,
+            scheduled_by=world.admin.id,
+            starts_at=starts,
+            place="the Affairs Hall",
+            status=MeetingStatus.HELD if held else MeetingStatus.SCHEDULED,
+            held_at=starts + timedelta(hours=2) if held else None,
+        )
+        session.add(meeting)
+        await session.flush()
+        made.meetings.append(meeting)
+        for index in range(rng.randrange(1, 4)):
+            item = AgendaItem(meeting_id=meeting.id or 0, kind=ItemKind.ADDED, subject=f"added:{index + 1}")
+            session.add(item)
+            await session.flush()
+            closed = rng.random() < 0.6
+            decision = Decision(
+                item_id=item.id or 0,
+                owner_person_id=world.instructor.id,
+                action="fix it",
+                due_at=starts + timedelta(days=14),
+                status=ItemStatus.CLOSED if closed else ItemStatus.OPEN,
+                decided_by=world.admin.id,
+                decided_at=starts,
+                closed_at=starts + timedelta(days=rng.randrange(1, 90)) if closed else None,
+            )
+            session.add(decision)
+            made.decisions.append((decision, street))

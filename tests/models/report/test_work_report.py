@@ -11,6 +11,7 @@ import pytest
 
 from models.cases.tables import CaseStatus
 from models.fund.tables import GRANTED, FundType
+from models.meetings.tables import ItemStatus, MeetingStatus
 from models.periods import parse_period
 from models.report.work import work_report
 from models.surveys.tables import Survey
@@ -95,6 +96,17 @@ async def test_the_report_matches_the_hand_counts(db: Database, period: str) -> 
         sum(1 for visit_id, _case in made.visit_cases if visit_id in ids),
         len({v.instructor_id for v in visits}),
     )
+    # The street's own meetings held in the period; decisions closed in it, of the street's meetings.
+    assert report.meetings_held == sum(
+        1
+        for m in made.meetings
+        if m.street_id == world.street and m.status == MeetingStatus.HELD and _in(m.held_at, start, end)
+    )
+    assert report.decisions_closed == sum(
+        1
+        for d, street in made.decisions
+        if street == world.street and d.status == ItemStatus.CLOSED and _in(d.closed_at, start, end)
+    )
     # The generated year is not empty where it matters.
     assert (
         report.cases
@@ -102,4 +114,6 @@ async def test_the_report_matches_the_hand_counts(db: Database, period: str) -> 
         and report.surveys.answered
         and report.suggestions
         and report.visits
+        and report.meetings_held
+        and report.decisions_closed
     )
