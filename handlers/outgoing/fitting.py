@@ -36,7 +36,7 @@ def cut(text: str, room: int) -> str:
         if used + width > room - 1:
             break
         used, end = used + width, index + 1
-    return text[:end] + ELLIPSIS
+    return text[:end].rstrip("\n") + ELLIPSIS  # not on a line of its own, outside the bar
 
 
 def clean(text: str) -> str:

@@ -11,6 +11,7 @@ from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.directory.tables import Community, Enterprise, Person, Role, RoleKind, Street
+from models.text import without_controls
 
 # Role kinds from the most to the least senior, for greeting people who hold several.
 ROLE_ORDER = (
@@ -83,6 +84,7 @@ async def register_user(
 ) -> Person:
     """Return the person for this Telegram account, creating a resident on first contact."""
     person = await find_person_by_telegram_id(session=session, telegram_id=telegram_id)
+    name = without_controls(name)
     if person is None:
         person = Person(telegram_id=telegram_id, name=name, language_code=language_code)
     else:

@@ -20,6 +20,7 @@ from models.base import utcnow
 from models.cases.tables import Case, CaseEvent, CaseStatus, EventKind
 from models.directory.tables import Person
 from models.surveys.tables import Solved, Survey, SurveyStatus
+from models.text import without_controls
 from storage.database import Database
 from tests.factories.cases import report
 from tests.factories.world import World, make_world
@@ -91,7 +92,7 @@ async def test_a_card_fits_and_no_typed_line_reads_as_a_field(
         async with db.write() as writing:
             resident = await writing.get(Person, world.resident.id)
             assert resident is not None
-            resident.name = name
+            resident.name = without_controls(name)  # as register_user stores a name
         typed, _ = await _card(session, replace_case(case, description, building), instructor, locale)
     assert length(typed) <= TEXT_LIMIT
     fields = _labels(plain)
@@ -116,6 +117,7 @@ async def test_a_survey_with_the_longest_note_and_comment_still_fits(
     db: Database, setting: tuple[World, Case, Person], note: str, comment: str
 ) -> None:
     _world, case, instructor = setting
+    note, comment = without_controls(note), without_controls(comment)  # as typed text is stored
     async with db.write() as session:
         resolved = (
             await session.exec(
