@@ -19,7 +19,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from bot.sandbox.telegram import BOT_USER
+from bot.sandbox.telegram import BOT_USER, Call
 from bot.sandbox.updates import TelegramUser, callback_update, message_update
 from tests.fakes.server import FakeBotApiServer
 
@@ -207,12 +207,14 @@ class BenchServer(FakeBotApiServer):
 
     residents: Residents | None = None
 
-    def handle(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        status, answer = super().handle(method, params)
+    def __init__(self, token: str) -> None:
+        super().__init__(token)
+        self.telegram.listeners.append(self._observe)  # every call answered with success
+
+    def _observe(self, call: Call) -> None:
         residents = self.residents
-        if residents is not None and method != "getUpdates" and status == 200:
-            residents.observe(method, params, answer.get("result"))
-        return status, answer
+        if residents is not None and call.method != "getUpdates":
+            residents.observe(call.method, call.params, call.result)
 
 
 @dataclass
