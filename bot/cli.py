@@ -227,11 +227,12 @@ def outbox_worker_command(args: argparse.Namespace) -> list[str]:
 
 def run_outbox(settings: Settings, args: argparse.Namespace) -> int:
     """Send the outbox until SIGINT or SIGTERM (or, with --parent-pipe, until the bot is gone)."""
+    from bot.event_loop import run
     from bot.outbox.worker import serve
 
     if _token_missing(settings):
         return 2
-    return asyncio.run(serve(settings, parent_pipe=args.parent_pipe))
+    return run(serve(settings, parent_pipe=args.parent_pipe))
 
 
 def outbox_status(settings: Settings, args: argparse.Namespace) -> int:

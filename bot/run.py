@@ -20,6 +20,7 @@ import signal
 from telegram import Update
 
 from bot.app import INITIALISED_KEY, REQUESTS_KEY, build_application
+from bot.event_loop import new_event_loop
 from bot.instances import Instance, instance_for
 from bot.startup import QuietBootstrap, StartFailed, Step, check_database, describe, step
 from bot.web import ListenError
@@ -77,7 +78,7 @@ def run_bot(
     url = settings.database.url
     check_database(url)
     # PTB's run_polling runs on the current event loop: the lock's connection must live on it too.
-    loop = asyncio.new_event_loop()
+    loop = new_event_loop()
     asyncio.set_event_loop(loop)
     instance = instance_for(url, takeover_after=settings.bot.takeover_after)
     try:

@@ -115,9 +115,10 @@ class FakeTelegram:
         with self.lock:
             update = {"update_id": next(self._update_ids), **update}
             self.updates.append(update)
-            for listener in self.update_listeners:
-                listener(update)
-            return update
+        # Listeners run outside the lock: one that takes a lock of its own must not deadlock.
+        for listener in self.update_listeners:
+            listener(update)
+        return update
 
     def next_update_id(self) -> int:
         with self.lock:
@@ -165,9 +166,9 @@ class FakeTelegram:
                     body["parameters"] = {"retry_after": failure.retry_after}
                 return failure.status, body
             call.result = self._result(method, params)
-            for listener in self.listeners:
-                listener(call)
-            return 200, {"ok": True, "result": call.result}
+        for listener in self.listeners:
+            listener(call)
+        return 200, {"ok": True, "result": call.result}
 
     def _take_failure(self, method: str, params: dict[str, Any]) -> Failure | None:
         queue = self._failures.get(method)
