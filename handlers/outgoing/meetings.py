@@ -36,6 +36,7 @@ ITEM_KINDS: dict[ItemKind, str] = {
     ItemKind.REOPENED: N_("Reopened twice"),
     ItemKind.OVERDUE: N_("Long past its deadline"),
     ItemKind.SUGGESTIONS: N_("Suggestions unanswered"),
+    ItemKind.SUGGESTION: N_("A resident's suggestion"),
     ItemKind.HOTSPOT: N_("Hotspot"),
     ItemKind.ADDED: N_("Added"),
 }

@@ -2,8 +2,8 @@
 instructor, answered once with an outcome (adopted, noted, or passed to the Red Property Affairs
 Hall's agenda), the author told; counted per community and per instructor.
 
-The Affairs Hall's meetings are another part of the bot: here "passed to the agenda" is the
-suggestion's outcome, which the meetings can take up.
+"Passed to the agenda" is the suggestion's outcome here; models/meetings/agenda.py makes it an
+item of the next meeting of its community.
 """
 
 from __future__ import annotations

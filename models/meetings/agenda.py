@@ -2,7 +2,8 @@
 
 It takes the open cases escalated to level 2 or 3 (and those the escalated level put on the
 agenda), the open cases reopened twice, the open cases more than N days past their resolution
-deadline, the suggestions still unanswered after N days, and hotspots: at least k cases of one category in
+deadline, the suggestions still unanswered after N days, each suggestion passed to the agenda (until
+one meeting has it on its agenda), and hotspots: at least k cases of one category in
 one community within 30 days. Every item lists its case numbers. Building again adds only what
 is new (one item per subject); dropped items stay dropped.
 """
@@ -17,7 +18,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.base import N_, id_of
-from models.cases.tables import OPEN_STATUSES, Case, Suggestion
+from models.cases.tables import OPEN_STATUSES, Case, Suggestion, SuggestionOutcome
 from models.directory.tables import Person
 from models.escalation.tables import AgendaRequest
 from models.meetings.scheduling import NOT_AN_ADMIN, STALE, may_run, meeting_communities, open_meeting
@@ -83,6 +84,22 @@ async def build_agenda(*, session: AsyncSession, meeting: Meeting, rules: Agenda
     )
     for community_id, count in suggestions:
         item(ItemKind.SUGGESTIONS, f"suggestions:{community_id}", [], text=f"{community_id}:{count}")
+    on_an_agenda = set(
+        await session.exec(
+            select(AgendaItem.subject)
+            .where(AgendaItem.kind == ItemKind.SUGGESTION)
+            .where(col(AgendaItem.dropped).is_(False))
+        )
+    )
+    passed = await session.exec(
+        select(Suggestion)
+        .where(col(Suggestion.community_id).in_(communities))
+        .where(Suggestion.outcome == SuggestionOutcome.AGENDA)
+        .order_by(col(Suggestion.id))
+    )
+    for suggestion in passed:
+        if (subject := f"suggestion:{suggestion.id}") not in on_an_agenda:
+            item(ItemKind.SUGGESTION, subject, [], text=suggestion.text)
     recent = (
         select(Case.community_id, Case.category)
         .where(col(Case.community_id).in_(communities))

@@ -43,7 +43,7 @@ class Minutes:
 
 async def item_text(session: AsyncSession, item: AgendaItem) -> str:
     """An item's own words: what the admin wrote, or the community (and category) it is about."""
-    if item.kind == ItemKind.ADDED:
+    if item.kind in (ItemKind.ADDED, ItemKind.SUGGESTION):
         return item.text
     if item.kind in (ItemKind.HOTSPOT, ItemKind.SUGGESTIONS):
         community_id, _sep, rest = item.text.partition(":")

@@ -57,6 +57,7 @@ class ItemKind(StrEnum):
     REOPENED = "reopened"
     OVERDUE = "overdue"
     SUGGESTIONS = "suggestions"
+    SUGGESTION = "suggestion"  # one passed to the agenda by whoever answered it
     HOTSPOT = "hotspot"
     ADDED = "added"  # added by the admin
 

@@ -28,6 +28,7 @@ from models.meetings.decisions import (
     open_items_for,
     set_attendance,
 )
+from models.meetings.minutes import minutes_of
 from models.meetings.scheduling import answer_invitation, due_meeting_reminders, schedule_meeting
 from models.meetings.tables import AgendaItem, Invitation, ItemKind, Meeting
 from models.outbox.kinds import OutboxKind
@@ -127,6 +128,36 @@ async def test_only_suggestions_unanswered_past_the_days_go_on_the_agenda(db: Da
     assert [(item.kind, item.subject, item.text) for item in items] == [
         (ItemKind.SUGGESTIONS, f"suggestions:{world.community}", f"{world.community}:1")
     ]
+
+
+async def test_a_suggestion_passed_to_the_agenda_is_an_item_of_the_next_meeting_only(
+    db: Database, world: World
+) -> None:
+    async with db.write() as session:
+        for community, text, outcome in (
+            (world.community, "A bench by the north gate", SuggestionOutcome.AGENDA),
+            (world.community, "Paint the railings", SuggestionOutcome.ADOPTED),  # answered otherwise: not
+            (world.other_community, "Move the bins", SuggestionOutcome.AGENDA),  # another community
+        ):
+            session.add(
+                Suggestion(
+                    author_id=world.resident.id,
+                    community_id=community,
+                    text=text,
+                    created_at=T0,
+                    outcome=outcome,
+                    answer="ok",
+                    answered_at=T0,
+                )
+            )
+    meeting, items = await meeting_with_agenda(db, world, ["dfht"], now=T0)
+    assert [(item.kind, item.text) for item in items] == [(ItemKind.SUGGESTION, "A bench by the north gate")]
+    async with db.read() as session:
+        minutes = await minutes_of(session=session, meeting=meeting)
+    assert [item.text for item in minutes.items] == ["A bench by the north gate"]
+    # The next meeting of the community does not take it up again.
+    _next, later = await meeting_with_agenda(db, world, ["dfht"], now=T0 + timedelta(hours=1))
+    assert [item.kind for item in later] == []
 
 
 async def test_the_affairs_hall_from_agenda_to_a_settled_case(db: Database, world: World) -> None:
