@@ -12,7 +12,8 @@ from pathlib import Path
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.street_reports import check_format, read_street_report
-from handlers.work_report_view import report_text, report_workbook
+from handlers.work_report_view import report_text
+from handlers.work_report_workbook import report_workbook
 from locales.i18n import gettext as _
 from models.base import utcnow
 from models.directory.tables import Street

@@ -11,7 +11,7 @@ from telegram.ext import CommandHandler, filters
 
 from handlers.context import Context, RedPropApplication
 from handlers.replies import answer_unused
-from handlers.work_report_view import report_chart, report_text, report_workbook
+from handlers.work_report_view import report_chart, report_text
 from locales.i18n import refusal_text
 from models.assessment.access import office_street
 from models.base import utcnow
@@ -48,6 +48,9 @@ async def work_report_command(update: Update, context: Context) -> None:
     png = await asyncio.to_thread(report_chart, report)
     if png is not None:
         await context.bot.send_photo(user.id, png)
+    # Imported here: openpyxl (and numpy with it) would otherwise add to every start of the bot.
+    from handlers.work_report_workbook import report_workbook
+
     workbook = await asyncio.to_thread(report_workbook, report, rows)
     code = street.code if street is not None else "street"
     await context.bot.send_document(user.id, InputFile(workbook, filename=f"work-report-{code}-{name}.xlsx"))

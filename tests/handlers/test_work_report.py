@@ -14,7 +14,7 @@ from bot.report_cli import print_report
 from bot.sandbox.telegram import FakeTelegram
 from bot.sandbox.updates import TelegramUser
 from handlers.context import RedPropApplication
-from handlers.work_report_view import report_workbook
+from handlers.work_report_workbook import report_workbook
 from locales.i18n import use_locale
 from models.periods import parse_period
 from models.report.breakdown import breakdown
