@@ -13,29 +13,26 @@ caption. /cancel changes nothing.
 from __future__ import annotations
 
 import logging
-import warnings
 from typing import Any
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
-from telegram.warnings import PTBUserWarning
+from telegram.ext import CallbackQueryHandler, ConversationHandler
 
 from handlers.assessment_steps import Ask, ask_text, submit_text
 from handlers.callback_data import an_id
 from handlers.context import Context, RedPropApplication, wake_outbox
+from handlers.pending_input import WRITING, PendingInput
 from handlers.quarters import QUARTER_PATTERN
 from handlers.replies import refuse_button
-from handlers.start import help_command, start
 from locales.i18n import gettext as _
 from locales.i18n import refusal_text
 from models.directory.people import find_person_by_telegram_id
 from models.refusal import Refused
-from models.text import typed_text
 
 logger = logging.getLogger(__name__)
 
 PENDING_KEY = "assessment_input"
-WRITING = 1
+QUESTION = PendingInput(PENDING_KEY)
 
 
 ID = r"\d{1,12}"
@@ -56,19 +53,13 @@ def parse(data: str) -> tuple[Ask, list[str]] | None:
 
 
 def _pending(context: Context) -> tuple[Ask, list[str]] | None:
-    user_data = context.user_data if context.user_data is not None else {}
-    pending = user_data.get(PENDING_KEY)
-    if not isinstance(pending, dict):
+    pending = QUESTION.question(context)
+    if pending is None:
         return None
     try:
         return Ask(pending["ask"]), [str(arg) for arg in pending["args"]]
     except (KeyError, TypeError, ValueError):
         return None
-
-
-def _forget(context: Context) -> None:
-    if context.user_data is not None:
-        context.user_data.pop(PENDING_KEY, None)
 
 
 async def ask_for_text(update: Update, context: Context) -> int | None:
@@ -93,8 +84,7 @@ async def ask_for_text(update: Update, context: Context) -> int | None:
         # An input already pending stays pending.
         await query.answer(refusal_text(refused), show_alert=True)
         return None
-    if context.user_data is not None:
-        context.user_data[PENDING_KEY] = {"ask": ask.value, "args": args}
+    QUESTION.remember(context, ask=ask.value, args=args)
     await query.answer()
     await context.bot.send_message(user.id, prompt)
     return WRITING
@@ -113,7 +103,7 @@ async def receive_photo(update: Update, context: Context) -> int:
     message = update.effective_message
     pending = _pending(context)
     if message is None or not message.photo or pending is None:
-        return await _lost(update, context)
+        return await QUESTION.lost(update, context)
     if pending[0] != Ask.APPEAL:
         await message.reply_text(_("Please send this as text, or /cancel."))
         return WRITING
@@ -123,36 +113,23 @@ async def receive_photo(update: Update, context: Context) -> int:
     return await _submit(update, context, message.caption or "", message.photo[-1].file_id)
 
 
-async def _lost(update: Update, context: Context) -> int:
-    """Nothing valid is pending (e.g. the state outlived its data): end quietly."""
-    _forget(context)
-    message = update.effective_message
-    if message is not None:
-        await message.reply_text(_("This step has expired. Please tap the button again."))
-    return ConversationHandler.END
-
-
 async def _submit(update: Update, context: Context, text: str, photo: str | None) -> int:
     """Run the pending operation with this text in one transaction; say what happened."""
     message = update.effective_message
     user = update.effective_user
     pending = _pending(context)
     if message is None or user is None or pending is None:
-        return await _lost(update, context)
+        return await QUESTION.lost(update, context)
     ask, args = pending
-    try:
-        text = typed_text(text, limit=context.settings.cases.max_text_length)
-    except Refused as refused:
-        await message.reply_text(refusal_text(refused))
+    taken = await QUESTION.taken(update, context, text)
+    if taken is None:
         return WRITING
-    if not text:
-        await message.reply_text(_("Please send some text, or /cancel."))
-        return WRITING
+    text = taken
     try:
         async with context.db.write() as session:
             person = await find_person_by_telegram_id(session=session, telegram_id=user.id)
             if person is None:
-                return await _lost(update, context)
+                return await QUESTION.lost(update, context)
             done = await submit_text(
                 session=session,
                 person=person,
@@ -163,11 +140,11 @@ async def _submit(update: Update, context: Context, text: str, photo: str | None
                 settings=context.settings,
             )
     except Refused as refused:
-        _forget(context)
+        QUESTION.forget(context)
         await message.reply_text(refusal_text(refused))
         return ConversationHandler.END
     logger.info("assessment: %s %s by user %s", ask.value, ":".join(args), user.id)
-    _forget(context)
+    QUESTION.forget(context)
     wake_outbox(context.application)
     await message.reply_text(done)
     return ConversationHandler.END
@@ -175,65 +152,18 @@ async def _submit(update: Update, context: Context, text: str, photo: str | None
 
 async def wrong_input(update: Update, context: Context) -> int:
     """Hint at what is expected when something else arrives."""
-    message = update.effective_message
     pending = _pending(context)
-    if message is None or pending is None:
-        return await _lost(update, context)
-    if message.text is not None and message.text.startswith("/"):
-        await message.reply_text(_("Please finish this first, or /cancel."))
-    elif pending[0] == Ask.APPEAL:
-        await message.reply_text(_("Please send text, or a photo with the text as its caption, or /cancel."))
-    else:
-        await message.reply_text(_("Please send this as text, or /cancel."))
-    return WRITING
-
-
-async def cancel(update: Update, context: Context) -> int:
-    """Drop what was asked; nothing changes."""
-    _forget(context)
-    message = update.effective_message
-    if message is not None:
-        await message.reply_text(_("Cancelled. Nothing was changed."))
-    return ConversationHandler.END
-
-
-async def restart(update: Update, context: Context) -> int:
-    """Leave the question and run /start."""
-    _forget(context)
-    await start(update, context)
-    return ConversationHandler.END
-
-
-async def leave_for_help(update: Update, context: Context) -> int:
-    """Leave the question and run /help."""
-    _forget(context)
-    await help_command(update, context)
-    return ConversationHandler.END
+    appeal = pending is not None and pending[0] == Ask.APPEAL
+    hint = _("Please send text, or a photo with the text as its caption, or /cancel.") if appeal else None
+    return await QUESTION.hint(update, context, photo_hint=hint)
 
 
 def conversation() -> ConversationHandler[Any]:
-    private = filters.ChatType.PRIVATE
-    with warnings.catch_warnings():
-        # Tracked per chat and user (not per message) on purpose: one question open per person.
-        warnings.filterwarnings("ignore", category=PTBUserWarning, message=".*per_message.*")
-        return ConversationHandler(
-            entry_points=[CallbackQueryHandler(ask_for_text, pattern=PATTERN)],
-            states={
-                WRITING: [
-                    MessageHandler(private & filters.TEXT & ~filters.COMMAND, receive_text),
-                    MessageHandler(private & filters.PHOTO, receive_photo),
-                ]
-            },
-            fallbacks=[
-                CommandHandler("cancel", cancel, filters=private),
-                CommandHandler("start", restart, filters=private),
-                CommandHandler("help", leave_for_help, filters=private),
-                MessageHandler(private & ~filters.StatusUpdate.ALL, wrong_input),
-            ],
-            name=PENDING_KEY,
-            persistent=True,
-            allow_reentry=True,
-        )
+    entry = CallbackQueryHandler(ask_for_text, pattern=PATTERN)
+    handler: ConversationHandler[Any] = QUESTION.conversation(
+        entry=entry, text=receive_text, photo=receive_photo, other=wrong_input
+    )
+    return handler
 
 
 def register(application: RedPropApplication) -> None:

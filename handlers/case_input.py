@@ -8,19 +8,17 @@ operation in one transaction. /cancel leaves the case as it was.
 from __future__ import annotations
 
 import logging
-import warnings
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
 from telegram.error import BadRequest
-from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
-from telegram.warnings import PTBUserWarning
+from telegram.ext import CallbackQueryHandler, ConversationHandler
 
 from handlers.context import Context, RedPropApplication, wake_outbox
 from handlers.outgoing.cards import CASE_PREFIX, case_card, parse_action_data
+from handlers.pending_input import WRITING, PendingInput
 from handlers.replies import refuse_button
-from handlers.start import help_command, start
 from locales.i18n import N_, refusal_text
 from locales.i18n import gettext as _
 from models.base import utcnow
@@ -31,12 +29,15 @@ from models.cases.timeline import NOT_ALLOWED
 from models.directory.people import find_person_by_telegram_id
 from models.refusal import Refused
 from models.surveys.scheduling import resolve_and_schedule_survey
-from models.text import typed_text
 
 logger = logging.getLogger(__name__)
 
 PENDING_KEY = "case_input"
-WRITING = 1  # waiting for the text (or photo) of the pending action
+QUESTION = PendingInput(
+    PENDING_KEY,
+    cancelled=N_("Cancelled. The case is unchanged."),
+    expired=N_("This step has expired. Use /cases to open the case again."),
+)
 
 PROMPTS: dict[Action, str] = {
     Action.REJECT: N_(
@@ -67,19 +68,13 @@ PHOTO_ACTIONS = frozenset({Action.NOTE, Action.RESOLVE})
 
 def _pending(context: Context) -> tuple[Action, int, dict[str, Any]] | None:
     """The pending action, its case id and the stored dict; None if nothing (valid) is pending."""
-    user_data = context.user_data if context.user_data is not None else {}
-    pending = user_data.get(PENDING_KEY)
-    if not isinstance(pending, dict):
+    pending = QUESTION.question(context)
+    if pending is None:
         return None
     try:
         return Action(pending["action"]), int(pending["case_id"]), pending
     except (KeyError, TypeError, ValueError):
         return None
-
-
-def _forget(context: Context) -> None:
-    if context.user_data is not None:
-        context.user_data.pop(PENDING_KEY, None)
 
 
 async def ask_for_input(update: Update, context: Context) -> int | None:
@@ -105,13 +100,8 @@ async def ask_for_input(update: Update, context: Context) -> int | None:
         else:
             await query.answer(refusal_text(refused), show_alert=True)
         return None
-    if context.user_data is not None:
-        message_id = query.message.message_id if query.message is not None else None
-        context.user_data[PENDING_KEY] = {
-            "action": action.value,
-            "case_id": case_id,
-            "message_id": message_id,
-        }
+    message_id = query.message.message_id if query.message is not None else None
+    QUESTION.remember(context, action=action.value, case_id=case_id, message_id=message_id)
     await query.answer()
     example = number.rsplit("-", 1)[0] + "-000001"
     await context.bot.send_message(user.id, _(PROMPTS[action]).format(number=number, example=example))
@@ -131,7 +121,7 @@ async def receive_photo(update: Update, context: Context) -> int:
     message = update.effective_message
     pending = _pending(context)
     if message is None or not message.photo or pending is None:
-        return await _lost(update, context)
+        return await QUESTION.lost(update, context)
     action = pending[0]
     if action not in PHOTO_ACTIONS:
         await message.reply_text(_("Please send this as text, or /cancel."))
@@ -143,31 +133,18 @@ async def receive_photo(update: Update, context: Context) -> int:
     return await _submit(update, context, caption, [message.photo[-1].file_id])
 
 
-async def _lost(update: Update, context: Context) -> int:
-    """Nothing valid is pending (e.g. the state outlived its data): end quietly."""
-    _forget(context)
-    message = update.effective_message
-    if message is not None:
-        await message.reply_text(_("This step has expired. Use /cases to open the case again."))
-    return ConversationHandler.END
-
-
 async def _submit(update: Update, context: Context, text: str, photos: list[str]) -> int:
     """Run the pending action with this text in one transaction; report what happened."""
     message = update.effective_message
     user = update.effective_user
     pending = _pending(context)
     if message is None or user is None or pending is None:
-        return await _lost(update, context)
+        return await QUESTION.lost(update, context)
     action, case_id, stored = pending
-    try:
-        text = typed_text(text, limit=context.settings.cases.max_text_length)
-    except Refused as refused:
-        await message.reply_text(refusal_text(refused))
+    taken = await QUESTION.taken(update, context, text, photos=bool(photos))
+    if taken is None:
         return WRITING
-    if not text and not photos:
-        await message.reply_text(_("Please send some text, or /cancel."))
-        return WRITING
+    text = taken
     calls: dict[Action, tuple[Callable[..., Awaitable[Case]], dict[str, Any]]] = {
         Action.REJECT: (reject_case, {"reason": text}),
         Action.DUPLICATE: (mark_duplicate, {"original_number": text}),
@@ -195,11 +172,11 @@ async def _submit(update: Update, context: Context, text: str, photos: list[str]
                 refusal_text(refused) + "\n" + _("Send another case number, or /cancel.")
             )
             return WRITING
-        _forget(context)
+        QUESTION.forget(context)
         await message.reply_text(refusal_text(refused))
         return ConversationHandler.END
     logger.info("case %s: %s by user %s", case_id, action.value, user.id)
-    _forget(context)
+    QUESTION.forget(context)
     wake_outbox(context.application)
     await message.reply_text(_(DONE[action]).format(number=number, original=original or text))
     await _redraw_card(context, user.id, case_id, stored.get("message_id"))
@@ -227,66 +204,19 @@ async def _redraw_card(context: Context, telegram_id: int, case_id: int, message
 
 async def wrong_input(update: Update, context: Context) -> int:
     """Hint at what is expected when something else arrives."""
-    message = update.effective_message
     pending = _pending(context)
-    if message is None or pending is None:
-        return await _lost(update, context)
-    if message.text is not None and message.text.startswith("/"):
-        await message.reply_text(_("Please finish this first, or /cancel."))
-    elif pending[0] in PHOTO_ACTIONS:
-        await message.reply_text(_("Please send text, or a photo with a caption, or /cancel."))
-    else:
-        await message.reply_text(_("Please send this as text, or /cancel."))
-    return WRITING
-
-
-async def cancel(update: Update, context: Context) -> int:
-    """Drop the pending action; the case stays as it was."""
-    _forget(context)
-    message = update.effective_message
-    if message is not None:
-        await message.reply_text(_("Cancelled. The case is unchanged."))
-    return ConversationHandler.END
-
-
-async def restart(update: Update, context: Context) -> int:
-    """Leave the pending action and run /start."""
-    _forget(context)
-    await start(update, context)
-    return ConversationHandler.END
-
-
-async def leave_for_help(update: Update, context: Context) -> int:
-    """Leave the pending action and run /help."""
-    _forget(context)
-    await help_command(update, context)
-    return ConversationHandler.END
+    takes_photos = pending is not None and pending[0] in PHOTO_ACTIONS
+    hint = _("Please send text, or a photo with a caption, or /cancel.") if takes_photos else None
+    return await QUESTION.hint(update, context, photo_hint=hint)
 
 
 def conversation() -> ConversationHandler[Context]:
-    private = filters.ChatType.PRIVATE
     actions = "|".join(action.value for action in PROMPTS)
-    with warnings.catch_warnings():
-        # Tracking per chat and user (not per message) is what we want: one pending input per person.
-        warnings.filterwarnings("ignore", category=PTBUserWarning, message=".*per_message.*")
-        return ConversationHandler(
-            entry_points=[CallbackQueryHandler(ask_for_input, pattern=rf"^{CASE_PREFIX}:({actions}):\d+$")],
-            states={
-                WRITING: [
-                    MessageHandler(private & filters.TEXT & ~filters.COMMAND, receive_text),
-                    MessageHandler(private & filters.PHOTO, receive_photo),
-                ]
-            },
-            fallbacks=[
-                CommandHandler("cancel", cancel, filters=private),
-                CommandHandler("start", restart, filters=private),
-                CommandHandler("help", leave_for_help, filters=private),
-                MessageHandler(private & ~filters.StatusUpdate.ALL, wrong_input),
-            ],
-            name="case_input",
-            persistent=True,
-            allow_reentry=True,
-        )
+    entry = CallbackQueryHandler(ask_for_input, pattern=rf"^{CASE_PREFIX}:({actions}):\d+$")
+    handler: ConversationHandler[Context] = QUESTION.conversation(
+        entry=entry, text=receive_text, photo=receive_photo, other=wrong_input
+    )
+    return handler
 
 
 def register(application: RedPropApplication) -> None:

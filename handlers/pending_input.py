@@ -1,9 +1,11 @@
 """One question the bot asked after a button press, waiting for the typed answer (or a photo).
 
-The fund's decisions and answers (handlers/fund_input.py) and the answers to suggestions
-(handlers/suggestion_answers.py) share this: the press is checked in the domain, the question
-is remembered in ``user_data[key]``, the answer runs the operation in one transaction, and
-/cancel drops the question without changing anything.
+The card buttons that need words (handlers/case_input.py), the assessment's
+(handlers/assessment_input.py), the fund's decisions and answers (handlers/fund_input.py), the
+answers to suggestions (handlers/suggestion_answers.py) and visits share this: the press is checked
+in the domain, the question is remembered in ``user_data[key]``, the answer runs the operation in
+one transaction, /cancel drops the question without changing anything, and /start or /help
+leave it.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from telegram.warnings import PTBUserWarning
 
 from handlers.context import Context
 from handlers.replies import refuse_button
+from handlers.start import help_command, start
+from locales.i18n import N_, refusal_text
 from locales.i18n import gettext as _
-from locales.i18n import refusal_text
 from models.directory.people import find_person_by_telegram_id
 from models.directory.tables import Person
 from models.refusal import Refused
@@ -32,11 +35,18 @@ T = TypeVar("T")
 Step = Callable[[Update, Context], Coroutine[Any, Any, int]]
 
 
-class PendingInput:
-    """The question of one feature, kept under ``key`` in the user's data."""
+EXPIRED = N_("This step has expired. Please tap the button again.")
+CANCELLED = N_("Cancelled. Nothing was changed.")
 
-    def __init__(self, key: str) -> None:
+
+class PendingInput:
+    """The question of one feature, kept under ``key`` in the user's data; ``cancelled`` and
+    ``expired`` (gettext ids) are what /cancel and a question that outlived its data say."""
+
+    def __init__(self, key: str, *, cancelled: str = CANCELLED, expired: str = EXPIRED) -> None:
         self.key = key
+        self.cancelled = cancelled
+        self.expired = expired
 
     def remember(self, context: Context, **question: Any) -> None:
         if context.user_data is not None:
@@ -88,12 +98,19 @@ class PendingInput:
         """The answer's text as the domain takes it; None once told it is too long or empty."""
         message = update.effective_message
         assert message is not None and message.text is not None
+        return await self.taken(update, context, message.text)
+
+    async def taken(self, update: Update, context: Context, text: str, *, photos: bool = False) -> str | None:
+        """``text`` (typed, or a photo's caption) as the domain takes it; None once told it is
+        too long, or empty when no photo came with it."""
+        message = update.effective_message
+        assert message is not None
         try:
-            text = typed_text(message.text, limit=context.settings.cases.max_text_length)
+            text = typed_text(text, limit=context.settings.cases.max_text_length)
         except Refused as refused:
             await message.reply_text(refusal_text(refused))
             return None
-        if not text:
+        if not text and not photos:
             await message.reply_text(_("Please send some text, or /cancel."))
             return None
         return text
@@ -122,7 +139,7 @@ class PendingInput:
         self.forget(context)
         message = update.effective_message
         if message is not None:
-            await message.reply_text(_("This step has expired. Please tap the button again."))
+            await message.reply_text(_(self.expired))
         return END
 
     async def cancel(self, update: Update, context: Context) -> int:
@@ -130,7 +147,7 @@ class PendingInput:
         self.forget(context)
         message = update.effective_message
         if message is not None:
-            await message.reply_text(_("Cancelled. Nothing was changed."))
+            await message.reply_text(_(self.cancelled))
         return END
 
     async def wrong_input(self, update: Update, context: Context) -> int:
@@ -140,8 +157,40 @@ class PendingInput:
             await message.reply_text(_("Please finish this first, or /cancel."))
         return WRITING
 
-    def conversation(self, *, entry: CallbackQueryHandler[Context, Any], text: Step, photo: Step) -> Any:
-        """The conversation: a press asks, text or a photo answers; /cancel and anything else."""
+    async def hint(self, update: Update, context: Context, *, photo_hint: str | None) -> int:
+        """Something else than the answer arrived: a command is asked to wait; anything else is
+        told to come as text, or (``photo_hint``, said as it is) as the photo the question takes."""
+        message = update.effective_message
+        if message is None or self.question(context) is None:
+            return await self.lost(update, context)
+        if message.text is not None and message.text.startswith("/"):
+            await message.reply_text(_("Please finish this first, or /cancel."))
+        else:
+            await message.reply_text(photo_hint or _("Please send this as text, or /cancel."))
+        return WRITING
+
+    async def restart(self, update: Update, context: Context) -> int:
+        """Leave the question and run /start."""
+        self.forget(context)
+        await start(update, context)
+        return END
+
+    async def leave_for_help(self, update: Update, context: Context) -> int:
+        """Leave the question and run /help."""
+        self.forget(context)
+        await help_command(update, context)
+        return END
+
+    def conversation(
+        self,
+        *,
+        entry: CallbackQueryHandler[Context, Any],
+        text: Step,
+        photo: Step,
+        other: Step | None = None,
+    ) -> Any:
+        """The conversation: a press asks, text or a photo answers; /cancel, /start, /help, and
+        ``other`` (by default :meth:`wrong_input`) for anything else."""
         private = filters.ChatType.PRIVATE
         with warnings.catch_warnings():
             # Tracked per chat and user on purpose: one question open per person.
@@ -156,7 +205,9 @@ class PendingInput:
                 },
                 fallbacks=[
                     CommandHandler("cancel", self.cancel, filters=private),
-                    MessageHandler(private & ~filters.StatusUpdate.ALL, self.wrong_input),
+                    CommandHandler("start", self.restart, filters=private),
+                    CommandHandler("help", self.leave_for_help, filters=private),
+                    MessageHandler(private & ~filters.StatusUpdate.ALL, other or self.wrong_input),
                 ],
                 name=self.key,
                 persistent=True,
