@@ -53,12 +53,19 @@ def _upgrade(url: str) -> None:
 
 def _become_active(loop: asyncio.AbstractEventLoop, instance: Instance) -> bool:
     """Wait to be the active instance; False if SIGINT or SIGTERM came first (a standby stopped)."""
-    waiting = loop.create_task(instance.acquire())
+    return loop.run_until_complete(_wait_to_be_active(instance))
+
+
+async def _wait_to_be_active(instance: Instance) -> bool:
+    # The handlers are added and removed while the loop runs: uvloop removes a handler only then,
+    # and one left behind would swallow a SIGTERM during the migrations.
+    loop = asyncio.get_running_loop()
+    waiting = asyncio.ensure_future(instance.acquire())
     stop_signals = (signal.SIGINT, signal.SIGTERM)
     for sig in stop_signals:
         loop.add_signal_handler(sig, waiting.cancel)
     try:
-        loop.run_until_complete(waiting)
+        await waiting
         return True
     except asyncio.CancelledError:
         return False

@@ -17,6 +17,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from handlers.callback_data import an_id, fields
 from handlers.context import Context, RedPropApplication, wake_outbox
+from handlers.outgoing.fitting import fit
 from handlers.outgoing.meetings import MEETING_PREFIX, item_line, meeting_heading
 from handlers.replies import refuse_button
 from locales.i18n import gettext as _
@@ -186,7 +187,7 @@ async def agenda_command(update: Update, context: Context) -> None:
         return
     for meeting, runs in visible:
         text, keyboard = await agenda_text(context, meeting, runs)
-        await message.reply_text(text[:4000], reply_markup=keyboard)
+        await message.reply_text(fit(text), reply_markup=keyboard)
 
 
 async def drop_button(update: Update, context: Context) -> None:

@@ -18,8 +18,8 @@ from models.base import utcnow
 from models.directory.people import find_person_by_telegram_id
 from models.directory.tables import Street
 from models.refusal import Refused
-from models.report.breakdown import breakdown
-from models.report.work import report_period, work_report
+from models.report.breakdown import Breakdown, breakdown
+from models.report.work import WorkReport, report_period, work_report
 
 
 async def work_report_command(update: Update, context: Context) -> None:
@@ -48,12 +48,17 @@ async def work_report_command(update: Update, context: Context) -> None:
     png = await asyncio.to_thread(report_chart, report)
     if png is not None:
         await context.bot.send_photo(user.id, png)
-    # Imported here: openpyxl (and numpy with it) would otherwise add to every start of the bot.
-    from handlers.work_report_workbook import report_workbook
-
-    workbook = await asyncio.to_thread(report_workbook, report, rows)
+    workbook = await asyncio.to_thread(_workbook, report, rows)
     code = street.code if street is not None else "street"
     await context.bot.send_document(user.id, InputFile(workbook, filename=f"work-report-{code}-{name}.xlsx"))
+
+
+def _workbook(report: WorkReport, rows: Breakdown) -> bytes:
+    # Imported here, in the worker thread: openpyxl (and numpy with it) would otherwise add to
+    # every start of the bot, and the first import would hold up the event loop.
+    from handlers.work_report_workbook import report_workbook
+
+    return report_workbook(report, rows)
 
 
 def register(application: RedPropApplication) -> None:

@@ -166,6 +166,10 @@ async def serve(settings: Settings, *, parent_pipe: bool) -> int:
     done = asyncio.Event()
     for number in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(number, done.set)
+    if parent_pipe:
+        # Its life follows the bot's through the pipe. uvloop starts children with every signal
+        # at its default, so a hangup that the bot ignores (nohup) must not end this one.
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
     if parent_pipe and not _say_ready():
         logger.info("outbox worker: the bot is gone before its worker was ready; stopping")
         return 0

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from handlers.outgoing.fitting import fit, inline
 from handlers.outgoing.parts import Outgoing, UnknownNotification
 from locales.i18n import N_, format_time
 from locales.i18n import gettext as _
@@ -30,6 +31,9 @@ from models.meetings.tables import (
 from models.outbox.queue import OutboxMessage
 
 MEETING_PREFIX = "h"  # the Affairs Hall ("g" is the governance records')
+# An item's own words in a chat message (a resident's suggestion may be long); the minutes file
+# (redprop meeting minutes) keeps them whole.
+ITEM_ROOM = 200
 
 ITEM_KINDS: dict[ItemKind, str] = {
     ItemKind.ESCALATED: N_("Escalated case"),
@@ -53,7 +57,8 @@ def meeting_heading(meeting: Meeting, communities: list[str]) -> str:
 
 def item_line(number: int, item: MinutesItem) -> str:
     cases = " ".join(item.case_numbers)
-    line = f"{number}. [{item.item_id}] {_(ITEM_KINDS[item.kind])}: {item.text} {cases}".rstrip()
+    words = inline(item.text, ITEM_ROOM)
+    line = f"{number}. [{item.item_id}] {_(ITEM_KINDS[item.kind])}: {words} {cases}".rstrip()
     if item.decision is not None:
         line += "\n   " + _("Decision: {owner} — {action}, by {time}").format(
             owner=item.decision.owner,
@@ -105,7 +110,7 @@ async def render_minutes(
     meeting = await session.get(Meeting, message.parameters().get("meeting_id"))
     if meeting is None:
         raise UnknownNotification(f"outbox row {message.id}: meeting not found")
-    return [Outgoing(text=minutes_text(await minutes_of(session=session, meeting=meeting))[:4000])]
+    return [Outgoing(text=fit(minutes_text(await minutes_of(session=session, meeting=meeting))))]
 
 
 async def render_item_notice(

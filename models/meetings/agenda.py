@@ -2,10 +2,11 @@
 
 It takes the open cases escalated to level 2 or 3 (and those the escalated level put on the
 agenda), the open cases reopened twice, the open cases more than N days past their resolution
-deadline, the suggestions still unanswered after N days, each suggestion passed to the agenda (until
-one meeting has it on its agenda), and hotspots: at least k cases of one category in
-one community within 30 days. Every item lists its case numbers. Building again adds only what
-is new (one item per subject); dropped items stay dropped.
+deadline, the suggestions still unanswered after N days, each suggestion passed to the agenda
+(on the agenda of its community's earliest scheduled meeting, until one meeting has it), and
+hotspots: at least k cases of one category in one community within 30 days. Every item lists
+its case numbers. Building again adds only what is new (one item per subject); dropped items
+stay dropped.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from models.cases.tables import OPEN_STATUSES, Case, Suggestion, SuggestionOutco
 from models.directory.tables import Person
 from models.escalation.tables import AgendaRequest
 from models.meetings.scheduling import NOT_AN_ADMIN, STALE, may_run, meeting_communities, open_meeting
-from models.meetings.tables import AgendaItem, ItemKind, Meeting
+from models.meetings.tables import AgendaItem, ItemKind, Meeting, MeetingCommunity, MeetingStatus
 from models.refusal import Refused
 
 EMPTY_ITEM = N_("Write what the item is about.")
@@ -91,6 +92,15 @@ async def build_agenda(*, session: AsyncSession, meeting: Meeting, rules: Agenda
             .where(col(AgendaItem.dropped).is_(False))
         )
     )
+    earliest: dict[int, int] = {}  # community → its earliest scheduled meeting
+    for community_id, meeting_id in await session.exec(
+        select(MeetingCommunity.community_id, Meeting.id)
+        .join(Meeting, col(Meeting.id) == col(MeetingCommunity.meeting_id))
+        .where(Meeting.status == MeetingStatus.SCHEDULED)
+        .where(col(MeetingCommunity.community_id).in_(communities))
+        .order_by(col(Meeting.starts_at), col(Meeting.id))
+    ):
+        earliest.setdefault(community_id, meeting_id or 0)
     passed = await session.exec(
         select(Suggestion)
         .where(col(Suggestion.community_id).in_(communities))
@@ -98,7 +108,8 @@ async def build_agenda(*, session: AsyncSession, meeting: Meeting, rules: Agenda
         .order_by(col(Suggestion.id))
     )
     for suggestion in passed:
-        if (subject := f"suggestion:{suggestion.id}") not in on_an_agenda:
+        first = earliest.get(suggestion.community_id, meeting.id) == meeting.id
+        if first and (subject := f"suggestion:{suggestion.id}") not in on_an_agenda:
             item(ItemKind.SUGGESTION, subject, [], text=suggestion.text)
     recent = (
         select(Case.community_id, Case.category)

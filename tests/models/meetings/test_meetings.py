@@ -160,6 +160,44 @@ async def test_a_suggestion_passed_to_the_agenda_is_an_item_of_the_next_meeting_
     assert [item.kind for item in later] == []
 
 
+async def test_a_passed_suggestion_waits_for_its_communitys_earliest_scheduled_meeting(
+    db: Database, world: World
+) -> None:
+    async with db.write() as session:
+        admin = await session.get(Person, world.admin.id)
+        assert admin is not None
+        sooner = await schedule_meeting(
+            session=session, actor=admin, starts_at=MEETING, place="Hall", community_codes=["dfht"], now=T0
+        )
+        later = await schedule_meeting(
+            session=session,
+            actor=admin,
+            starts_at=MEETING + timedelta(days=7),
+            place="Hall",
+            community_codes=["dfht"],
+            now=T0,
+        )
+        session.add(
+            Suggestion(
+                author_id=world.resident.id,
+                community_id=world.community,
+                text="A bench by the north gate",
+                created_at=T0,
+                outcome=SuggestionOutcome.AGENDA,
+                answer="ok",
+                answered_at=T0,
+            )
+        )
+    async with db.write() as session:
+        for meeting in (later, sooner):  # the later meeting's agenda built first
+            await build_agenda(session=session, meeting=meeting, rules=AgendaRules(), now=T0)
+        kinds = {
+            meeting.id: [item.kind for item in await agenda(session=session, meeting=meeting)]
+            for meeting in (sooner, later)
+        }
+    assert kinds == {sooner.id: [ItemKind.SUGGESTION], later.id: []}
+
+
 async def test_the_affairs_hall_from_agenda_to_a_settled_case(db: Database, world: World) -> None:
     leak = await report(db, world.resident.id, category=ReportCategory.LEAK, now=T0, deadlines=LEAK)
     for hour in range(3):
