@@ -171,7 +171,7 @@ class Leadership:
                 if await asyncio.wait_for(self._try_once(), CHECK_TIMEOUT):
                     logger.warning("the database lock was taken again; still the active instance")
                     continue
-            except (TimeoutError, OSError, asyncpg.PostgresError) as error:
+            except Exception as error:  # whatever it is, the lock is not held: stop rather than guess
                 logger.warning("the database lock could not be taken again: %s", error)
             logger.error("lost the database lock: another instance may be active; stopping")
             self.lost = True

@@ -106,7 +106,10 @@ def run_bot(
                 instance.watch(stopping.set)
                 loop.run_until_complete(
                     serve_webhook(
-                        application, settings, delete_on_stop=delete_webhook_on_stop, stopping=stopping
+                        application,
+                        settings,
+                        delete_on_stop=lambda: delete_webhook_on_stop and not instance.lost,
+                        stopping=stopping,
                     )
                 )
             else:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from telegram import Update
@@ -42,10 +43,12 @@ async def serve_webhook(
     application: RedPropApplication,
     settings: Settings,
     *,
-    delete_on_stop: bool,
+    delete_on_stop: Callable[[], bool],
     stopping: asyncio.Event | None = None,
 ) -> None:
-    """Run the bot on the webhook until SIGINT or SIGTERM (or until ``stopping`` is set)."""
+    """Run the bot on the webhook until SIGINT or SIGTERM (or until ``stopping`` is set); at the
+    stop, delete the webhook if ``delete_on_stop()`` says so then (not when another instance has
+    taken over: the webhook is now its)."""
     stopping = stopping if stopping is not None else asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -67,7 +70,7 @@ async def serve_webhook(
         logger.debug("stop signal received; shutting down")
     finally:
         await server.stop()
-        if delete_on_stop:
+        if delete_on_stop():
             await _delete_webhook(application)
         if application.running:
             await application.stop()

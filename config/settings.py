@@ -6,6 +6,7 @@ line naming the key and what is allowed (see :func:`load_settings`).
 
 from __future__ import annotations
 
+import logging
 import re
 from contextvars import ContextVar
 from datetime import time, timedelta
@@ -19,6 +20,7 @@ from pydantic import (
     SecretStr,
     ValidationError,
     field_validator,
+    model_validator,
 )
 from pydantic_settings import (
     BaseSettings,
@@ -190,6 +192,17 @@ class OutboxSettings(Section):
     lease: Duration = timedelta(seconds=60)
     # Local time (bot.timezone) of the street office's daily delivery summary.
     summary_at: str = "09:00"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _retired_keys(cls, values: Any) -> Any:
+        # max_attempts (config.toml before retry_for) is read and ignored, so an old file still starts.
+        if isinstance(values, dict) and "max_attempts" in values:
+            values = {key: value for key, value in values.items() if key != "max_attempts"}
+            logging.getLogger("redprop").warning(
+                "config: outbox.max_attempts is no longer used (outbox.retry_for replaced it); ignored"
+            )
+        return values
 
     @field_validator("summary_at")
     @classmethod

@@ -42,10 +42,6 @@ Duration = Annotated[
 ]
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
 class Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -28,7 +28,8 @@ from handlers.outgoing.cards import (
     parse_number_data,
     status_name,
 )
-from handlers.outgoing.meetings import MEETING_PREFIX
+from handlers.outgoing.fitting import fit, inline
+from handlers.outgoing.meetings import ITEM_ROOM, MEETING_PREFIX
 from handlers.paging import page_count, with_page_buttons, with_page_line
 from handlers.replies import refuse_button
 from locales.i18n import N_, format_time, refusal_text
@@ -205,7 +206,7 @@ async def action_items(*, session: AsyncSession, telegram_id: int) -> tuple[str,
         lines.append(
             _("{id}. {action}, by {time} {cases}").format(
                 id=decision.id,
-                action=decision.action,
+                action=inline(decision.action, ITEM_ROOM),
                 time=format_time(decision.due_at, "short"),
                 cases=item.case_numbers,
             )
@@ -218,7 +219,7 @@ async def action_items(*, session: AsyncSession, telegram_id: int) -> tuple[str,
                 )
             ]
         )
-    return "\n".join(lines), InlineKeyboardMarkup(rows)
+    return fit("\n".join(lines)), InlineKeyboardMarkup(rows)
 
 
 def register(application: RedPropApplication) -> None:

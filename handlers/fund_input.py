@@ -144,7 +144,7 @@ async def _run(
 
 def _amount_and_note(text: str) -> tuple[int, str]:
     """``8000 the note`` → (800000 fen, "the note"); refused with the format otherwise."""
-    amount, _space, note = text.partition(" ")
+    amount, note = [*text.split(maxsplit=1), "", ""][:2]  # any space, the full-width one too
     part_fen = parse_yuan(amount)
     if not note.strip():
         raise Refused(PART_FORMAT)
@@ -195,7 +195,8 @@ async def receive_photo(update: Update, context: Context) -> int:
     try:
         async with context.db.write() as session:
             person = await find_person_by_telegram_id(session=session, telegram_id=user.id)
-            assert person is not None
+            if person is None:
+                raise Refused(NO_SUCH_APPLICATION)
             application = await add_photo(
                 session=session,
                 application_id=application_id,

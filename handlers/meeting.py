@@ -30,6 +30,7 @@ from models.meetings.minutes import minutes_of
 from models.meetings.scheduling import may_run, meeting_communities, schedule_meeting
 from models.meetings.tables import Invitation, Meeting, MeetingStatus
 from models.refusal import Refused
+from models.text import typed_text
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +78,7 @@ async def meeting_command(update: Update, context: Context) -> None:
     starts_at, codes, place = parsed
     now = utcnow()
     try:
+        place = typed_text(place, limit=context.settings.cases.max_text_length)
         async with context.db.write() as session:
             meeting = await schedule_meeting(
                 session=session,
@@ -174,7 +176,7 @@ async def agenda_command(update: Update, context: Context) -> None:
                     session=session,
                     meeting_id=meeting_id,
                     actor=person,
-                    text=" ".join(args[2:]),
+                    text=typed_text(" ".join(args[2:]), limit=context.settings.cases.max_text_length),
                     now=utcnow(),
                 )
         except Refused as refused:

@@ -27,6 +27,7 @@ from models.meetings.decisions import close_item, decide, hold_meeting, set_atte
 from models.meetings.scheduling import answer_invitation
 from models.meetings.tables import Invitation
 from models.refusal import Refused
+from models.text import typed_text
 
 logger = logging.getLogger(__name__)
 
@@ -156,6 +157,8 @@ async def decide_command(update: Update, context: Context) -> None:
         return
     owner, action, deadline = [*parts, "", "", ""][:3]
     try:
+        limit = context.settings.cases.max_text_length
+        owner, action = typed_text(owner, limit=limit), typed_text(action, limit=limit)
         async with context.db.write() as session:
             await decide(
                 session=session,

@@ -10,7 +10,6 @@ alone shows the instructor's visits this month.
 from __future__ import annotations
 
 import logging
-import secrets
 from typing import Any
 
 from sqlmodel import col, select
@@ -102,7 +101,7 @@ async def visit_command(update: Update, context: Context) -> None:
     user, message = update.effective_user, update.effective_message
     if user is None or message is None:
         return
-    code, _space, note = (message.text or "").partition(" ")[2].strip().partition(" ")
+    code, note = [*(message.text or "").split(maxsplit=2)[1:], "", ""][:2]  # full-width spaces too
     markup = None
     try:
         async with context.db.write() as session:
@@ -169,15 +168,15 @@ async def ask(update: Update, context: Context) -> int | None:
     return await QUESTION.ask(update, context, check, prompt, action=action, id=number)
 
 
-def _case_draft(text: str) -> CaseDraft:
-    word, _space, description = text.partition(" ")
+def _case_draft(text: str, key: str) -> CaseDraft:
+    word, description = [*text.split(maxsplit=1), "", ""][:2]
     try:
         category = ReportCategory(word.strip().lower())
     except ValueError:
         raise Refused(CASE_FORMAT, list=_categories()) from None
     if not description.strip():
         raise Refused(CASE_FORMAT, list=_categories())
-    return CaseDraft(key="visit-" + secrets.token_hex(8), category=category, description=description.strip())
+    return CaseDraft(key=key, category=category, description=description.strip())
 
 
 async def receive_text(update: Update, context: Context) -> int:
@@ -190,7 +189,11 @@ async def receive_text(update: Update, context: Context) -> int:
     typed = await QUESTION.typed_as(
         update,
         context,
-        lambda text: (text, _case_draft(text) if action == "cs" else None),
+        # The key is the message's: the same message delivered twice opens one case.
+        lambda text: (
+            text,
+            _case_draft(text, f"visit-{user.id}-{message.message_id}") if action == "cs" else None,
+        ),
         photo_wanted=action == "ph",
     )
     if typed is None:
@@ -200,7 +203,8 @@ async def receive_text(update: Update, context: Context) -> int:
     try:
         async with context.db.write() as session:
             person = await find_person_by_telegram_id(session=session, telegram_id=user.id)
-            assert person is not None
+            if person is None:
+                raise Refused(NOT_INSTRUCTOR)
             if draft is None:
                 await add_problem(session=session, visit_id=number, instructor=person, text=text)
                 done = _("Problem noted.")
@@ -241,7 +245,8 @@ async def receive_photo(update: Update, context: Context) -> int:
     try:
         async with context.db.write() as session:
             person = await find_person_by_telegram_id(session=session, telegram_id=user.id)
-            assert person is not None
+            if person is None:
+                raise Refused(NOT_INSTRUCTOR)
             visit = await add_visit_photo(
                 session=session, visit_id=parsed[1], instructor=person, file_id=message.photo[-1].file_id
             )

@@ -106,6 +106,9 @@ async def load_directory(document: DirectoryDocument, database_url: str) -> None
 
 def bot_environment(api_port: int, scratch: Scratch, settings: Settings) -> dict[str, str]:
     env = {name: value for name, value in os.environ.items() if not name.startswith("REDPROP_")}
+    # A proxy in the environment must not carry the stand-in's traffic (and the token) away.
+    bypass = [env.get("NO_PROXY") or env.get("no_proxy") or "", "127.0.0.1", "localhost"]
+    env["NO_PROXY"] = env["no_proxy"] = ",".join(filter(None, bypass))
     env.update(
         REDPROP_TELEGRAM__TOKEN=TOKEN,
         REDPROP_TELEGRAM__BASE_URL=f"http://127.0.0.1:{api_port}/bot",
@@ -189,7 +192,7 @@ async def run_sandbox(settings: Settings, args: argparse.Namespace, scratch: Scr
     use_clock_file(scratch.clock_file)
     api = BotApi(TOKEN)
     sandbox = Sandbox(api.telegram, cast(document), scratch.clock_file, settings.bot.tzinfo)
-    page = await serve(page_application(sandbox), args.host, args.port)
+    page = await serve(page_application(sandbox, loopback=is_loopback(args.host)), args.host, args.port)
     runners = [page, await serve(api.application(), "127.0.0.1", 0)]
     api_port = int(runners[1].addresses[0][1])
     bot: subprocess.Popen[bytes] | None = None

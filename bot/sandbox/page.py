@@ -246,8 +246,29 @@ def routes(sandbox: Sandbox) -> web.RouteTableDef:
     return table
 
 
-def page_application(sandbox: Sandbox) -> web.Application:
-    app = web.Application(client_max_size=20 * 1024 * 1024)
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "[::1]", "::1"})
+
+
+def same_site_only(loopback: bool) -> Any:
+    """Refuse what another web page makes the browser send here: a request from another origin,
+    and (on loopback) one addressed to another host name, as a DNS-rebinding page would."""
+
+    @web.middleware
+    async def check(request: web.Request, handler: Any) -> web.StreamResponse:
+        host = request.host
+        origin = request.headers.get("Origin")
+        if origin is not None and origin != f"{request.scheme}://{host}":
+            raise web.HTTPForbidden(text="another site's request")
+        if loopback and host.rsplit(":", 1)[0] not in LOOPBACK_NAMES and host not in LOOPBACK_NAMES:
+            raise web.HTTPForbidden(text="not addressed to this machine")
+        response: web.StreamResponse = await handler(request)
+        return response
+
+    return check
+
+
+def page_application(sandbox: Sandbox, *, loopback: bool = True) -> web.Application:
+    app = web.Application(client_max_size=20 * 1024 * 1024, middlewares=[same_site_only(loopback)])
     app.add_routes(routes(sandbox))
 
     async def started(app: web.Application) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy import select as sql_select
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models.base import N_
+from models.base import N_, utcnow
 from models.cases.routing import shared_enterprise
 from models.cases.tables import Suggestion, SuggestionOutcome
 from models.directory.tables import Community, Person, Role, RoleKind
@@ -29,23 +29,30 @@ NOT_YOURS = N_("Only the community's party committee and its instructor answer t
 ALREADY_ANSWERED = N_("This suggestion has already been answered.")
 
 
+async def _serving_enterprise(session: AsyncSession, community: Community, now: datetime) -> int | None:
+    """The community's enterprise, or the one looking after it under shared property."""
+    if community.enterprise_id is not None:
+        return community.enterprise_id
+    shared = await shared_enterprise(session=session, community=community, now=now)
+    return shared.id if shared is not None else None
+
+
+def _instructors_of(enterprise_id: int) -> Any:
+    return (
+        select(Person)
+        .join(Role, col(Role.person_id) == col(Person.id))
+        .where(Role.kind == RoleKind.INSTRUCTOR)
+        .where(Role.enterprise_id == enterprise_id)
+        .order_by(col(Role.id))
+    )
+
+
 async def _community_instructor(session: AsyncSession, community: Community, now: datetime) -> Person | None:
     """The first instructor paired with the community's enterprise (or its shared-property one)."""
-    enterprise_id = community.enterprise_id
-    if enterprise_id is None:
-        shared = await shared_enterprise(session=session, community=community, now=now)
-        enterprise_id = shared.id if shared is not None else None
+    enterprise_id = await _serving_enterprise(session, community, now)
     if enterprise_id is None:
         return None
-    return (
-        await session.exec(
-            select(Person)
-            .join(Role, col(Role.person_id) == col(Person.id))
-            .where(Role.kind == RoleKind.INSTRUCTOR)
-            .where(Role.enterprise_id == enterprise_id)
-            .order_by(col(Role.id))
-        )
-    ).first()
+    return (await session.exec(_instructors_of(enterprise_id))).first()
 
 
 async def _committee(session: AsyncSession, community_id: int) -> list[Person]:
@@ -80,11 +87,17 @@ async def route_suggestion(*, session: AsyncSession, suggestion: Suggestion, now
 
 
 async def may_answer(*, session: AsyncSession, suggestion: Suggestion, person: Person | None) -> bool:
-    """The community's party committee members and the instructor it was routed to."""
+    """The community's party committee members, and the instructor it was routed to while they
+    are still an instructor of the enterprise serving the community (the directory may have moved them)."""
     if person is None:
         return False
     if suggestion.instructor_id is not None and suggestion.instructor_id == person.id:
-        return True
+        community = await session.get(Community, suggestion.community_id)
+        enterprise_id = await _serving_enterprise(session, community, utcnow()) if community else None
+        if enterprise_id is not None:
+            instructors = await session.exec(_instructors_of(enterprise_id))
+            if any(instructor.id == person.id for instructor in instructors):
+                return True
     return any(member.id == person.id for member in await _committee(session, suggestion.community_id))
 
 

@@ -39,8 +39,9 @@ UNKNOWN_CASE = N_("There is no case {number} in your street.")
 NOT_NOW = N_("Application #{number} is {status} now, so this cannot be done any more.")
 MAX_PHOTOS = 10
 TOO_MANY_PHOTOS = N_("An application takes at most {limit} quotes or photos.")
-# A case number as the bot writes it, e.g. LSW-2026-000123.
-CASE_NUMBER = re.compile(r"\b[A-Za-z0-9]{1,12}-\d{4}-\d{6}\b")
+# A case number as the bot writes it, e.g. LSW-2026-000123, also right beside Chinese text
+# (where ``\b`` sees no boundary: 维修LSW-2026-000012屋顶).
+CASE_NUMBER = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9]{1,12}-\d{4}-\d{6}(?![0-9])")
 
 
 @dataclass(frozen=True)

@@ -32,8 +32,9 @@ NO_DEADLINE = N_("A decision needs a deadline in the future, like 2026-12-31.")
 NO_ACTION = N_("A decision needs the action to take.")
 NOT_ITEM_OWNER = N_("Only the owner of this action item can close it.")
 REMIND_BEFORE = timedelta(days=1)
-# An overdue action item's escalation of its cases, in case_escalation (after models/escalation's).
-ITEM_STAGE = 8
+# An overdue action item's escalation of its cases, in case_escalation (after models/escalation's):
+# one stage per level, since a case on two items may be raised twice on the same deadline.
+ITEM_STAGES = {Level.COMMITTEE: 8, Level.OFFICE: 9}
 
 
 async def set_attendance(
@@ -103,10 +104,17 @@ async def hold_meeting(
     """Close the meeting, record the enterprises' attendance for the assessment, and send the
     minutes to everyone who attended."""
     meeting = await _run_by(session, meeting_id, actor)
+    # Conditional: of two closes at once, only the first records attendance and sends minutes.
+    closed = await session.exec(
+        update(Meeting)
+        .where(col(Meeting.id) == meeting.id)
+        .where(col(Meeting.status) == MeetingStatus.SCHEDULED)
+        .values(status=MeetingStatus.HELD, held_at=now)
+    )
+    if not isinstance(closed, CursorResult) or closed.rowcount != 1:
+        raise Refused(STALE)
+    await session.refresh(meeting)
     await record_attendance(session=session, meeting=meeting, actor=actor, now=now, tz=tz)
-    meeting.status = MeetingStatus.HELD
-    meeting.held_at = now
-    session.add(meeting)
     attendees = await session.exec(
         select(Person)
         .join(Invitation, col(Invitation.person_id) == col(Person.id))
@@ -156,10 +164,12 @@ async def close_item(*, session: AsyncSession, decision_id: int, actor: Person, 
     )
     if not mine:
         raise Refused(NOT_ITEM_OWNER)
-    decision.status, decision.closed_at = ItemStatus.CLOSED, now
-    session.add(decision)
     item = await session.get(AgendaItem, decision.item_id)
     meeting = await session.get(Meeting, item.meeting_id) if item is not None else None
+    if meeting is None or meeting.status != MeetingStatus.HELD:
+        raise Refused(STALE)  # an item is an action item once its meeting has been held
+    decision.status, decision.closed_at = ItemStatus.CLOSED, now
+    session.add(decision)
     numbers = item.case_numbers.split() if item is not None else []
     for case in await session.exec(select(Case).where(col(Case.number).in_(numbers)).with_for_update()):
         if case.is_open and CaseStatus.RESOLVED not in TRANSITIONS[case.status]:
@@ -229,7 +239,7 @@ async def _escalate_cases(
                 session=session,
                 case=case,
                 level=level,
-                stage=ITEM_STAGE,
+                stage=ITEM_STAGES[level],
                 cause="item",
                 rules=rules,
                 now=now,

@@ -394,3 +394,12 @@ def test_a_bad_scheme_stops_the_start_naming_the_file(tmp_path: Path, text: str,
         load_settings(overrides={"assessment.file": str(scheme_file)})
     assert str(error.value).startswith(f"config: assessment: file {scheme_file}: ")
     assert problem in str(error.value) and "\n" not in str(error.value)
+
+
+def test_a_config_file_from_before_retry_for_still_loads(
+    in_empty_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (in_empty_dir / "config.toml").write_text("[outbox]\nmax_attempts = 5\nrate = 20\n", encoding="utf-8")
+    settings = load_settings()
+    assert (settings.outbox.rate, settings.outbox.retry_for) == (20.0, timedelta(hours=24))
+    assert "outbox.max_attempts is no longer used" in caplog.text

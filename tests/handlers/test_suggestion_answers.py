@@ -16,6 +16,7 @@ from handlers.context import RedPropApplication
 from models.base import utcnow
 from models.cases.suggestion_answers import suggestion_counts
 from models.cases.tables import Suggestion, SuggestionOutcome
+from models.directory.tables import Role
 from storage.database import Database
 from tests.factories.ids import COMMITTEE_TG, INSTRUCTOR_TG, OTHER_INSTRUCTOR_TG, RESIDENT_TG
 from tests.factories.world import World, make_world
@@ -90,3 +91,22 @@ async def test_a_suggestion_is_answered_and_adopted_and_the_resident_told(
     assert [(c.key, c.received, c.answered, c.adopted) for c in by_instructor] == [
         (world.instructor.id, 1, 1, 1)
     ]
+
+
+async def test_an_instructor_no_longer_paired_cannot_answer_what_was_routed_to_them(
+    app: RedPropApplication, world: World, chat: Any, app_db: Database
+) -> None:
+    li = chat(TelegramUser(RESIDENT_TG, "Li", "en"))
+    await li.send("/suggest")
+    await li.send(IDEA)
+    await li.tap(li.buttons()["Confirm"])
+    async with app_db.write() as session:
+        [stored] = list(await session.exec(select(Suggestion)))
+        for role in await session.exec(select(Role).where(Role.person_id == world.instructor.id)):
+            await session.delete(role)  # the directory moved 王指导员 away
+    wang = chat(TelegramUser(INSTRUCTOR_TG, "王指导员", "en"))
+    assert "Only the community's party committee and its instructor answer this suggestion." in await forge(
+        wang, f"sg:ad:{stored.id}"
+    )
+    async with app_db.read() as session:
+        assert (await session.get(Suggestion, stored.id)).outcome is None  # type: ignore[union-attr]

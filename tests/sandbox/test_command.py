@@ -54,6 +54,16 @@ def test_the_page_its_people_and_a_refused_upload(sandbox: RunningSandbox) -> No
     assert httpx.get(sandbox.url + f"files/{sent['file_id']}").content[:3] == b"\xff\xd8\xff"
 
 
+def test_another_site_cannot_act_through_the_page(sandbox: RunningSandbox) -> None:
+    act = {"action": "send", "user": {"id": 990000700, "first_name": "X"}, "text": "/start"}
+    elsewhere = httpx.post(sandbox.url + "api/act", json=act, headers={"Origin": "https://evil.example"})
+    assert elsewhere.status_code == 403
+    rebound = httpx.get(sandbox.url + "api/cast", headers={"Host": "evil.example"})  # DNS rebinding
+    assert rebound.status_code == 403
+    own = httpx.get(sandbox.url + "api/cast", headers={"Origin": sandbox.url.rstrip("/")})
+    assert own.status_code == 200
+
+
 async def next_event(ws: aiohttp.ClientWebSocketResponse, chat_id: int, kind: str) -> dict[str, Any]:
     """The next event of ``kind`` for the chat on the page's socket (what the page renders)."""
     async with asyncio.timeout(60):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from models.fund.applications import CASE_NUMBER
 from models.fund.money import (
     BAD_AMOUNT,
     NOT_POSITIVE,
@@ -61,3 +62,8 @@ def test_fen_are_shown_exactly() -> None:
     assert yuan_text(1200050) == "12,000.50"
     assert yuan_text(1) == "0.01"
     assert yuan_plain(123456789) == "1234567.89"
+
+
+def test_case_numbers_are_found_beside_chinese_text_and_punctuation() -> None:
+    purpose = "维修LSW-2026-000012屋顶，另见案件LSW-2026-000013。Not LSW-2026-0000144 nor xLSW-2026-00001"
+    assert CASE_NUMBER.findall(purpose) == ["LSW-2026-000012", "LSW-2026-000013"]

@@ -266,6 +266,12 @@ async def test_the_affairs_hall_from_agenda_to_a_settled_case(db: Database, worl
             session=session, meeting_id=id_of(meeting), actor=admin, now=MEETING + timedelta(hours=2)
         )
     assert await queued(db, OutboxKind.MEETING_MINUTES) == [world.staff.id]
+    with pytest.raises(Refused, match="agenda has changed"):  # closed twice: nothing recorded again
+        async with db.write() as session:
+            await hold_meeting(
+                session=session, meeting_id=id_of(meeting), actor=admin, now=MEETING + timedelta(hours=3)
+            )
+    assert await queued(db, OutboxKind.MEETING_MINUTES) == [world.staff.id]
     async with db.read() as session:
         share = await attendance_share(
             session=session, enterprise_id=world.enterprise, start=T0, end=T0 + timedelta(days=30)
