@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlmodel import col, select
+from sqlmodel import select
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
@@ -27,7 +27,7 @@ from models.directory.people import find_person_by_telegram_id
 from models.directory.tables import Person
 from models.meetings.agenda import AgendaRules, add_item, build_agenda, drop_item
 from models.meetings.minutes import minutes_of
-from models.meetings.scheduling import may_run, meeting_communities, schedule_meeting
+from models.meetings.scheduling import schedule_meeting, visible_meetings
 from models.meetings.tables import Invitation, Meeting, MeetingStatus
 from models.refusal import Refused
 from models.text import typed_text
@@ -106,30 +106,17 @@ async def meeting_command(update: Update, context: Context) -> None:
 
 
 async def _visible_meetings(context: Context, person: Person) -> list[tuple[Meeting, bool]]:
-    """The scheduled meetings ``person`` is invited to or runs, each with whether they run it."""
-    now = utcnow()
-    found = []
-    async with context.db.write() as session:
-        meetings = await session.exec(
-            select(Meeting).where(Meeting.status == MeetingStatus.SCHEDULED).order_by(col(Meeting.starts_at))
-        )
-        for meeting in list(meetings):
-            runs = await may_run(
-                session=session,
-                person=person,
-                communities=await meeting_communities(session=session, meeting=meeting),
-            )
-            invited = (
-                await session.exec(
-                    select(Invitation.id)
-                    .where(Invitation.meeting_id == meeting.id)
-                    .where(Invitation.person_id == person.id)
-                )
-            ).first()
-            if runs:
-                await build_agenda(session=session, meeting=meeting, rules=AgendaRules(), now=now)
-            if runs or invited is not None:
-                found.append((meeting, runs))
+    """The scheduled meetings ``person`` is invited to or runs; the agendas of those they run
+    are built again first, so they show what the data calls for now."""
+    async with context.db.read() as session:
+        found = await visible_meetings(session=session, person=person)
+    if any(runs for _meeting, runs in found):
+        now = utcnow()
+        async with context.db.write() as session:
+            for meeting, runs in found:
+                current = await session.get(Meeting, meeting.id) if runs else None
+                if current is not None and current.status == MeetingStatus.SCHEDULED:
+                    await build_agenda(session=session, meeting=current, rules=AgendaRules(), now=now)
     return found
 
 

@@ -14,12 +14,15 @@ from fractions import Fraction
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from models.assessment.access import office_admins
 from models.assessment.records import check_quarter_open
 from models.assessment.tables import GovernanceRecord, RecordKind, RecordStatus
 from models.base import id_of
 from models.cases.access import roles_of_person
 from models.directory.tables import Person, RoleKind
 from models.meetings.tables import Invitation, Meeting, MeetingStatus
+from models.outbox.kinds import OutboxKind
+from models.outbox.queue import enqueue
 from models.periods import Quarter
 from models.refusal import Refused
 
@@ -70,6 +73,17 @@ async def record_attendance(
         )
         session.add(record)
         records.append(record)
+    if records and not office:  # a committee member closed it: the office approves, as any record
+        await session.flush()
+        for admin in await office_admins(session, meeting.street_id):
+            for record in records:
+                await enqueue(
+                    session=session,
+                    recipient=admin,
+                    kind=OutboxKind.RECORD_PENDING,
+                    now=now,
+                    record_id=record.id,
+                )
     return records
 
 

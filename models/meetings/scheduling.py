@@ -198,3 +198,19 @@ async def due_meeting_reminders(*, session: AsyncSession, now: datetime, limit: 
             )
             reminded.append(id_of(invitation))
     return reminded
+
+
+async def visible_meetings(*, session: AsyncSession, person: Person) -> list[tuple[Meeting, bool]]:
+    """The scheduled meetings ``person`` is invited to or runs, soonest first, each with whether
+    they run it."""
+    invited = set(await session.exec(select(Invitation.meeting_id).where(Invitation.person_id == person.id)))
+    found = []
+    query = (
+        select(Meeting).where(col(Meeting.status) == MeetingStatus.SCHEDULED).order_by(col(Meeting.starts_at))
+    )
+    for meeting in list(await session.exec(query)):
+        communities = await meeting_communities(session=session, meeting=meeting)
+        runs = await may_run(session=session, person=person, communities=communities)
+        if runs or meeting.id in invited:
+            found.append((meeting, runs))
+    return found

@@ -327,3 +327,26 @@ async def test_the_affairs_hall_from_agenda_to_a_settled_case(db: Database, worl
             .order_by(col(OutboxMessage.id).desc())
         )
         assert told.first().parameters()["event_id"] == last.id  # type: ignore[union-attr]
+
+
+async def test_a_meeting_closed_by_the_committee_leaves_its_attendance_records_for_the_office(
+    db: Database, world: World
+) -> None:
+    committee = await person(db, world.committee.id)
+    async with db.write() as session:
+        meeting = await schedule_meeting(
+            session=session,
+            actor=committee,
+            starts_at=MEETING,
+            place="Hall",
+            community_codes=["dfht"],
+            now=T0,
+        )
+    async with db.write() as session:
+        await hold_meeting(session=session, meeting_id=id_of(meeting), actor=committee, now=MEETING)
+    async with db.read() as session:
+        records = list(await session.exec(select(GovernanceRecord)))
+    assert [(record.enterprise_id, record.yes, record.status) for record in records] == [
+        (world.enterprise, False, RecordStatus.PENDING)
+    ]
+    assert await queued(db, OutboxKind.RECORD_PENDING) == [world.admin.id]
