@@ -114,6 +114,9 @@ async def render_fund_submitted(
         + "\n\n"
         + await application_text(session, application)
     )
+    event = await session.get(FundEvent, message.parameters().get("event_id") or 0)
+    if event is not None and event.kind == FundEventKind.INFO_GIVEN and event.note:
+        text += "\n\n" + _("The applicant's answer to your question:") + "\n" + block(event.note)
     photos = await photos_of(session=session, application_id=application.id or 0)
     return [*photo_parts(photos), Outgoing(text=text, reply_markup=decision_keyboard(application.id or 0))]
 

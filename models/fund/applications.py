@@ -158,7 +158,10 @@ async def own_application(
     return application
 
 
-async def _tell_office(session: AsyncSession, application: FundApplication, now: datetime) -> None:
+async def _tell_office(
+    session: AsyncSession, application: FundApplication, event: FundEvent, now: datetime
+) -> None:
+    """The office gets the application to decide, with the step (an answer to its question) that sent it."""
     for admin in await office_admins(session, application.street_id):
         await enqueue(
             session=session,
@@ -166,6 +169,7 @@ async def _tell_office(session: AsyncSession, application: FundApplication, now:
             kind=OutboxKind.FUND_SUBMITTED,
             now=now,
             application_id=application.id,
+            event_id=event.id,
         )
 
 
@@ -197,9 +201,9 @@ async def _applicant_step(
     if step == FundEventKind.SUBMITTED:
         application.submitted_at = now
     session.add(application)
-    await add_event(session, application, kind=step, actor=applicant, now=now, note=note)
+    event = await add_event(session, application, kind=step, actor=applicant, now=now, note=note)
     if tell_office:
-        await _tell_office(session, application, now)
+        await _tell_office(session, application, event, now)
     return application
 
 

@@ -127,6 +127,10 @@ async def test_a_repair_grant_for_two_leaks_goes_through_ask_for_more_to_approva
     assert await wang.send("Buildings 2 and 5; second quote attached tomorrow.") == [
         "Sent. The application is with the office again."
     ]
+    await deliver_outbox(app)
+    assert telegram.texts_to(ADMIN.id)[-1].endswith(
+        "The applicant's answer to your question:\n│ Buildings 2 and 5; second quote attached tomorrow."
+    )
     await office.tap(f"fa:ok:{number}")
     assert await office.send("Approved for this year's waterproofing.") == [
         "Approved. The applicant is told."
