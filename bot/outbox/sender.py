@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -40,7 +41,7 @@ from config.settings import Settings
 from handlers.outgoing import Outgoing
 from models.base import id_of, utcnow
 from models.cases.unreachable import recipient_blocked
-from models.outbox.delivery import put_back, release_claims, start_sending
+from models.outbox.delivery import hold_sending, put_back, release_claims, start_sending
 from models.outbox.queue import OutboxMessage, abandon_interrupted, claim_due
 from storage.database import Database
 
@@ -359,7 +360,12 @@ class OutboxSender:
             self.pacer.pause(pause)
             logger.warning("outbox: %s: %s; all sending paused %.0fs", what, text, pause)
             if sent > message.parts_sent:
-                return True  # half sent: the row stays "sending", the next part waits the pause out
+                # Half sent: the row stays "sending", the next part waits the pause out, its lease
+                # lengthened by the pause so nobody takes it for interrupted meanwhile.
+                until = utcnow() + timedelta(seconds=pause) + self.lease
+                async with self.database.write() as session:
+                    await hold_sending(session=session, message_id=row, worker=self.worker, until=until)
+                return True
             async with self.database.write() as session:
                 await put_back(
                     session=session, message_id=row, worker=self.worker, now=utcnow(), lease=self.lease

@@ -54,6 +54,18 @@ async def mark_sent(
     )
 
 
+async def hold_sending(*, session: AsyncSession, message_id: int, worker: str, until: datetime) -> bool:
+    """A half-sent row waiting out a flood pause stays ``sending`` and ``worker``'s until ``until``,
+    so no sender takes it for interrupted meanwhile; False if it is not ours any more."""
+    return await _update(
+        session,
+        message_id,
+        col(OutboxMessage.status) == OutboxStatus.SENDING,
+        col(OutboxMessage.claimed_by) == worker,
+        claimed_until=until,
+    )
+
+
 async def put_back(
     *, session: AsyncSession, message_id: int, worker: str, now: datetime, lease: timedelta
 ) -> None:

@@ -171,6 +171,27 @@ async def test_flood_control_pauses_everything_then_delivers_without_duplicates(
     assert (card.status, card.attempts) == (OutboxStatus.SENT, 0)
 
 
+async def test_a_half_sent_card_waits_out_a_flood_pause_without_being_taken_for_interrupted(
+    db: Database, world: World, make_sender: Any, telegram: FakeTelegram
+) -> None:
+    # The photo goes, then the card's text meets flood control for longer than a lease.
+    telegram.fail("sendMessage", status=429, retry_after=2, chat_id=world.instructor.telegram_id)
+    await report(db, world.resident.id, photos=["leak-photo"])
+    await make_sender(lease=timedelta(seconds=1))
+
+    async def refused() -> bool:
+        return bool(telegram.calls_of("sendMessage"))
+
+    await wait_until(refused)
+    await asyncio.sleep(1.5)  # past the lease, within the pause
+    card = next(row for row in await rows(db) if row.chat_id == world.instructor.telegram_id)
+    assert (card.status, card.failed_at) == (OutboxStatus.SENDING, None)
+    await wait_until(lambda: settled(db))
+    card = next(row for row in await rows(db) if row.chat_id == world.instructor.telegram_id)
+    assert (card.status, card.failed_at) == (OutboxStatus.SENT, None)
+    assert len(telegram.calls_of("sendPhoto", world.instructor.telegram_id)) == 1
+
+
 async def test_server_errors_are_retried_with_growing_pauses(
     db: Database, world: World, make_sender: Any, telegram: FakeTelegram
 ) -> None:
