@@ -135,15 +135,28 @@ DECIDED_TEXTS = {
 }
 
 
+PROPOSED_TEXT = N_(
+    "The street property office drafted a red list reward in your name: fund application #{number}, "
+    "{amount} yuan. Check it, add quotes or photos if it needs them, and submit it."
+)
+
+
 async def render_fund_decided(
     session: AsyncSession, message: OutboxMessage, recipient: Person, now: datetime
 ) -> list[Outgoing]:
-    """The applicant: the office's decision or question, with its note."""
+    """The applicant: the office's decision or question, with its note; or a reward it drafted."""
     application = await _application(session, message)
     event_id = message.parameters().get("event_id")
     event = await session.get(FundEvent, event_id) if isinstance(event_id, int) else None
-    if event is None or event.application_id != application.id or event.kind not in DECIDED_TEXTS:
+    known = (*DECIDED_TEXTS, FundEventKind.CREATED)
+    if event is None or event.application_id != application.id or event.kind not in known:
         raise UnknownNotification(f"outbox row {message.id}: event {event_id} not found")
+    if event.kind == FundEventKind.CREATED:  # proposed from the red list (models/fund/proposals.py)
+        if application.status != FundStatus.DRAFT:
+            return []  # submitted or withdrawn since
+        text = _(PROPOSED_TEXT).format(number=application.id, amount=yuan_text(application.amount_fen))
+        text += "\n\n" + await application_text(session, application)
+        return [Outgoing(text=text, reply_markup=applicant_keyboard(application))]
     text = _(DECIDED_TEXTS[event.kind]).format(number=application.id, amount=yuan_text(event.amount_fen or 0))
     text += (
         "\n"

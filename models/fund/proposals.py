@@ -2,7 +2,7 @@
 
 Once a quarter's assessment is final, the office can propose a reward for each enterprise on its
 red list: a draft application in the name of the enterprise's (first) paired instructor, who
-checks it, adds what it needs and submits it like any other. Each enterprise's reward for a
+checks it (they are told), adds what it needs and submits it like any other. Each enterprise's reward for a
 quarter is proposed once (``FundApplication.proposed_for``), however often the office asks.
 """
 
@@ -21,6 +21,8 @@ from models.base import N_
 from models.directory.tables import Person, Role, RoleKind
 from models.fund.applications import add_event
 from models.fund.tables import FundApplication, FundEventKind, FundStatus, FundType
+from models.outbox.kinds import OutboxKind
+from models.outbox.queue import enqueue
 from models.periods import Quarter
 from models.refusal import Refused
 
@@ -83,6 +85,16 @@ async def propose_red_list_rewards(
         )
         session.add(application)
         await session.flush()
-        await add_event(session, application, kind=FundEventKind.CREATED, actor=admin, now=now)
+        event = await add_event(session, application, kind=FundEventKind.CREATED, actor=admin, now=now)
+        applicant = await session.get(Person, instructor.person_id)
+        if applicant is not None:  # the instructor is told, with the draft's buttons
+            await enqueue(
+                session=session,
+                recipient=applicant,
+                kind=OutboxKind.FUND_DECIDED,
+                now=now,
+                application_id=application.id,
+                event_id=event.id,
+            )
         drafts.append(application)
     return drafts

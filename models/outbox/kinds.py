@@ -36,6 +36,6 @@ class OutboxKind(StrEnum):
     CARD_UNDELIVERED = "outbox.card_failed"  # the office: a case card could not be delivered
     DELIVERY_SUMMARY = "outbox.summary"  # the office, daily: what could not be delivered
     FUND_SUBMITTED = "fund.submitted"  # the office: an application to decide
-    FUND_DECIDED = "fund.decided"  # the applicant: the office's decision or question
+    FUND_DECIDED = "fund.decided"  # the applicant: the office's decision or question, or a drafted reward
     SUGGESTION_NEW = "suggestion.new"  # the committee and the instructor: a suggestion to answer
     SUGGESTION_ANSWERED = "suggestion.answered"  # the author: the answer and its outcome

@@ -8,10 +8,15 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
+from handlers.outgoing import render_outbox
+from locales.i18n import use_locale
 from models.assessment.lifecycle import assessment_view, finalise_assessment, publish_assessment
 from models.assessment.scheme import AssessmentScheme
+from models.directory.tables import Person
 from models.fund.proposals import NOT_FINAL, propose_red_list_rewards
 from models.fund.tables import FundApplication, FundStatus, FundType
+from models.outbox.kinds import OutboxKind
+from models.outbox.queue import OutboxMessage
 from models.refusal import Refused
 from storage.database import Database
 from tests.models.assessment.golden_street import (
@@ -56,3 +61,20 @@ async def test_the_red_list_proposes_reward_drafts_once(db: Database) -> None:
     assert draft.purpose == "Red list reward for 海悦物业, 2026Q3"
     async with db.read() as session:
         assert len(list(await session.exec(select(FundApplication)))) == 1
+        told = list(
+            await session.exec(select(OutboxMessage).where(OutboxMessage.kind == OutboxKind.FUND_DECIDED))
+        )
+    # The instructor is told of the draft in their name, once.
+    assert [(row.recipient_id, row.parameters()["application_id"]) for row in told] == [
+        (street.instructor.id, draft.id)
+    ]
+    async with db.read() as session:
+        recipient = await session.get(Person, street.instructor.id)
+        assert recipient is not None
+        with use_locale("en"):
+            [shown] = await render_outbox(session=session, message=told[0], recipient=recipient, now=AFTER)
+    assert shown.text.startswith(
+        f"The street property office drafted a red list reward in your name: fund application #{draft.id}, "
+        "10,000.00 yuan."
+    )
+    assert shown.reply_markup is not None and "Submit" in str(shown.reply_markup)
