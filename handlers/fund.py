@@ -15,7 +15,6 @@ import logging
 import re
 from datetime import datetime
 
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
@@ -31,7 +30,7 @@ from locales.i18n import gettext as _
 from models.assessment.access import office_street
 from models.base import utcnow
 from models.directory.people import find_person_by_telegram_id
-from models.directory.tables import Person, Role, RoleKind
+from models.directory.tables import Person
 from models.fund.applications import (
     CASE_NUMBER,
     NOT_APPLICANT,
@@ -40,11 +39,12 @@ from models.fund.applications import (
     create_draft,
     history_of,
     submit_application,
+    visible_application,
+    waiting_applications,
     withdraw_application,
 )
 from models.fund.applications import NO_SUCH_APPLICATION as NOT_YOURS
 from models.fund.budgets import BAD_YEAR, budget_lines, check_year, set_budget
-from models.fund.decisions import NO_SUCH_APPLICATION
 from models.fund.money import FEN_PER_YUAN, parse_yuan, yuan_text
 from models.fund.proposals import PURPOSE, propose_red_list_rewards
 from models.fund.tables import FUND_STATUS_NAMES, FUND_TYPE_NAMES, FundApplication, FundStatus, FundType
@@ -119,13 +119,6 @@ async def _history(session: AsyncSession, application: FundApplication) -> str:
     return "\n".join(lines)
 
 
-async def _is_office(session: AsyncSession, person: Person, street_id: int) -> bool:
-    roles = await session.exec(
-        select(Role).where(Role.person_id == person.id).where(Role.kind == RoleKind.OFFICE_ADMIN)
-    )
-    return any(role.street_id == street_id for role in roles)
-
-
 async def _overview(session: AsyncSession, person: Person | None, now: datetime, context: Context) -> str:
     """The person's applications; for the office also those waiting and the year's budgets."""
     if person is None:
@@ -138,12 +131,7 @@ async def _overview(session: AsyncSession, person: Person | None, now: datetime,
         street_id = await office_street(session=session, person=person)
     except Refused:
         return "\n".join(lines)
-    waiting = await session.exec(
-        select(FundApplication)
-        .where(FundApplication.street_id == street_id)
-        .where(FundApplication.status == FundStatus.SUBMITTED)
-        .order_by(col(FundApplication.id))
-    )
+    waiting = await waiting_applications(session=session, street_id=street_id)
     lines += ["", _("Waiting for a decision (send /fund NUMBER to decide):")]
     lines += [_line(application) for application in waiting] or [_("none")]
     lines += [
@@ -255,16 +243,10 @@ async def _one(
     session: AsyncSession, person: Person | None, application_id: int
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """One application with its history, for its applicant or its street's office."""
-    application = await session.get(FundApplication, application_id)
-    if (
-        person is None
-        or application is None
-        or (application.status == FundStatus.DRAFT and application.applicant_id != person.id)
-    ):
-        raise Refused(NO_SUCH_APPLICATION)
-    office = await _is_office(session, person, application.street_id)
-    if application.applicant_id != person.id and not office:
-        raise Refused(NO_SUCH_APPLICATION)
+    application, office = await visible_application(
+        session=session, application_id=application_id, person=person
+    )
+    assert person is not None  # visible_application refuses nobody
     text = await application_text(session, application) + "\n\n" + await _history(session, application)
     if office and application.status == FundStatus.SUBMITTED:
         return text, decision_keyboard(application.id or 0)

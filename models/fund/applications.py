@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models.assessment.access import office_admins, streets_of
+from models.assessment.access import check_office, office_admins, streets_of
 from models.base import N_, id_of
 from models.cases.tables import Case
 from models.directory.tables import Community, Person, Role, RoleKind
@@ -35,6 +35,7 @@ NOT_APPLICANT = N_(
     "Fund applications are made by instructors, community party committee members and property enterprises."
 )
 NO_SUCH_APPLICATION = N_("There is no such application of yours.")
+NO_APPLICATION = N_("There is no such application.")  # none the person may see
 UNKNOWN_CASE = N_("There is no case {number} in your street.")
 NOT_NOW = N_("Application #{number} is {status} now, so this cannot be done any more.")
 MAX_PHOTOS = 10
@@ -283,3 +284,33 @@ async def applications_of(
         .limit(limit)
     )
     return list(rows)
+
+
+async def waiting_applications(*, session: AsyncSession, street_id: int) -> list[FundApplication]:
+    """The street's applications waiting for the office's decision, oldest first."""
+    rows = await session.exec(
+        select(FundApplication)
+        .where(FundApplication.street_id == street_id)
+        .where(FundApplication.status == FundStatus.SUBMITTED)
+        .order_by(col(FundApplication.id))
+    )
+    return list(rows)
+
+
+async def visible_application(
+    *, session: AsyncSession, application_id: int, person: Person | None
+) -> tuple[FundApplication, bool]:
+    """The application ``person`` may see, and whether they see it as its street's office: its
+    applicant sees it always, the office once it is submitted; anyone else is refused."""
+    application = await session.get(FundApplication, application_id)
+    if person is None or application is None:
+        raise Refused(NO_APPLICATION)
+    own = application.applicant_id == person.id
+    try:
+        await check_office(session=session, person=person, street_id=application.street_id)
+        office = True
+    except Refused:
+        office = False
+    if not own and (not office or application.status == FundStatus.DRAFT):
+        raise Refused(NO_APPLICATION)
+    return application, office

@@ -22,6 +22,7 @@ from models.base import N_, id_of
 from models.cases.tables import EventKind
 from models.cases.timeline import record_event, tell_reporter
 from models.directory.tables import Person
+from models.fund.applications import NO_APPLICATION as NO_SUCH_APPLICATION
 from models.fund.applications import add_event, cases_of, not_now
 from models.fund.budgets import granted_fen, lock_budget
 from models.fund.money import yuan_text
@@ -36,7 +37,6 @@ from models.outbox.kinds import OutboxKind
 from models.outbox.queue import enqueue
 from models.refusal import MessageId, Refused
 
-NO_SUCH_APPLICATION = N_("There is no such application.")
 OVER_BUDGET = N_(
     "Only {left} yuan is left of this year's {fund_type} budget; {amount} yuan cannot be approved."
 )

@@ -96,6 +96,8 @@ async def test_a_repair_grant_for_two_leaks_goes_through_ask_for_more_to_approva
         photo=[{"file_id": "quote-1", "file_unique_id": "q1", "width": 800, "height": 800}]
     )
     assert said[0].startswith("Added.") and "Quotes and photos: 1" in said[0]
+    # A draft is its applicant's alone, even for the office.
+    assert await office.send(f"/fund {number}") == ["There is no such application."]
     said = await wang.tap(f"fa:sb:{number}")
     assert said[-1].startswith("Submitted to the street property office; you will be told.")
 
