@@ -33,7 +33,14 @@ COMMANDS: tuple[Command, ...] = (
         "cases",
         N_("Your open cases, overdue first"),
         frozenset(
-            {RoleKind.INSTRUCTOR, RoleKind.ENTERPRISE_STAFF, RoleKind.PARTY_COMMITTEE, RoleKind.OFFICE_ADMIN}
+            {
+                RoleKind.INSTRUCTOR,
+                RoleKind.ENTERPRISE_STAFF,
+                RoleKind.ENTERPRISE_HEAD,  # their enterprise's Affairs Hall action items are there
+                RoleKind.PARTY_BRANCH_CONTACT,
+                RoleKind.PARTY_COMMITTEE,
+                RoleKind.OFFICE_ADMIN,
+            }
         ),
     ),
     Command(

@@ -214,8 +214,10 @@ async def fund_command(update: Update, context: Context) -> None:
     args = text.split()
     now = utcnow()
     markup: InlineKeyboardMarkup | None = None
+    # The overview and one application only read: they need not wait for the writer's turn.
+    viewing = not args or (len(args) == 1 and an_id(args[0].lstrip("#")) is not None)
     try:
-        async with context.db.write() as session:
+        async with context.db.read() if viewing else context.db.write() as session:
             person = await find_person_by_telegram_id(session=session, telegram_id=user.id)
             if not args:
                 reply = await _overview(session, person, now, context)

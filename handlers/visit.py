@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
@@ -24,7 +23,7 @@ from handlers.pending_input import END, WRITING, PendingInput
 from locales.i18n import N_, format_time, refusal_text
 from locales.i18n import gettext as _
 from models.base import utcnow
-from models.cases.categories import ReportCategory
+from models.cases.categories import CATEGORY_NAMES, ReportCategory
 from models.cases.opening import CaseDraft
 from models.directory.people import find_person_by_telegram_id
 from models.directory.tables import Community, Enterprise, Person
@@ -39,10 +38,10 @@ from models.visits.visits import (
     check_case_on_spot,
     open_case_on_visit,
     own_visit,
-    paired_enterprises,
     record_visit,
     visit_cases,
     visit_photos,
+    visits_between,
 )
 
 logger = logging.getLogger(__name__)
@@ -104,7 +103,7 @@ async def visit_command(update: Update, context: Context) -> None:
     code, note = [*(message.text or "").split(maxsplit=2)[1:], "", ""][:2]  # full-width spaces too
     markup = None
     try:
-        async with context.db.write() as session:
+        async with context.db.read() if not code else context.db.write() as session:
             person = await find_person_by_telegram_id(session=session, telegram_id=user.id)
             if not code:
                 reply = await _this_month(session, person, context)
@@ -125,17 +124,7 @@ async def visit_command(update: Update, context: Context) -> None:
 async def _this_month(session: AsyncSession, person: Person | None, context: Context) -> str:
     tz, now = context.settings.bot.tzinfo, utcnow()
     start, end = parse_period(now.astimezone(tz).strftime("%Y-%m"), tz)
-    visits = list(
-        await session.exec(
-            select(Visit)
-            .where(Visit.instructor_id == (person.id if person else 0))
-            .where(col(Visit.visited_at) >= start)
-            .where(col(Visit.visited_at) < end)
-            .order_by(col(Visit.id))
-        )
-    )
-    if person is None or not await paired_enterprises(session, person):
-        raise Refused(NOT_INSTRUCTOR)
+    visits = await visits_between(session=session, instructor=person, start=start, end=end)
     lines = [_(USAGE), "", _("Your visits this month: {count}").format(count=len(visits))]
     lines += [await visit_text(session, visit) for visit in visits[-5:]]
     return "\n\n".join(lines)
@@ -149,7 +138,15 @@ def _parse(data: str | None) -> tuple[str, int] | None:
 
 
 def _categories() -> str:
-    return ", ".join(category.value for category in ReportCategory)
+    """The categories as typed, each with its name in the reader's language: ``leak (漏水)``."""
+    return ", ".join(f"{category.value} ({_(CATEGORY_NAMES[category])})" for category in ReportCategory)
+
+
+def _category(word: str) -> ReportCategory | None:
+    """A category by its code or by its name in the reader's language."""
+    by_name = {_(name).lower(): category for category, name in CATEGORY_NAMES.items()}
+    word = word.strip().lower()
+    return by_name.get(word) or next((c for c in ReportCategory if c.value == word), None)
 
 
 async def ask(update: Update, context: Context) -> int | None:
@@ -170,11 +167,8 @@ async def ask(update: Update, context: Context) -> int | None:
 
 def _case_draft(text: str, key: str) -> CaseDraft:
     word, description = [*text.split(maxsplit=1), "", ""][:2]
-    try:
-        category = ReportCategory(word.strip().lower())
-    except ValueError:
-        raise Refused(CASE_FORMAT, list=_categories()) from None
-    if not description.strip():
+    category = _category(word)
+    if category is None or not description.strip():
         raise Refused(CASE_FORMAT, list=_categories())
     return CaseDraft(key=key, category=category, description=description.strip())
 

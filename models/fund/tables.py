@@ -47,7 +47,6 @@ FUND_STATUS_NAMES: dict[FundStatus, str] = {
 }
 
 GRANTED = frozenset({FundStatus.APPROVED, FundStatus.PARTLY_APPROVED})
-DECIDED = GRANTED | {FundStatus.REJECTED, FundStatus.WITHDRAWN}
 
 
 class FundEventKind(StrEnum):

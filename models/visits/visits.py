@@ -170,3 +170,19 @@ async def visit_photos(*, session: AsyncSession, visit_id: int) -> list[str]:
 async def visit_cases(*, session: AsyncSession, visit_id: int) -> list[int]:
     rows = await session.exec(select(VisitCase.case_id).where(VisitCase.visit_id == visit_id))
     return list(rows)
+
+
+async def visits_between(
+    *, session: AsyncSession, instructor: Person | None, start: datetime, end: datetime
+) -> list[Visit]:
+    """The instructor's visits in ``[start, end)``, in order; refused for anyone not paired."""
+    if instructor is None or not await paired_enterprises(session, instructor):
+        raise Refused(NOT_INSTRUCTOR)
+    rows = await session.exec(
+        select(Visit)
+        .where(Visit.instructor_id == instructor.id)
+        .where(col(Visit.visited_at) >= start)
+        .where(col(Visit.visited_at) < end)
+        .order_by(col(Visit.id))
+    )
+    return list(rows)

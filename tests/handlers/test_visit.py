@@ -57,6 +57,7 @@ async def test_a_visit_with_a_case_opened_on_the_spot(
     assert said[-1].startswith(
         "Send the category, then the description, like: leak Roof over stairwell 2 leaks."
     )
+    assert "Categories: leak (Roof or wall leak / waterproofing), " in said[-1]  # codes with their names
     assert (await wang.send("lake The roof leaks"))[0].startswith("Send the category, then the description")
     [done] = await wang.send("leak Roof over stairwell 2 leaks.")
     async with app_db.read() as session:
