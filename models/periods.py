@@ -24,7 +24,8 @@ _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 _RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
 
 
-def _midnight(day: date, tz: tzinfo) -> datetime:
+def local_midnight(day: date, tz: tzinfo) -> datetime:
+    """The start of ``day`` in ``tz``, in UTC."""
     return datetime(day.year, day.month, day.day, tzinfo=tz).astimezone(UTC)
 
 
@@ -71,7 +72,7 @@ class Quarter:
     def bounds(self, tz: tzinfo) -> tuple[datetime, datetime]:
         """``[start, end)`` from local midnight to local midnight, in UTC."""
         first, after = self.days()
-        return _midnight(first, tz), _midnight(after, tz)
+        return local_midnight(first, tz), local_midnight(after, tz)
 
 
 def parse_period(text: str, tz: tzinfo) -> tuple[datetime, datetime]:
@@ -97,4 +98,4 @@ def parse_period(text: str, tz: tzinfo) -> tuple[datetime, datetime]:
         raise Refused(BAD_PERIOD) from None
     if after <= first or first.year < FIRST_YEAR or after.year > LAST_YEAR + 1:
         raise Refused(BAD_PERIOD)
-    return _midnight(first, tz), _midnight(after, tz)
+    return local_midnight(first, tz), local_midnight(after, tz)

@@ -10,13 +10,12 @@ each to a delivery task. Pacing is the sender's own:
   and a chat that must wait never holds up the others.
 
 A row is marked ``sending`` in a committed transaction just before each try, and is never sent
-again from that state: a process that dies mid-request leaves it to
-:func:`models.outbox.queue.abandon_interrupted`, which marks it ``uncertain``. A failed try is
-settled as bot/outbox/failures.py says: tried again later, or a dead letter.
+again from that state: a process that dies mid-request leaves it to ``abandon_interrupted``
+(models/outbox/queue.py), which marks it ``uncertain``. A failed try is settled as
+bot/outbox/failures.py says: tried again later, or a dead letter.
 
-The sender uses its own :class:`telegram.Bot` without the application's ``AIORateLimiter``:
-that limiter retries 429 answers itself (``rate_limit_args=0`` falls back to its default
-retries), which would hide flood control from the sender and double the pacing.
+The sender's own :class:`telegram.Bot` has no ``AIORateLimiter``: that limiter retries 429
+answers itself, which would hide flood control from the sender and double the pacing.
 """
 
 from __future__ import annotations
@@ -360,12 +359,11 @@ class OutboxSender:
             self.pacer.pause(pause)
             logger.warning("outbox: %s: %s; all sending paused %.0fs", what, text, pause)
             if sent > message.parts_sent:
-                # Half sent: the row stays "sending", the next part waits the pause out, its lease
-                # lengthened by the pause so nobody takes it for interrupted meanwhile.
+                # Half sent: it stays "sending", leased past the pause so nobody takes it for interrupted.
                 until = utcnow() + timedelta(seconds=pause) + self.lease
                 async with self.database.write() as session:
                     await hold_sending(session=session, message_id=row, worker=self.worker, until=until)
-                return True
+                return True  # the next part waits the pause out
             async with self.database.write() as session:
                 await put_back(
                     session=session, message_id=row, worker=self.worker, now=utcnow(), lease=self.lease

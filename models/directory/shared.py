@@ -9,17 +9,14 @@ today. Export writes the current take-overs back, so export → import → expor
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, tzinfo
+from datetime import datetime, tzinfo
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.cases.routing import SharedProperty
 from models.directory.document import DirectoryDocument
-
-
-def _midnight(day: date, tz: tzinfo) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=tz).astimezone(UTC)
+from models.periods import local_midnight
 
 
 async def current_take_overs(*, session: AsyncSession) -> dict[int, SharedProperty]:
@@ -53,7 +50,7 @@ async def sync_shared_property(
                 session.add(now_row)
                 changed += 1
             continue
-        enterprise_id, start = enterprises[entry.shared_by], _midnight(entry.shared_since, tz)
+        enterprise_id, start = enterprises[entry.shared_by], local_midnight(entry.shared_since, tz)
         if now_row is not None and (now_row.enterprise_id, now_row.started_at) == (enterprise_id, start):
             continue
         if now_row is not None:

@@ -23,7 +23,7 @@ from datetime import datetime, tzinfo
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import and_, case, func
+from sqlalchemy import and_, func
 from sqlalchemy import select as sql_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -37,7 +37,7 @@ from models.fund.tables import GRANTED, FundApplication, FundCase, FundType
 from models.meetings.tables import AgendaItem, Decision, ItemStatus, Meeting, MeetingStatus
 from models.periods import FIRST_YEAR, LAST_YEAR, Quarter, parse_period
 from models.refusal import Refused
-from models.surveys.stats import SATISFIED_FROM
+from models.surveys.stats import SATISFIED_FROM, count_if
 from models.surveys.tables import Survey
 from models.visits.counts import visits_in
 from models.visits.tables import VisitCase
@@ -87,10 +87,6 @@ class WorkReport:
         return sum(self.granted_fen.values())
 
 
-def _count_if(condition: Any) -> Any:
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-
 async def _cases(session: AsyncSession, street_id: int, start: datetime, end: datetime) -> dict[str, Any]:
     street_cases = (
         select(Case)
@@ -126,8 +122,8 @@ async def _surveys(
     query: Any = (
         sql_select(
             func.count(col(Survey.answered_at)),
-            _count_if(and_(answered, col(Survey.stars) >= SATISFIED_FROM)),
-            _count_if(and_(answered, col(Survey.willing_to_pay).is_(True))),
+            count_if(and_(answered, col(Survey.stars) >= SATISFIED_FROM)),
+            count_if(and_(answered, col(Survey.willing_to_pay).is_(True))),
         )
         .where(col(Survey.street_id) == street_id)
         .where(col(Survey.excluded_from_numbers).is_(False))

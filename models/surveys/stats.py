@@ -154,7 +154,8 @@ def _case_key(by: Grouping) -> ColumnElement[Any]:
     return keys[by]
 
 
-def _count_if(condition: ColumnElement[bool]) -> ColumnElement[Any]:
+def count_if(condition: ColumnElement[bool]) -> ColumnElement[Any]:
+    """How many rows meet ``condition`` (0, not NULL, over none)."""
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
@@ -177,9 +178,9 @@ async def _survey_counts(
             key,
             func.count().label("sent"),
             func.count(col(Survey.answered_at)).label("answered"),
-            _count_if(and_(answered, col(Survey.solved) == Solved.SOLVED.value)).label("solved"),
-            _count_if(and_(answered, col(Survey.stars) >= SATISFIED_FROM)).label("satisfied"),
-            _count_if(and_(answered, col(Survey.willing_to_pay).is_(True))).label("willing_to_pay"),
+            count_if(and_(answered, col(Survey.solved) == Solved.SOLVED.value)).label("solved"),
+            count_if(and_(answered, col(Survey.stars) >= SATISFIED_FROM)).label("satisfied"),
+            count_if(and_(answered, col(Survey.willing_to_pay).is_(True))).label("willing_to_pay"),
         )
         .where(col(Survey.excluded_from_numbers).is_(False))
         .where(col(Survey.sent_at) >= start)
@@ -218,9 +219,9 @@ async def _case_counts(
         key,
         func.count().label("cases"),
         func.count(col(Case.resolved_at)).label("resolved"),
-        _count_if(and_(resolved, col(Case.reopen_count) > 0)).label("reopened"),
-        _count_if(and_(resolved, col(Case.resolved_at) <= col(Case.resolution_due_at))).label("on_time"),
-        _count_if(col(Case.escalation_level) >= ESCALATED_FROM).label("escalated"),
+        count_if(and_(resolved, col(Case.reopen_count) > 0)).label("reopened"),
+        count_if(and_(resolved, col(Case.resolved_at) <= col(Case.resolution_due_at))).label("on_time"),
+        count_if(col(Case.escalation_level) >= ESCALATED_FROM).label("escalated"),
     ).select_from(Case)
     query = _in_period(query, by, start, end, scope).group_by(key)
     result = await session.exec(query)
