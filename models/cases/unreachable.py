@@ -51,11 +51,18 @@ async def reroute_from_unreachable(*, session: AsyncSession, person: Person, now
     for case in owned:
         community = await session.get(Community, case.community_id)
         assert community is not None
-        routing = await route_up(
-            session=session, community=community, level=case.owner_level, exclude={id_of(person)}
-        )
-        await give_to(session, case, routing, now)
+        await _move_up(session, case, community, person, now)
     return owned
+
+
+async def _move_up(
+    session: AsyncSession, case: Case, community: Community, past: Person, now: datetime
+) -> None:
+    """Give the case to the next level up, passing over ``past``; its timeline says so."""
+    routing = await route_up(
+        session=session, community=community, level=case.owner_level, exclude={id_of(past)}
+    )
+    await give_to(session, case, routing, now)
 
 
 async def card_undelivered(*, session: AsyncSession, message: OutboxMessage, now: datetime) -> Case | None:
@@ -72,10 +79,7 @@ async def card_undelivered(*, session: AsyncSession, message: OutboxMessage, now
     recipient = await session.get(Person, message.recipient_id) if message.recipient_id is not None else None
     moved = recipient is not None and case.owner_id == recipient.id
     if recipient is not None and moved:
-        routing = await route_up(
-            session=session, community=community, level=case.owner_level, exclude={id_of(recipient)}
-        )
-        await give_to(session, case, routing, now)
+        await _move_up(session, case, community, recipient, now)
     for admin in await office_admins(session, community.street_id):
         await enqueue(
             session=session,
