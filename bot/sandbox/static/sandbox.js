@@ -109,6 +109,7 @@ function toast(column, text, kind = "") {
   const note = el("div", { className: `toast ${kind}`, textContent: text });
   if (kind === "alert") {
     note.setAttribute("role", "alertdialog");
+    note.setAttribute("aria-label", text);
     note.append(" ", el("button", { type: "button", textContent: t("ok"), onclick: () => note.remove() }));
   } else {
     setTimeout(() => note.remove(), 4000);
