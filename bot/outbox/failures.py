@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -40,7 +40,7 @@ from telegram.error import (
 from models.base import utcnow
 from models.cases.unreachable import card_undelivered
 from models.outbox.delivery import dead_letter, retry_later
-from models.outbox.queue import OutboxMessage
+from models.outbox.queue import OutboxMessage, abandon_interrupted
 
 logger = logging.getLogger(__name__)
 
@@ -136,3 +136,12 @@ async def settle(
     moved = "; the case moved one level up" if case is not None else ""
     logger.error("outbox: %s: %s after %d tries: %s%s", what, status.value, message.attempts, error, moved)
     return False
+
+
+async def abandon(*, session: AsyncSession, now: datetime) -> int:
+    """Mark the rows a dead process left ``sending`` uncertain (models/outbox/queue.py); an
+    interrupted case card is a dead letter like any other: its case moves up, the office is told."""
+    stuck = await abandon_interrupted(session=session, now=now)
+    for message in stuck:
+        await card_undelivered(session=session, message=message, now=now)
+    return len(stuck)

@@ -30,7 +30,7 @@ from typing import Any
 from telegram import Bot
 from telegram.error import BadRequest, RetryAfter, TelegramError
 
-from bot.outbox.failures import Fault, delivery_label, fault_of, settle
+from bot.outbox.failures import Fault, abandon, delivery_label, fault_of, settle
 from bot.outbox.pacing import Pacer
 from bot.outbox.rendering import Rendered, render_row
 from bot.outbox.sent_marks import SentMarks
@@ -41,7 +41,7 @@ from handlers.outgoing import Outgoing
 from models.base import id_of, utcnow
 from models.cases.unreachable import recipient_blocked
 from models.outbox.delivery import hold_sending, put_back, release_claims, start_sending
-from models.outbox.queue import OutboxMessage, abandon_interrupted, claim_due
+from models.outbox.queue import OutboxMessage, claim_due
 from storage.database import Database
 
 logger = logging.getLogger(__name__)
@@ -119,8 +119,7 @@ class OutboxSender:
         for task in self._tasks - self._committed:
             task.cancel()  # still waiting for a turn: nothing was sent
         if self._main is not None:
-            # The loop ends at its next turn, woken for it; cancelled in the middle of a database
-            # call, it would leave that connection half-open (asyncpg logs an error for it).
+            # Woken to end at its next turn: cancelled mid-query, it would leave a connection half-open.
             self._wakeup.set()
             await asyncio.wait({self._main}, timeout=STOP_GRACE)
             self._main.cancel()
@@ -184,9 +183,10 @@ class OutboxSender:
 
     async def _abandon(self) -> None:
         async with self.database.write() as session:
-            count = await abandon_interrupted(session=session, now=utcnow())
-        if count:
+            count = await abandon(session=session, now=utcnow())
+        if count:  # and the office's alerts and new owners' cards, for any case card among them
             logger.warning("outbox: %d message(s) interrupted while sending marked uncertain", count)
+            self.wake()
 
     def _wants_rows(self, due: bool) -> bool:
         if not due or len(self._queue) >= self.cap:

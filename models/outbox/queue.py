@@ -132,19 +132,19 @@ async def claim_due(
     return claimed
 
 
-async def abandon_interrupted(*, session: AsyncSession, now: datetime) -> int:
+async def abandon_interrupted(*, session: AsyncSession, now: datetime) -> list[OutboxMessage]:
     """Rows left ``sending`` by a process that died mid-request: mark them, never resend them."""
-    stuck = await session.exec(
-        select(OutboxMessage)
-        .where(OutboxMessage.status == OutboxStatus.SENDING)
-        .where(col(OutboxMessage.claimed_until) < now)
+    stuck = list(
+        await session.exec(
+            select(OutboxMessage)
+            .where(OutboxMessage.status == OutboxStatus.SENDING)
+            .where(col(OutboxMessage.claimed_until) < now)
+        )
     )
-    count = 0
     for message in stuck:
         message.status = OutboxStatus.UNCERTAIN
         message.error = "interrupted while sending"
         message.failed_at = now
         session.add(message)
-        count += 1
     await session.flush()
-    return count
+    return stuck
