@@ -164,14 +164,14 @@ async def _budget(session: AsyncSession, person: Person | None, args: list[str],
     street_id = await office_street(session=session, person=person)
     assert person is not None
     year = now.astimezone(context.settings.bot.tzinfo).year
-    if len(args) in (1, 3):  # the year: alone, or after TYPE and YUAN
+    if len(args) == 3 or (len(args) == 1 and args[0].isdigit()):  # the year: alone, or after TYPE and YUAN
         if not re.fullmatch(r"\d{4}", args[-1]):
             raise Refused(BAD_YEAR)
         year = check_year(int(args.pop()))
     if args:
         if len(args) != 2:
             raise Refused(N_("Send /fund budget TYPE YUAN [YEAR], like /fund budget repair 500000 2026."))
-        fund_type, amount = fund_type_of(args[0]), parse_yuan(args[1])
+        fund_type, amount = fund_type_of(args[0]), parse_yuan(args[1], zero=True)  # 0 closes the fund
         await set_budget(
             session=session,
             admin=person,

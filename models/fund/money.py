@@ -11,6 +11,7 @@ from models.refusal import Refused
 
 BAD_AMOUNT = N_("Write the amount in yuan, like 12000 or 12000.50.")
 NOT_POSITIVE = N_("The amount must be more than zero.")
+NEGATIVE = N_("The amount cannot be below zero.")
 TOO_PRECISE = N_("Amounts go down to the fen: at most two decimals, like 12000.50.")
 TOO_LARGE = N_("That amount is too large: at most {limit} yuan.")
 
@@ -21,9 +22,9 @@ MAX_FEN = 100_000_000 * FEN_PER_YUAN
 _DECORATION = re.compile(r"^[¥￥]?\s*(?P<number>[^¥￥元]*?)\s*元?$")
 
 
-def parse_yuan(text: str) -> int:
-    """An amount typed in yuan as whole fen: refused if it is not a number, not above zero, finer
-    than a fen or above :data:`MAX_FEN`."""
+def parse_yuan(text: str, *, zero: bool = False) -> int:
+    """An amount typed in yuan as whole fen: refused if it is not a number, not above zero (with
+    ``zero``, a budget: below zero), finer than a fen or above :data:`MAX_FEN`."""
     # Full-width digits and points (１２０００．５) as typed on a Chinese keyboard count as digits.
     match = _DECORATION.match(unicodedata.normalize("NFKC", text).strip())
     number = match.group("number") if match else ""
@@ -33,7 +34,9 @@ def parse_yuan(text: str) -> int:
         raise Refused(BAD_AMOUNT) from None
     if not value.is_finite() or not re.fullmatch(r"[+-]?[0-9]+(\.[0-9]+)?", number):
         raise Refused(BAD_AMOUNT)
-    if value <= 0:
+    if value < 0 and zero:
+        raise Refused(NEGATIVE)
+    if value < 0 or (value == 0 and not zero):
         raise Refused(NOT_POSITIVE)
     fen = value * FEN_PER_YUAN
     if fen != fen.to_integral_value():

@@ -7,6 +7,7 @@ import pytest
 from models.fund.applications import CASE_NUMBER
 from models.fund.money import (
     BAD_AMOUNT,
+    NEGATIVE,
     NOT_POSITIVE,
     TOO_LARGE,
     TOO_PRECISE,
@@ -67,3 +68,12 @@ def test_fen_are_shown_exactly() -> None:
 def test_case_numbers_are_found_beside_chinese_text_and_punctuation() -> None:
     purpose = "维修LSW-2026-000012屋顶，另见案件LSW-2026-000013。Not LSW-2026-0000144 nor xLSW-2026-00001"
     assert CASE_NUMBER.findall(purpose) == ["LSW-2026-000012", "LSW-2026-000013"]
+
+
+def test_a_budget_may_be_zero_but_never_below() -> None:
+    assert parse_yuan("0", zero=True) == 0
+    with pytest.raises(Refused) as refused:
+        parse_yuan("-1", zero=True)
+    assert refused.value.message == NEGATIVE
+    with pytest.raises(Refused):
+        parse_yuan("0")  # an application's amount is never zero
